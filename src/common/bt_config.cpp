@@ -1,0 +1,256 @@
+#include "common/bt_config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <filesystem>
+#include <thread>
+
+#include "common/exit_codes.hpp"
+#include "common/list_split.hpp"
+
+namespace si {
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+std::string where(const ShellConf& conf, const Assignment& a) {
+    return conf.file + ":" + std::to_string(a.line) + ": " + a.key + ": ";
+}
+
+Error config_error(std::string msg) { return Error{std::move(msg), exit_code::config}; }
+
+Result<std::uint16_t> parse_port(const ShellConf& conf, const Assignment& a) {
+    unsigned value = 0;
+    const char* end = a.value.data() + a.value.size();
+    auto [p, ec] = std::from_chars(a.value.data(), end, value);
+    if (a.value.empty() || ec != std::errc() || p != end || value == 0 || value > 65535) {
+        return config_error(where(conf, a) + "'" + a.value +
+                            "' is not a port number (1-65535)");
+    }
+    return static_cast<std::uint16_t>(value);
+}
+
+Result<bool> parse_yes_no(const ShellConf& conf, const Assignment& a) {
+    std::string v = lower(a.value);
+    if (v == "y" || v == "yes") {
+        return true;
+    }
+    if (v == "n" || v == "no") {
+        return false;
+    }
+    return config_error(where(conf, a) + "'" + a.value + "' is not one of y, n");
+}
+
+Result<Compression> parse_compress(const ShellConf& conf, const Assignment& a) {
+    std::string v = lower(a.value);
+    if (v == "y" || v == "yes" || v == "gzip") {
+        return Compression::gzip;
+    }
+    if (v == "n" || v == "no") {
+        return Compression::none;
+    }
+    if (v == "zstd") {
+        return Compression::zstd;
+    }
+    return config_error(where(conf, a) + "'" + a.value + "' is not one of y, n, zstd");
+}
+
+Result<std::vector<std::string>> parse_names(const ShellConf& conf, const Assignment& a,
+                                             std::vector<std::string>& warnings) {
+    SplitList list = split_list(a.value);
+    if (list.had_spaces) {
+        warnings.push_back(where(conf, a) + "spaces in the list; read as " +
+                           std::to_string(list.items.size()) + " name(s)");
+    }
+    for (const std::string& name : list.items) {
+        if (!is_valid_image_name(name)) {
+            return config_error(where(conf, a) + "'" + name +
+                                "' is not a valid name (letters, digits, . _ + -)");
+        }
+    }
+    return std::move(list.items);
+}
+
+}  // namespace
+
+Result<BtConfig> bt_config_from(const ShellConf& conf) {
+    BtConfig bt;
+    bt.file = conf.file;
+    bt.warnings = conf.warnings;
+    static constexpr const char* required[] = {"BT_TRACKER_PORT", "BT_TRACKER_STATE",
+                                               "BT_TRACKER_LOG"};
+    for (const char* key : required) {
+        if (conf.find(key) == nullptr) {
+            return config_error("error in " + conf.file + ": " + key + " not specified!");
+        }
+    }
+    for (const Assignment& a : conf.assignments) {
+        // Only the last assignment of a key counts, as in a shell.
+        if (conf.find(a.key) != &a) {
+            continue;
+        }
+        if (a.key == "BT_TRACKER_PORT") {
+            auto port = parse_port(conf, a);
+            if (!port) {
+                return port.error();
+            }
+            bt.tracker_port = *port;
+        } else if (a.key == "BT_SEEDER_PORT") {
+            auto port = parse_port(conf, a);
+            if (!port) {
+                return port.error();
+            }
+            bt.seeder_port = *port;
+        } else if (a.key == "BT_TRACKER_STATE" || a.key == "BT_TRACKER_LOG") {
+            if (a.value.empty()) {
+                return config_error(where(conf, a) + "must name a file");
+            }
+            (a.key == "BT_TRACKER_STATE" ? bt.tracker_state : bt.tracker_log) = a.value;
+        } else if (a.key == "BT_INTERFACE") {
+            if (a.value.empty()) {
+                return config_error(where(conf, a) + "must name an interface or an address");
+            }
+            bt.interface = a.value;
+        } else if (a.key == "BT_COMPRESS") {
+            auto c = parse_compress(conf, a);
+            if (!c) {
+                return c.error();
+            }
+            bt.compress = *c;
+        } else if (a.key == "BT_UPDATE") {
+            auto u = parse_yes_no(conf, a);
+            if (!u) {
+                return u.error();
+            }
+            bt.update = *u;
+        } else if (a.key == "BT_IMAGES" || a.key == "BT_OVERRIDES") {
+            auto names = parse_names(conf, a, bt.warnings);
+            if (!names) {
+                return names.error();
+            }
+            (a.key == "BT_IMAGES" ? bt.images : bt.overrides) = std::move(*names);
+        } else {
+            bt.warnings.push_back(conf.file + ":" + std::to_string(a.line) + ": unknown key " +
+                                  a.key + " (ignored)");
+        }
+    }
+    return bt;
+}
+
+Result<BtConfig> load_bt_config(const std::string& path) {
+    auto conf = load_shell_conf(path);
+    if (!conf) {
+        return config_error(conf.error().message);
+    }
+    return bt_config_from(*conf);
+}
+
+Result<ServerDirs> parse_systemimager_conf(std::string_view text, std::string_view file,
+                                           std::vector<std::string>& warnings) {
+    ServerDirs dirs;
+    int line_no = 0;
+    size_t pos = 0;
+    while (pos <= text.size()) {
+        size_t nl = text.find('\n', pos);
+        if (nl == std::string_view::npos) {
+            nl = text.size();
+        }
+        std::string_view line = text.substr(pos, nl - pos);
+        pos = nl + 1;
+        ++line_no;
+        auto trim = [](std::string_view s) {
+            size_t b = s.find_first_not_of(" \t\r");
+            size_t e = s.find_last_not_of(" \t\r");
+            return b == std::string_view::npos ? std::string_view{} : s.substr(b, e - b + 1);
+        };
+        line = trim(line);
+        if (line.empty() || line.front() == '#') {
+            continue;
+        }
+        size_t eq = line.find('=');
+        if (eq == std::string_view::npos) {
+            warnings.push_back(std::string(file) + ":" + std::to_string(line_no) +
+                               ": not a KEY = value line (ignored)");
+            continue;
+        }
+        std::string_view key = trim(line.substr(0, eq));
+        std::string value(trim(line.substr(eq + 1)));
+        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+            value.back() == value.front()) {
+            value = value.substr(1, value.size() - 2);
+        }
+        if (key == "DEFAULT_IMAGE_DIR") {
+            dirs.image_dir = value;
+        } else if (key == "DEFAULT_OVERRIDE_DIR") {
+            dirs.override_dir = value;
+        } else if (key == "AUTOINSTALL_TARBALL_DIR") {
+            dirs.tarball_dir = value;
+        } else if (key == "AUTOINSTALL_TORRENT_DIR") {
+            dirs.torrent_dir = value;
+        }
+        // systemimager.conf holds many keys for other tools; the rest are not ours to judge.
+        if (nl == text.size()) {
+            break;
+        }
+    }
+    return dirs;
+}
+
+Result<ServerDirs> load_systemimager_conf(const std::string& path,
+                                          std::vector<std::string>& warnings) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec) && !ec) {
+        warnings.push_back(path + ": not found; using the default directories");
+        return ServerDirs{};
+    }
+    auto text = read_text_file(path);
+    if (!text) {
+        return config_error(text.error().message);
+    }
+    return parse_systemimager_conf(*text, path, warnings);
+}
+
+std::string announce_url(const std::string& address, std::uint16_t port) {
+    return "http://" + address + ":" + std::to_string(port) + "/announce";
+}
+
+ServerSettings make_server_settings(const BtConfig& bt, const ServerDirs& dirs,
+                                    const std::string& address) {
+    ServerSettings s;
+    s.dirs = dirs;
+    s.packer.compression = bt.compress;
+    s.packer.update = bt.update;
+    s.packer.announce_url = announce_url(address, bt.tracker_port);
+    s.packer.threads = std::max(1u, std::thread::hardware_concurrency());
+    s.tracker.address = address;
+    s.tracker.port = bt.tracker_port;
+    s.tracker.state_file = bt.tracker_state;
+    s.tracker.log_file = bt.tracker_log;
+    s.tracker.torrent_dir = dirs.torrent_dir;
+    s.seeder.address = address;
+    s.seeder.port = bt.seeder_port;
+    auto add = [&](PackKind kind, const std::string& name, const std::string& dir) {
+        PackJob job;
+        job.kind = kind;
+        job.name = name;
+        job.source_dir = dir + "/" + name;
+        std::string tarball = tarball_name(kind, name, bt.compress);
+        job.tarball = dirs.tarball_dir + "/" + tarball;
+        job.torrent = dirs.torrent_dir + "/" + torrent_name(tarball);
+        s.jobs.push_back(std::move(job));
+    };
+    for (const auto& name : bt.images) {
+        add(PackKind::image, name, dirs.image_dir);
+    }
+    for (const auto& name : bt.overrides) {
+        add(PackKind::override_, name, dirs.override_dir);
+    }
+    return s;
+}
+
+}  // namespace si

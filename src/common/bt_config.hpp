@@ -1,0 +1,93 @@
+#pragma once
+// /etc/systemimager/bittorrent.conf and the directories of /etc/systemimager/systemimager.conf,
+// read into checked values, and the per-part settings the server is built from.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/names.hpp"
+#include "common/result.hpp"
+#include "common/shell_conf.hpp"
+
+namespace si {
+
+inline constexpr const char* default_bt_conf_path = "/etc/systemimager/bittorrent.conf";
+inline constexpr const char* default_si_conf_path = "/etc/systemimager/systemimager.conf";
+inline constexpr std::uint16_t default_seeder_port = 6881;
+
+struct BtConfig {
+    std::string file;
+    std::uint16_t tracker_port = 6969;
+    std::string tracker_state = "/tmp/dstate";
+    std::string tracker_log = "/var/log/systemimager/bittorrent-tracker.log";
+    std::string interface = "eth0";  // an interface name or an IPv4 address
+    Compression compress = Compression::gzip;
+    bool update = true;
+    std::vector<std::string> images;
+    std::vector<std::string> overrides;
+    std::uint16_t seeder_port = default_seeder_port;  // BT_SEEDER_PORT (not in the original)
+    std::vector<std::string> warnings;                // "file:line: ..." to show the admin
+};
+
+// Checks every key. Fails with "file:line: KEY: reason" (exit_code::config).
+Result<BtConfig> bt_config_from(const ShellConf& conf);
+Result<BtConfig> load_bt_config(const std::string& path);
+
+struct ServerDirs {
+    std::string image_dir = "/var/lib/systemimager/images";
+    std::string override_dir = "/var/lib/systemimager/overrides";
+    std::string tarball_dir = "/var/lib/systemimager/tarballs";
+    std::string torrent_dir = "/var/lib/systemimager/torrents";
+};
+
+// systemimager.conf has `KEY = value` lines; a missing file or key keeps the original default.
+// Fails only when the file exists but cannot be read (exit_code::config).
+Result<ServerDirs> parse_systemimager_conf(std::string_view text, std::string_view file,
+                                           std::vector<std::string>& warnings);
+Result<ServerDirs> load_systemimager_conf(const std::string& path,
+                                          std::vector<std::string>& warnings);
+
+// One image or override to pack and seed.
+struct PackJob {
+    PackKind kind = PackKind::image;
+    std::string name;
+    std::string source_dir;  // the image tree
+    std::string tarball;     // full path of the tarball
+    std::string torrent;     // full path of its .torrent
+};
+
+struct PackerSettings {
+    Compression compression = Compression::gzip;
+    bool update = true;        // BT_UPDATE: repack even when the pair matches its tree
+    std::string announce_url;  // http://<address>:<port>/announce
+    unsigned threads = 0;      // compression workers; 0: one per core
+};
+
+struct TrackerSettings {
+    std::string address;
+    std::uint16_t port = 6969;
+    std::string state_file;
+    std::string log_file;
+    std::string torrent_dir;  // served under /torrents/
+};
+
+struct SeederSettings {
+    std::string address;
+    std::uint16_t port = default_seeder_port;
+};
+
+struct ServerSettings {
+    PackerSettings packer;
+    TrackerSettings tracker;
+    SeederSettings seeder;
+    ServerDirs dirs;
+    std::vector<PackJob> jobs;  // images first, then overrides, in the order listed
+};
+
+// `address` is BT_INTERFACE resolved to an IPv4 address (interface_address.hpp).
+ServerSettings make_server_settings(const BtConfig& bt, const ServerDirs& dirs,
+                                    const std::string& address);
+
+std::string announce_url(const std::string& address, std::uint16_t port);
+
+}  // namespace si

@@ -1,0 +1,60 @@
+#pragma once
+// The embedded tracker: HTTP on Boost.Beast over the caller's io_context.
+//   GET /announce  BEP 3, compact peers per BEP 23 (dict peers when compact=0), numwant,
+//                  event started/completed/stopped, interval / min interval
+//   GET /scrape    BEP 48 (all served torrents when no info_hash is given)
+//   GET /torrents/            text list of the .torrent files served, one per line
+//   GET /torrents/<file>      the .torrent file itself (application/x-bittorrent)
+// Only the info-hashes handed to set_torrents() are tracked; any other gets a bencoded
+// "failure reason". A peer is never handed its own address. Malformed, oversized or unknown
+// requests get a bencoded failure or an HTTP error; the server stays up.
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/bt_config.hpp"
+#include "common/log.hpp"
+#include "common/result.hpp"
+
+namespace si {
+
+// One torrent this server serves.
+struct ServedTorrent {
+    std::string info_hash_hex;  // 40 lowercase hex digits
+    std::string file_name;      // e.g. "image-suse10.tar.gz.torrent", in settings.torrent_dir
+};
+
+class TrackerServer {
+public:
+    TrackerServer(boost::asio::io_context& io, TrackerSettings settings, Logger& log);
+    ~TrackerServer();
+    TrackerServer(const TrackerServer&) = delete;
+    TrackerServer& operator=(const TrackerServer&) = delete;
+
+    // Restores BT_TRACKER_STATE (expired peers dropped; a missing file is fine, a corrupt one
+    // is logged and ignored), binds <address>:<port> and starts accepting.
+    // Fails (exit_code::bind) with "tracker: bind 10.0.0.1:6969: Address already in use".
+    Status start();
+
+    // Replaces the set of served torrents; swarms of dropped torrents are forgotten.
+    // Must be called on the io_context's thread.
+    void set_torrents(std::vector<ServedTorrent> torrents);
+
+    // Writes BT_TRACKER_STATE atomically (temp + rename). Also done periodically by start().
+    Status save_state();
+
+    // Stops accepting, closes connections, saves the state.
+    void stop();
+
+    // Number of peers currently held across all swarms (for tests and logs).
+    std::size_t peer_count() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace si
