@@ -22,15 +22,16 @@ std::string where(const ShellConf& conf, const Assignment& a) {
     return conf.file + ":" + std::to_string(a.line) + ": " + a.key + ": ";
 }
 
-Error config_error(std::string msg) { return Error{std::move(msg), exit_code::config}; }
+Error config_error(std::string msg) {
+    return Error{std::move(msg), exit_code::config};
+}
 
 Result<std::uint16_t> parse_port(const ShellConf& conf, const Assignment& a) {
     unsigned value = 0;
     const char* end = a.value.data() + a.value.size();
     auto [p, ec] = std::from_chars(a.value.data(), end, value);
     if (a.value.empty() || ec != std::errc() || p != end || value == 0 || value > 65535) {
-        return config_error(where(conf, a) + "'" + a.value +
-                            "' is not a port number (1-65535)");
+        return config_error(where(conf, a) + "'" + a.value + "' is not a port number (1-65535)");
     }
     return static_cast<std::uint16_t>(value);
 }

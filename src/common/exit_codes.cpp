@@ -4,14 +4,22 @@ namespace si::exit_code {
 
 const char* describe(int code) {
     switch (code) {
-        case ok: return "success";
-        case usage: return "bad command-line arguments";
-        case config: return "configuration error";
-        case address: return "interface or address error";
-        case bind: return "cannot bind a port";
-        case pack: return "packing failed";
-        case already_running: return "already running";
-        default: return "internal error";
+        case ok:
+            return "success";
+        case usage:
+            return "bad command-line arguments";
+        case config:
+            return "configuration error";
+        case address:
+            return "interface or address error";
+        case bind:
+            return "cannot bind a port";
+        case pack:
+            return "packing failed";
+        case already_running:
+            return "already running";
+        default:
+            return "internal error";
     }
 }
 

@@ -4,13 +4,13 @@
 namespace si::exit_code {
 
 inline constexpr int ok = 0;
-inline constexpr int failure = 1;         // unexpected internal error
-inline constexpr int usage = 2;           // bad command-line arguments
-inline constexpr int config = 3;          // bittorrent.conf / systemimager.conf invalid or unreadable
-inline constexpr int address = 4;         // BT_INTERFACE unknown or without an IPv4 address
-inline constexpr int bind = 5;            // tracker or seeder port cannot be bound (in use)
-inline constexpr int pack = 6;            // an image could not be packed (I/O error, disk full)
-inline constexpr int already_running = 7; // the pidfile names a live si_btd
+inline constexpr int failure = 1;  // unexpected internal error
+inline constexpr int usage = 2;    // bad command-line arguments
+inline constexpr int config = 3;   // bittorrent.conf / systemimager.conf invalid or unreadable
+inline constexpr int address = 4;  // BT_INTERFACE unknown or without an IPv4 address
+inline constexpr int bind = 5;     // tracker or seeder port cannot be bound (in use)
+inline constexpr int pack = 6;     // an image could not be packed (I/O error, disk full)
+inline constexpr int already_running = 7;  // the pidfile names a live si_btd
 
 const char* describe(int code);
 

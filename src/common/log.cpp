@@ -31,9 +31,15 @@ Status Logger::open_file(const std::string& path) {
     return Ok{};
 }
 
-void Logger::info(std::string_view msg) { write("", msg, false); }
-void Logger::warn(std::string_view msg) { write("warning: ", msg, true); }
-void Logger::error(std::string_view msg) { write("error: ", msg, true); }
+void Logger::info(std::string_view msg) {
+    write("", msg, false);
+}
+void Logger::warn(std::string_view msg) {
+    write("warning: ", msg, true);
+}
+void Logger::error(std::string_view msg) {
+    write("error: ", msg, true);
+}
 
 void Logger::write(std::string_view level, std::string_view msg, bool force_stderr) {
     timespec ts{};

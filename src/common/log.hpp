@@ -10,7 +10,7 @@
 namespace si {
 
 class Logger {
-public:
+  public:
     Logger() = default;
     Logger(const Logger&) = delete;
     Logger& operator=(const Logger&) = delete;
@@ -25,7 +25,7 @@ public:
     void warn(std::string_view msg);   // "warning: ..."
     void error(std::string_view msg);  // "error: ..."
 
-private:
+  private:
     void write(std::string_view level, std::string_view msg, bool force_stderr);
     std::mutex mu_;
     std::FILE* file_ = nullptr;

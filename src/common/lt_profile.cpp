@@ -26,10 +26,9 @@ lt::settings_pack lan_settings(const LanProfile& p) {
     s.set_str(lt::settings_pack::outgoing_interfaces, p.address);
     s.set_str(lt::settings_pack::user_agent,
               std::string(p.role == PeerRole::seeder ? "si_btd/" : "si_btagent/") + SI_VERSION);
-    s.set_int(lt::settings_pack::alert_mask, lt::alert_category::error |
-                                                 lt::alert_category::status |
-                                                 lt::alert_category::tracker |
-                                                 lt::alert_category::storage);
+    s.set_int(lt::settings_pack::alert_mask,
+              lt::alert_category::error | lt::alert_category::status | lt::alert_category::tracker |
+                  lt::alert_category::storage);
     // Nothing leaves the cluster network: no DHT, LSD, port mapping, uTP or encryption.
     s.set_bool(lt::settings_pack::enable_dht, false);
     s.set_bool(lt::settings_pack::enable_lsd, false);
@@ -45,8 +44,7 @@ lt::settings_pack lan_settings(const LanProfile& p) {
     s.set_int(lt::settings_pack::connections_limit, connections_limit);
     s.set_int(lt::settings_pack::min_announce_interval, min_announce_interval_s);
     s.set_bool(lt::settings_pack::announce_to_all_trackers, true);
-    s.set_bool(lt::settings_pack::allow_multiple_connections_per_ip,
-               p.multiple_connections_per_ip);
+    s.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, p.multiple_connections_per_ip);
     // Our own tracker may sit on loopback or a private address; that is the point.
     s.set_bool(lt::settings_pack::ssrf_mitigation, false);
     s.set_bool(lt::settings_pack::allow_idna, false);
@@ -55,7 +53,8 @@ lt::settings_pack lan_settings(const LanProfile& p) {
 
 void apply_lan_peer_classes(lt::session& session) {
     lt::ip_filter classes;
-    const std::uint32_t global = 1u << static_cast<std::uint32_t>(lt::session::global_peer_class_id);
+    const std::uint32_t global = 1u
+                                 << static_cast<std::uint32_t>(lt::session::global_peer_class_id);
     classes.add_rule(lt::make_address_v4("0.0.0.0"), lt::make_address_v4("255.255.255.255"),
                      global);
     classes.add_rule(lt::make_address_v6("::"),

@@ -4,9 +4,12 @@ namespace si {
 
 std::string_view tarball_suffix(Compression c) {
     switch (c) {
-        case Compression::gzip: return ".tar.gz";
-        case Compression::zstd: return ".tar.zst";
-        case Compression::none: break;
+        case Compression::gzip:
+            return ".tar.gz";
+        case Compression::zstd:
+            return ".tar.zst";
+        case Compression::none:
+            break;
     }
     return ".tar";
 }
@@ -23,7 +26,9 @@ std::string tarball_name(PackKind kind, std::string_view name, Compression c) {
     return out;
 }
 
-std::string torrent_name(std::string_view tarball) { return std::string(tarball) + ".torrent"; }
+std::string torrent_name(std::string_view tarball) {
+    return std::string(tarball) + ".torrent";
+}
 
 bool is_valid_image_name(std::string_view name) {
     if (name.empty() || name.size() > 200 || name.front() == '.' || name.front() == '-') {

@@ -11,8 +11,12 @@ namespace {
 bool is_name_start(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
 }
-bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool is_name_char(char c) {
+    return is_name_start(c) || (c >= '0' && c <= '9');
+}
+bool is_blank(char c) {
+    return c == ' ' || c == '\t';
+}
 
 // One logical line: physical lines joined where a backslash ends a line outside single quotes.
 struct LogicalLine {
@@ -63,7 +67,7 @@ std::vector<LogicalLine> split_lines(std::string_view text) {
 }
 
 class ValueReader {
-public:
+  public:
     ValueReader(std::string_view s, const ShellConf& conf) : s_(s), conf_(conf) {}
 
     // Reads from s_[i] to the end of the value; returns an error text or "".
@@ -134,7 +138,7 @@ public:
         return "";
     }
 
-private:
+  private:
     // s_[i] == '$': appends the value of $NAME or ${NAME} from earlier lines.
     void expand(size_t& i, std::string& value) {
         size_t j = i + 1;

@@ -18,7 +18,7 @@ struct Assignment {
 };
 
 struct ShellConf {
-    std::string file;  // the name used in messages
+    std::string file;                     // the name used in messages
     std::vector<Assignment> assignments;  // in file order; a later one overrides an earlier one
     std::vector<std::string> warnings;    // "file:line: ..." lines worth showing
 

@@ -1,1 +1,153 @@
-// placeholder
+#include "seeder.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <libtorrent/add_torrent_params.hpp>
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/torrent_info.hpp>
+#include <libtorrent/torrent_status.hpp>
+
+#include "common/exit_codes.hpp"
+#include "common/lt_profile.hpp"
+
+namespace si {
+namespace {
+
+// How long start() waits for libtorrent to report that the listen socket is open.
+constexpr auto listen_deadline = std::chrono::seconds(10);
+// How long the session may spend telling the tracker it stopped.
+constexpr int stop_tracker_timeout_s = 3;
+// The seeder sends each piece about once and lets the nodes spread it: a few upload slots per
+// torrent, so a piece goes to few nodes first and they serve the rest.
+constexpr int seeder_upload_slots = 8;
+
+}  // namespace
+
+Seeder::Seeder(SeederSettings settings, Logger& log) : settings_(std::move(settings)), log_(log) {}
+
+Seeder::~Seeder() {
+    stop();
+}
+
+Status Seeder::start(std::function<void()> notify) {
+    raise_fd_limit();
+    LanProfile profile{settings_.address, settings_.port, PeerRole::seeder, false};
+    lt::settings_pack pack = lan_settings(profile);
+    pack.set_int(lt::settings_pack::max_retry_port_bind, 0);
+    pack.set_int(lt::settings_pack::stop_tracker_timeout, stop_tracker_timeout_s);
+    pack.set_int(lt::settings_pack::unchoke_slots_limit, seeder_upload_slots);
+    lt::session_params params(std::move(pack));
+    session_ = std::make_unique<lt::session>(std::move(params));
+    apply_lan_peer_classes(*session_);
+
+    const std::string where = settings_.address + ":" + std::to_string(settings_.port);
+    auto deadline = std::chrono::steady_clock::now() + listen_deadline;
+    while (std::chrono::steady_clock::now() < deadline) {
+        session_->wait_for_alert(std::chrono::milliseconds(200));
+        std::vector<lt::alert*> alerts;
+        session_->pop_alerts(&alerts);
+        for (lt::alert* a : alerts) {
+            if (auto* ok = lt::alert_cast<lt::listen_succeeded_alert>(a)) {
+                if (ok->socket_type == lt::socket_type_t::tcp) {
+                    log_.info("seeder: listening on " + where);
+                    session_->set_alert_notify(std::move(notify));
+                    return Ok{};
+                }
+            } else if (auto* bad = lt::alert_cast<lt::listen_failed_alert>(a)) {
+                std::string msg = "seeder: listen " + where + ": " + bad->error.message();
+                session_.reset();
+                return Error{msg, exit_code::bind};
+            }
+        }
+    }
+    session_.reset();
+    return Error{"seeder: listen " + where + ": no answer from libtorrent", exit_code::bind};
+}
+
+Status Seeder::add(const std::string& torrent_file, const std::string& tarball) {
+    if (!session_) {
+        return Error{"seeder: not started"};
+    }
+    lt::error_code ec;
+    auto ti = std::make_shared<lt::torrent_info>(torrent_file, ec);
+    if (ec) {
+        return Error{"seeder: load " + torrent_file + ": " + ec.message(), exit_code::pack};
+    }
+    remove(tarball);
+    lt::add_torrent_params p;
+    p.ti = std::move(ti);
+    p.save_path = std::filesystem::path(tarball).parent_path().string();
+    p.flags |= lt::torrent_flags::seed_mode;
+    p.flags &= ~lt::torrent_flags::auto_managed;
+    p.flags &= ~lt::torrent_flags::paused;
+    lt::torrent_handle h = session_->add_torrent(std::move(p), ec);
+    if (ec) {
+        return Error{"seeder: add " + torrent_file + ": " + ec.message(), exit_code::pack};
+    }
+    by_tarball_[tarball] = h;
+    log_.info("seeder: seeding " + std::filesystem::path(tarball).filename().string());
+    return Ok{};
+}
+
+void Seeder::remove(const std::string& tarball) {
+    auto it = by_tarball_.find(tarball);
+    if (it == by_tarball_.end()) {
+        return;
+    }
+    if (session_) {
+        session_->remove_torrent(it->second);
+    }
+    log_.info("seeder: no longer seeding " + std::filesystem::path(tarball).filename().string());
+    by_tarball_.erase(it);
+}
+
+bool Seeder::seeding(const std::string& tarball) const {
+    return by_tarball_.count(tarball) > 0;
+}
+
+void Seeder::handle_alerts() {
+    if (!session_) {
+        return;
+    }
+    std::vector<lt::alert*> alerts;
+    session_->pop_alerts(&alerts);
+    for (lt::alert* a : alerts) {
+        if (auto* e = lt::alert_cast<lt::torrent_error_alert>(a)) {
+            log_.error("seeder: " + e->message());
+        } else if (auto* f = lt::alert_cast<lt::file_error_alert>(a)) {
+            log_.error("seeder: " + f->message());
+        } else if (auto* h = lt::alert_cast<lt::hash_failed_alert>(a)) {
+            // Seed mode checks a piece the first time it is sent: the tarball changed on disk.
+            log_.error("seeder: " + h->message() + " (tarball modified after packing?)");
+        } else if (auto* t = lt::alert_cast<lt::tracker_error_alert>(a)) {
+            log_.warn("seeder: " + t->message());
+        } else if (auto* l = lt::alert_cast<lt::listen_failed_alert>(a)) {
+            log_.error("seeder: " + l->message());
+        }
+    }
+}
+
+SeederStats Seeder::stats() {
+    SeederStats s;
+    for (auto& [tarball, h] : by_tarball_) {
+        lt::torrent_status st = h.status();
+        ++s.torrents;
+        s.peers += st.num_peers;
+        s.uploaded_bytes += st.total_payload_upload;
+    }
+    return s;
+}
+
+void Seeder::stop() {
+    if (!session_) {
+        return;
+    }
+    session_->set_alert_notify([] {});
+    by_tarball_.clear();
+    // The destructor sends the stopped announces (bounded by stop_tracker_timeout).
+    session_.reset();
+}
+
+}  // namespace si

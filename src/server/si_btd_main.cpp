@@ -1,1 +1,211 @@
-// placeholder
+// si_btd: the SystemImager BitTorrent image server daemon. See si_btd(8).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <string_view>
+
+#include "common/bt_config.hpp"
+#include "common/exit_codes.hpp"
+#include "common/log.hpp"
+#include "daemon.hpp"
+#include "pidfile.hpp"
+#include "server_config.hpp"
+
+namespace {
+
+constexpr const char* default_pidfile = "/var/run/systemimager-server-bittorrent.pid";
+
+struct Args {
+    si::DaemonOptions daemon{si::default_bt_conf_path, si::default_si_conf_path, default_pidfile};
+    bool foreground = false;
+};
+
+void usage(std::FILE* out) {
+    std::fprintf(out,
+                 "usage: si_btd [--config FILE] [--systemimager-conf FILE] [--foreground]\n"
+                 "              [--pidfile FILE] [--help] [--version]\n"
+                 "Packs the images and overrides listed in bittorrent.conf, runs the tracker\n"
+                 "and seeds them. See si_btd(8).\n");
+}
+
+// Returns -1 to go on, or an exit code.
+int parse_args(int argc, char** argv, Args& args) {
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        auto value = [&](std::string& out) {
+            if (auto eq = a.find('='); eq != std::string_view::npos) {
+                out = std::string(a.substr(eq + 1));
+                return true;
+            }
+            if (i + 1 >= argc) {
+                return false;
+            }
+            out = argv[++i];
+            return true;
+        };
+        auto is = [&](std::string_view opt) {
+            return a == opt || (a.size() > opt.size() && a.substr(0, opt.size()) == opt &&
+                                a[opt.size()] == '=');
+        };
+        bool ok = true;
+        if (a == "--help" || a == "-h") {
+            usage(stdout);
+            return si::exit_code::ok;
+        } else if (a == "--version") {
+            std::printf("si_btd %s\n", SI_VERSION);
+            return si::exit_code::ok;
+        } else if (a == "--foreground" || a == "-f") {
+            args.foreground = true;
+        } else if (is("--config")) {
+            ok = value(args.daemon.bt_conf_path);
+        } else if (is("--systemimager-conf")) {
+            ok = value(args.daemon.si_conf_path);
+        } else if (is("--pidfile")) {
+            ok = value(args.daemon.pidfile);
+        } else {
+            std::fprintf(stderr, "si_btd: unknown option '%s'\n", argv[i]);
+            usage(stderr);
+            return si::exit_code::usage;
+        }
+        if (!ok) {
+            std::fprintf(stderr, "si_btd: %s needs a value\n", argv[i]);
+            return si::exit_code::usage;
+        }
+    }
+    return -1;
+}
+
+// The parent waits on a pipe until the child reports that it is serving (or why it is not),
+// so that `si_btd` and the init script return only once the daemon really runs.
+class ReadyPipe {
+  public:
+    // In the child: report success ("") or an error line with its exit code.
+    void report(int code, const std::string& message) {
+        if (fd_ < 0) {
+            return;
+        }
+        std::string line = std::to_string(code) + " " + message;
+        (void)!write(fd_, line.data(), line.size());
+        close(fd_);
+        fd_ = -1;
+    }
+    ~ReadyPipe() {
+        if (fd_ >= 0) {
+            close(fd_);
+        }
+    }
+
+    // Forks. Returns in the child (with the pipe open); the parent exits here.
+    void daemonize() {
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) != 0) {
+            std::fprintf(stderr, "si_btd: pipe: %s\n", std::strerror(errno));
+            std::exit(si::exit_code::failure);
+        }
+        pid_t pid = fork();
+        if (pid < 0) {
+            std::fprintf(stderr, "si_btd: fork: %s\n", std::strerror(errno));
+            std::exit(si::exit_code::failure);
+        }
+        if (pid > 0) {
+            close(fds[1]);
+            std::string got;
+            char buf[512];
+            ssize_t n;
+            while ((n = read(fds[0], buf, sizeof buf)) > 0) {
+                got.append(buf, static_cast<size_t>(n));
+            }
+            if (got.empty()) {
+                int status = 0;
+                waitpid(pid, &status, 0);
+                std::fprintf(stderr, "si_btd: the daemon died while starting\n");
+                std::exit(si::exit_code::failure);
+            }
+            int code = std::atoi(got.c_str());
+            auto space = got.find(' ');
+            std::string msg = space == std::string::npos ? "" : got.substr(space + 1);
+            if (code != 0) {
+                std::fprintf(stderr, "si_btd: %s\n", msg.c_str());
+                waitpid(pid, nullptr, 0);
+            }
+            std::exit(code);
+        }
+        close(fds[0]);
+        fd_ = fds[1];
+        setsid();
+        umask(022);
+        if (chdir("/") != 0) {
+            // not fatal: all paths in use are absolute
+        }
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0) {
+            dup2(null, STDIN_FILENO);
+            dup2(null, STDOUT_FILENO);
+            dup2(null, STDERR_FILENO);
+            close(null);
+        }
+    }
+
+  private:
+    int fd_ = -1;
+};
+
+int run(int argc, char** argv) {
+    Args args;
+    if (int code = parse_args(argc, argv, args); code >= 0) {
+        return code;
+    }
+    auto config = si::load_server_config(args.daemon.bt_conf_path, args.daemon.si_conf_path);
+    if (!config) {
+        std::fprintf(stderr, "si_btd: %s\n", config.error().message.c_str());
+        return config.error().exit_code;
+    }
+    if (auto pid = si::running_daemon(args.daemon.pidfile)) {
+        std::fprintf(stderr, "si_btd: already running (pid %d, %s)\n", static_cast<int>(*pid),
+                     args.daemon.pidfile.c_str());
+        return si::exit_code::already_running;
+    }
+    si::Logger log;
+    if (auto st = log.open_file(config->bt.tracker_log); !st) {
+        std::fprintf(stderr, "si_btd: %s: BT_TRACKER_LOG: %s\n", config->bt.file.c_str(),
+                     st.error().message.c_str());
+        return si::exit_code::config;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    // The signals the daemon handles are blocked until its io_context waits for them.
+    ReadyPipe ready;
+    if (!args.foreground) {
+        ready.daemonize();
+        log.set_stderr(false);
+    }
+    log.info("si_btd " SI_VERSION " starting (config " + args.daemon.bt_conf_path + ", address " +
+             config->address + ")");
+    si::Daemon daemon(args.daemon, std::move(*config), log);
+    if (auto st = daemon.start(); !st) {
+        log.error(st.error().message);
+        ready.report(st.error().exit_code, st.error().message);
+        return st.error().exit_code;
+    }
+    ready.report(0, "");
+    return daemon.run();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "si_btd: internal error: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "si_btd: internal error\n");
+    }
+    return si::exit_code::failure;
+}

@@ -1,1 +1,102 @@
+#include "common/bt_config.hpp"
+
 #include <gtest/gtest.h>
+
+#include "common/exit_codes.hpp"
+
+namespace si {
+namespace {
+
+constexpr const char* required =
+    "BT_TRACKER_PORT=6969\nBT_TRACKER_STATE=/tmp/dstate\n"
+    "BT_TRACKER_LOG=/tmp/bt.log\n";
+
+Result<BtConfig> parse(const std::string& extra) {
+    auto conf = parse_shell_conf(std::string(required) + extra, "bittorrent.conf");
+    EXPECT_TRUE(conf.ok());
+    return bt_config_from(*conf);
+}
+
+TEST(BtConfig, HowtoSample) {
+    auto c = parse(
+        "BT_INTERFACE=eth0\nBT_COMPRESS=y\nBT_UPDATE=n\n"
+        "BT_IMAGES=suse10,suse10_frontend\nBT_OVERRIDES=suse10,suse10_frontend\n");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->tracker_port, 6969);
+    EXPECT_EQ(c->tracker_state, "/tmp/dstate");
+    EXPECT_EQ(c->interface, "eth0");
+    EXPECT_EQ(c->compress, Compression::gzip);
+    EXPECT_FALSE(c->update);
+    EXPECT_EQ(c->images, (std::vector<std::string>{"suse10", "suse10_frontend"}));
+    EXPECT_EQ(c->overrides.size(), 2u);
+    EXPECT_TRUE(c->warnings.empty());
+    EXPECT_EQ(c->seeder_port, default_seeder_port);
+}
+
+TEST(BtConfig, CompressValues) {
+    EXPECT_EQ(parse("BT_COMPRESS=n\n")->compress, Compression::none);
+    EXPECT_EQ(parse("BT_COMPRESS=zstd\n")->compress, Compression::zstd);
+    EXPECT_EQ(parse("BT_COMPRESS=Y\n")->compress, Compression::gzip);
+    auto bad = parse("\nBT_COMPRESS=maybe\n");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().message,
+              "bittorrent.conf:5: BT_COMPRESS: 'maybe' is not one of y, n, zstd");
+    EXPECT_EQ(bad.error().exit_code, exit_code::config);
+}
+
+TEST(BtConfig, UpdateAndPortErrorsNameLineAndKey) {
+    auto bad = parse("BT_UPDATE=sometimes\n");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().message, "bittorrent.conf:4: BT_UPDATE: 'sometimes' is not one of y, n");
+    for (const char* port : {"BT_TRACKER_PORT=http\n", "BT_TRACKER_PORT=0\n",
+                             "BT_TRACKER_PORT=70000\n", "BT_TRACKER_PORT=69 69\n"}) {
+        auto p = parse(port);
+        ASSERT_FALSE(p.ok()) << port;
+        EXPECT_NE(p.error().message.find("bittorrent.conf:4: BT_TRACKER_PORT: "), std::string::npos)
+            << p.error().message;
+        EXPECT_NE(p.error().message.find("is not a port number"), std::string::npos);
+    }
+}
+
+TEST(BtConfig, MissingRequiredKeyAsTheOriginalSaidIt) {
+    auto conf = parse_shell_conf("BT_TRACKER_PORT=1\nBT_TRACKER_LOG=/x\n", "/etc/bt.conf");
+    auto c = bt_config_from(*conf);
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.error().message, "error in /etc/bt.conf: BT_TRACKER_STATE not specified!");
+}
+
+TEST(BtConfig, SpacesInListsAreAcceptedWithAWarning) {
+    auto c = parse("BT_IMAGES=\"a, b\"\nBT_OVERRIDES=x, y\n");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(c->images, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(c->overrides, (std::vector<std::string>{"x", "y"}));
+    EXPECT_GE(c->warnings.size(), 2u);
+}
+
+TEST(BtConfig, BadNamesAndUnknownKeys) {
+    auto bad = parse("BT_IMAGES=ok,../../etc\n");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("'../../etc' is not a valid name"), std::string::npos);
+    auto c = parse("BT_IMAGE=typo\n");
+    ASSERT_TRUE(c.ok());
+    ASSERT_EQ(c->warnings.size(), 1u);
+    EXPECT_EQ(c->warnings[0], "bittorrent.conf:4: unknown key BT_IMAGE (ignored)");
+}
+
+TEST(BtConfig, ServerSettingsJobsAndAnnounce) {
+    auto c = parse("BT_IMAGES=a\nBT_OVERRIDES=o\nBT_COMPRESS=zstd\n");
+    ServerDirs dirs;
+    dirs.tarball_dir = "/t";
+    dirs.torrent_dir = "/r";
+    ServerSettings s = make_server_settings(*c, dirs, "10.0.0.1");
+    EXPECT_EQ(s.packer.announce_url, "http://10.0.0.1:6969/announce");
+    ASSERT_EQ(s.jobs.size(), 2u);
+    EXPECT_EQ(s.jobs[0].source_dir, "/var/lib/systemimager/images/a");
+    EXPECT_EQ(s.jobs[0].tarball, "/t/image-a.tar.zst");
+    EXPECT_EQ(s.jobs[0].torrent, "/r/image-a.tar.zst.torrent");
+    EXPECT_EQ(s.jobs[1].source_dir, "/var/lib/systemimager/overrides/o");
+    EXPECT_EQ(s.jobs[1].tarball, "/t/override-o.tar.zst");
+}
+
+}  // namespace
+}  // namespace si

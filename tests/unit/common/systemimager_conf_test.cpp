@@ -1,1 +1,32 @@
 #include <gtest/gtest.h>
+
+#include "common/bt_config.hpp"
+
+namespace si {
+namespace {
+
+TEST(SystemImagerConf, KeysAndDefaults) {
+    std::vector<std::string> warnings;
+    auto d = parse_systemimager_conf(
+        "# comment\nDEFAULT_IMAGE_DIR = /srv/images\n"
+        "AUTOINSTALL_TORRENT_DIR=\"/srv/torrents\"\nRSYNC_STUB_DIR = /x\n",
+        "systemimager.conf", warnings);
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->image_dir, "/srv/images");
+    EXPECT_EQ(d->torrent_dir, "/srv/torrents");
+    EXPECT_EQ(d->override_dir, "/var/lib/systemimager/overrides");
+    EXPECT_EQ(d->tarball_dir, "/var/lib/systemimager/tarballs");
+    EXPECT_TRUE(warnings.empty());
+}
+
+TEST(SystemImagerConf, MissingFileKeepsDefaultsAndSaysSo) {
+    std::vector<std::string> warnings;
+    auto d = load_systemimager_conf("/nonexistent/systemimager.conf", warnings);
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->image_dir, "/var/lib/systemimager/images");
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_NE(warnings[0].find("not found"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace si

@@ -1,0 +1,59 @@
+#pragma once
+// The server's seeder: one libtorrent session bound to the BT_INTERFACE address with the LAN
+// profile, seeding every packed tarball. Its alerts are handled in one loop (handle_alerts),
+// which the daemon runs on its io_context whenever libtorrent says alerts are waiting.
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <libtorrent/session.hpp>
+#include <libtorrent/torrent_handle.hpp>
+
+#include "common/bt_config.hpp"
+#include "common/log.hpp"
+#include "common/result.hpp"
+
+namespace si {
+
+struct SeederStats {
+    int torrents = 0;
+    int peers = 0;
+    std::int64_t uploaded_bytes = 0;  // payload sent since start
+};
+
+class Seeder {
+  public:
+    Seeder(SeederSettings settings, Logger& log);
+    ~Seeder();
+    Seeder(const Seeder&) = delete;
+    Seeder& operator=(const Seeder&) = delete;
+
+    // Starts the session and waits (bounded) until it listens on <address>:<port>.
+    // Fails (exit_code::bind) with "seeder: listen 10.0.0.1:6881: Address already in use".
+    // `notify` is called from libtorrent's thread when alerts wait: post, never block, in it.
+    Status start(std::function<void()> notify);
+
+    // Seeds `torrent_file` from `tarball` (whose directory is the save path). The pair was just
+    // packed or verified against its record, so pieces are trusted (seed mode: each piece is
+    // checked the first time it is sent, no full re-hash). Replaces a torrent of the same name.
+    Status add(const std::string& torrent_file, const std::string& tarball);
+    // Stops seeding the torrent made from `tarball` (no-op when it is not seeded).
+    void remove(const std::string& tarball);
+    bool seeding(const std::string& tarball) const;
+
+    void handle_alerts();
+    SeederStats stats();
+
+    // Sends stopped announces and tears the session down; blocks up to a few seconds, so call
+    // it off the thread that runs the tracker.
+    void stop();
+
+  private:
+    SeederSettings settings_;
+    Logger& log_;
+    std::unique_ptr<lt::session> session_;
+    std::map<std::string, lt::torrent_handle> by_tarball_;
+};
+
+}  // namespace si
