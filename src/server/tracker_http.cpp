@@ -1,1 +1,397 @@
-// placeholder
+#include "server/tracker_http.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <unordered_set>
+
+#include "common/exit_codes.hpp"
+#include "common/shell_conf.hpp"
+#include "server/peer_store.hpp"
+#include "server/tracker_service.hpp"
+
+namespace si {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// A real announce request is well under 1 KiB; 8 KiB of headers is generous and bounded.
+constexpr std::uint32_t max_header_bytes = 8 * 1024;
+// Per read and per write: a slow or idle client cannot hold a connection longer than this.
+constexpr std::chrono::seconds io_timeout{10};
+// Each connection costs a descriptor; the seeder in the same process needs its own, and the
+// default RLIMIT_NOFILE is 1024.
+constexpr std::size_t max_connections = 512;
+// How often expired peers are swept and the state is saved.
+constexpr std::chrono::seconds maintenance_period{60};
+// After a failed accept (EMFILE, ...), wait before trying again instead of spinning.
+constexpr std::chrono::milliseconds accept_retry_delay{200};
+
+std::string host_port(const std::string& address, std::uint16_t port) {
+    return address + ":" + std::to_string(port);
+}
+
+Status fail_errno(const std::string& what) {
+    return Error{"tracker: " + what + ": " + std::strerror(errno), exit_code::failure};
+}
+
+// Writes `data` to `path` so that a crash leaves either the old file or the new one.
+Status write_file_atomic(const std::string& path, std::string_view data) {
+    std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(parent, ec);
+        if (ec) {
+            return Error{"tracker: create " + parent.string() + ": " + ec.message(),
+                         exit_code::failure};
+        }
+    }
+    std::string tmp = path + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        return fail_errno("save " + tmp);
+    }
+    std::size_t done = 0;
+    while (done < data.size()) {
+        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            Status st = fail_errno("save " + tmp);
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            return st;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0) {
+        Status st = fail_errno("fsync " + tmp);
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        return st;
+    }
+    if (::close(fd) != 0) {
+        ::unlink(tmp.c_str());
+        return fail_errno("save " + tmp);
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        Status st = fail_errno("rename " + tmp + " to " + path);
+        ::unlink(tmp.c_str());
+        return st;
+    }
+    // Make the rename itself durable.
+    int dir = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0) {
+        ::fsync(dir);
+        ::close(dir);
+    }
+    return Ok{};
+}
+
+class Session;
+
+// Everything the asynchronous handlers touch; they hold it alive by shared_ptr, so a handler
+// that runs after ~TrackerServer (with an aborted error) finds valid memory.
+struct Core {
+    Core(net::io_context& io, TrackerSettings s, Logger& l)
+        : io(io),
+          settings(std::move(s)),
+          log(l),
+          store(clock),
+          service(store, settings.torrent_dir, l),
+          acceptor(io),
+          maintenance(io),
+          accept_retry(io) {}
+
+    net::io_context& io;
+    TrackerSettings settings;
+    Logger& log;
+    SystemClock clock;
+    PeerStore store;
+    TrackerService service;
+    tcp::acceptor acceptor;
+    net::steady_timer maintenance;
+    net::steady_timer accept_retry;
+    std::unordered_set<Session*> sessions;
+    bool started = false;
+    bool stopped = false;
+    bool at_limit = false;  // the connection limit was reached and logged
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+  public:
+    Session(tcp::socket socket, std::shared_ptr<Core> core)
+        : stream_(std::move(socket)), core_(std::move(core)) {
+        core_->sessions.insert(this);
+        beast::error_code ec;
+        remote_ = stream_.socket().remote_endpoint(ec).address();
+    }
+    ~Session() { core_->sessions.erase(this); }
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    void start() { read(); }
+
+    // Pending operations complete with operation_aborted; the last handler frees the session.
+    void close() {
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        stream_.close();
+    }
+
+  private:
+    void read() {
+        parser_.emplace();
+        parser_->header_limit(max_header_bytes);
+        parser_->body_limit(0);  // requests carry no body
+        stream_.expires_after(io_timeout);
+        http::async_read(stream_, buffer_, *parser_,
+                         beast::bind_front_handler(&Session::on_read, shared_from_this()));
+    }
+
+    void on_read(beast::error_code ec, std::size_t) {
+        if (core_->stopped) {
+            return;
+        }
+        if (ec == http::error::end_of_stream) {
+            close();
+            return;
+        }
+        if (ec) {
+            // A broken request gets a short answer; a dead or timed-out socket gets nothing.
+            if (&ec.category() == &http::make_error_code(http::error::bad_target).category()) {
+                unsigned status = 400;
+                if (ec == http::error::header_limit) {
+                    status = 431;
+                } else if (ec == http::error::body_limit || ec == http::error::unexpected_body) {
+                    status = 413;
+                }
+                respond({status, text_content_type, "bad request: " + ec.message() + "\n"}, 11,
+                        false);
+            } else {
+                close();
+            }
+            return;
+        }
+        const auto& req = parser_->get();
+        auto method = req.method_string();
+        auto target = req.target();
+        HttpReply reply = core_->service.handle({method.data(), method.size()},
+                                                {target.data(), target.size()}, remote_);
+        respond(std::move(reply), req.version(), req.keep_alive());
+    }
+
+    void respond(HttpReply reply, unsigned version, bool keep_alive) {
+        auto& res = response_.emplace(static_cast<http::status>(reply.status), version);
+        res.set(http::field::server, "si_btd");
+        res.set(http::field::content_type, reply.content_type);
+        if (reply.status == 405) {
+            res.set(http::field::allow, "GET");
+        }
+        res.body() = std::move(reply.body);
+        res.keep_alive(keep_alive);
+        res.prepare_payload();
+        stream_.expires_after(io_timeout);
+        http::async_write(stream_, res,
+                          beast::bind_front_handler(&Session::on_write, shared_from_this()));
+    }
+
+    void on_write(beast::error_code ec, std::size_t) {
+        if (core_->stopped) {
+            return;
+        }
+        if (ec || !response_->keep_alive()) {
+            close();
+            return;
+        }
+        response_.reset();
+        read();
+    }
+
+    beast::tcp_stream stream_;
+    std::shared_ptr<Core> core_;
+    net::ip::address remote_;
+    beast::flat_buffer buffer_{2 * max_header_bytes};
+    std::optional<http::request_parser<http::empty_body>> parser_;
+    std::optional<http::response<http::string_body>> response_;
+};
+
+void accept_next(const std::shared_ptr<Core>& core);
+
+void on_accept(const std::shared_ptr<Core>& core, beast::error_code ec, tcp::socket socket) {
+    if (core->stopped || ec == net::error::operation_aborted) {
+        return;
+    }
+    if (ec) {
+        core->log.error("tracker: accept: " + ec.message());
+        core->accept_retry.expires_after(accept_retry_delay);
+        core->accept_retry.async_wait([core](beast::error_code wec) {
+            if (!wec && !core->stopped) {
+                accept_next(core);
+            }
+        });
+        return;
+    }
+    if (core->sessions.size() >= max_connections) {
+        if (!core->at_limit) {
+            core->log.warn("tracker: " + std::to_string(max_connections) +
+                           " connections open; refusing more until some close");
+            core->at_limit = true;
+        }
+        beast::error_code ignored;
+        socket.close(ignored);
+    } else {
+        core->at_limit = false;
+        std::make_shared<Session>(std::move(socket), core)->start();
+    }
+    accept_next(core);
+}
+
+void accept_next(const std::shared_ptr<Core>& core) {
+    core->acceptor.async_accept(core->io, [core](beast::error_code ec, tcp::socket s) {
+        on_accept(core, ec, std::move(s));
+    });
+}
+
+}  // namespace
+
+struct TrackerServer::Impl {
+    std::shared_ptr<Core> core;
+
+    Status save() {
+        const std::string& path = core->settings.state_file;
+        if (path.empty()) {
+            return Ok{};
+        }
+        return write_file_atomic(path, core->store.save());
+    }
+
+    void load() {
+        const std::string& path = core->settings.state_file;
+        std::error_code ec;
+        if (path.empty() || !std::filesystem::exists(path, ec)) {
+            return;
+        }
+        auto text = read_text_file(path);
+        if (!text) {
+            core->log.warn("tracker: cannot read state " + text.error().message +
+                           "; starting with no peers");
+            return;
+        }
+        if (auto st = core->store.load(*text); !st) {
+            core->log.warn("tracker: ignoring state " + path + ": " + st.error().message +
+                           "; starting with no peers");
+        }
+    }
+
+    void schedule_maintenance() {
+        core->maintenance.expires_after(maintenance_period);
+        core->maintenance.async_wait([this, c = core](beast::error_code ec) {
+            if (ec || c->stopped) {
+                return;  // `this` may be gone: only touch it while running
+            }
+            std::size_t dropped = c->store.sweep();
+            if (dropped > 0) {
+                c->log.info("tracker: dropped " + std::to_string(dropped) + " silent peers");
+            }
+            if (auto st = save(); !st) {
+                c->log.error(st.error().message);
+            }
+            schedule_maintenance();
+        });
+    }
+};
+
+TrackerServer::TrackerServer(boost::asio::io_context& io, TrackerSettings settings, Logger& log)
+    : impl_(std::make_unique<Impl>()) {
+    impl_->core = std::make_shared<Core>(io, std::move(settings), log);
+}
+
+TrackerServer::~TrackerServer() {
+    Core& c = *impl_->core;
+    if (c.started && !c.stopped) {
+        stop();
+    }
+}
+
+Status TrackerServer::start() {
+    Core& c = *impl_->core;
+    impl_->load();
+
+    std::string address = c.settings.address.empty() ? "0.0.0.0" : c.settings.address;
+    std::string where = host_port(address, c.settings.port);
+    beast::error_code ec;
+    net::ip::address ip = net::ip::make_address(address, ec);
+    if (ec) {
+        return Error{"tracker: bad address '" + address + "': " + ec.message(), exit_code::address};
+    }
+    tcp::endpoint ep(ip, c.settings.port);
+    c.acceptor.open(ep.protocol(), ec);
+    if (!ec) {
+        c.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+        c.acceptor.bind(ep, ec);
+    }
+    if (!ec) {
+        c.acceptor.listen(net::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        beast::error_code ignored;
+        c.acceptor.close(ignored);
+        return Error{"tracker: bind " + where + ": " + ec.message(), exit_code::bind};
+    }
+    c.started = true;
+    c.log.info("tracker: listening on http://" + where + "/announce");
+    accept_next(impl_->core);
+    impl_->schedule_maintenance();
+    return Ok{};
+}
+
+void TrackerServer::set_torrents(std::vector<ServedTorrent> torrents) {
+    impl_->core->service.set_torrents(torrents);
+}
+
+Status TrackerServer::save_state() {
+    return impl_->save();
+}
+
+void TrackerServer::stop() {
+    Core& c = *impl_->core;
+    if (c.stopped) {
+        return;
+    }
+    c.stopped = true;
+    beast::error_code ignored;
+    c.acceptor.close(ignored);
+    c.maintenance.cancel();
+    c.accept_retry.cancel();
+    std::vector<Session*> open(c.sessions.begin(), c.sessions.end());
+    for (Session* s : open) {
+        s->close();
+    }
+    if (c.started) {
+        if (auto st = impl_->save(); !st) {
+            c.log.error(st.error().message);
+        }
+        c.log.info("tracker: stopped; " + std::to_string(c.store.peer_count()) + " peers saved");
+    }
+}
+
+std::size_t TrackerServer::peer_count() const {
+    return impl_->core->store.peer_count();
+}
+
+}  // namespace si

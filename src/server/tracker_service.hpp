@@ -1,0 +1,60 @@
+#pragma once
+// What the tracker answers, apart from sockets: (method, target, remote address) -> reply.
+// TrackerServer feeds it parsed HTTP requests; tests call it directly.
+#include <boost/asio/ip/address.hpp>
+#include <chrono>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/log.hpp"
+#include "server/peer_store.hpp"
+#include "server/tracker_http.hpp"
+
+namespace si {
+
+// What we ask clients for. Our agents honour it (a deploy wants fresh peer lists); third-party
+// libtorrent clients raise anything below their min_announce_interval (300 s) to it.
+inline constexpr std::chrono::seconds announce_interval{30};
+inline constexpr std::chrono::seconds announce_min_interval{10};
+
+struct HttpReply {
+    unsigned status = 200;
+    std::string content_type;
+    std::string body;
+};
+
+inline constexpr const char* bencode_content_type = "text/plain";
+inline constexpr const char* text_content_type = "text/plain; charset=utf-8";
+inline constexpr const char* torrent_content_type = "application/x-bittorrent";
+
+class TrackerService {
+  public:
+    // `torrent_dir` is where the served .torrent files are read from, at request time.
+    TrackerService(PeerStore& store, std::string torrent_dir, Logger& log);
+
+    // Replaces the served set; entries with a malformed hash are logged and skipped, file
+    // names with a '/' (or "." / "..") are tracked but never served as files.
+    void set_torrents(const std::vector<ServedTorrent>& torrents);
+
+    // Never fails: every bad request becomes a bencoded failure (announce, scrape) or an
+    // HTTP error status with a short text body (404 unknown path or file, 405 not GET).
+    HttpReply handle(std::string_view method, std::string_view target,
+                     const boost::asio::ip::address& remote);
+
+  private:
+    HttpReply announce(std::string_view query, const boost::asio::ip::address& remote);
+    HttpReply scrape(std::string_view query);
+    HttpReply torrent_list() const;
+    HttpReply torrent_file(std::string_view encoded_name);
+
+    PeerStore& store_;
+    std::string torrent_dir_;
+    Logger& log_;
+    std::unordered_map<std::string, std::string> file_by_hash_;  // raw hash -> file name
+    std::set<std::string> files_;                                // the servable file names, sorted
+};
+
+}  // namespace si
