@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs, from Debian's archive, every package the project needs to build, test and demo.
+# Idempotent: runs apt-get only when something is missing.
+set -eu
+
+PACKAGES="
+  cmake ninja-build g++ pkg-config clang-format python3 file
+  libtorrent-rasterbar-dev libboost-dev libboost-system-dev libssl-dev
+  libarchive-dev zlib1g-dev libzstd-dev libdeflate-dev libgtest-dev
+  aria2 mktorrent opentracker pigz zstd attr acl libarchive-tools iproute2 procps
+"
+
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "setup: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

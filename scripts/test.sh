@@ -1,0 +1,11 @@
+#!/bin/sh
+# Installs what is missing, builds, checks formatting, and runs every test tier
+# (unit, integration, e2e). Extra args go to ctest, e.g. `scripts/test.sh -L unit`.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${SI_BUILD_DIR:-$top/build}
+"$top/scripts/setup-deps.sh"
+"$top/scripts/build.sh"
+"$top/scripts/check-format.sh"
+cd "$build"
+ctest --output-on-failure --timeout 900 -j "$(nproc)" "$@"

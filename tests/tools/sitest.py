@@ -1,0 +1,252 @@
+"""Shared helpers for the integration tests: temporary server trees, configs, free ports,
+starting si_btd as a real process, HTTP on loopback, bencode decoding. Stdlib only."""
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+BUILD_DIR = os.environ.get("SI_BUILD_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+SOURCE_DIR = os.environ.get("SI_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+SI_BTD = os.path.join(BUILD_DIR, "src", "server", "si_btd")
+SI_INSTALLBTIMAGE = os.path.join(BUILD_DIR, "src", "server", "si_installbtimage")
+
+
+def free_port(address="127.0.0.1"):
+    with socket.socket() as s:
+        s.bind((address, 0))
+        return s.getsockname()[1]
+
+
+def bdecode(data):
+    """Decodes bencoded bytes; dict keys stay bytes."""
+    def dec(i):
+        c = data[i:i + 1]
+        if c == b"i":
+            end = data.index(b"e", i)
+            return int(data[i + 1:end]), end + 1
+        if c == b"l":
+            i, out = i + 1, []
+            while data[i:i + 1] != b"e":
+                v, i = dec(i)
+                out.append(v)
+            return out, i + 1
+        if c == b"d":
+            i, out = i + 1, {}
+            while data[i:i + 1] != b"e":
+                k, i = dec(i)
+                v, i = dec(i)
+                out[k] = v
+            return out, i + 1
+        colon = data.index(b":", i)
+        n = int(data[i:colon])
+        return data[colon + 1:colon + 1 + n], colon + 1 + n
+    value, end = dec(0)
+    if end != len(data):
+        raise ValueError("trailing bytes after bencoded value")
+    return value
+
+
+def http_get(url, timeout=5):
+    """Returns (status, body) without raising on HTTP errors."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
+
+
+def write_file(path, data, mode=0o644):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+    os.chmod(path, mode)
+
+
+def make_image_tree(root, special=True, megabytes=1):
+    """A small OS-like tree; with special=True it holds every kind of item packing must keep."""
+    os.makedirs(root, exist_ok=True)
+    write_file(os.path.join(root, "etc", "passwd"),
+               "root:x:0:0:root:/root:/bin/sh\nsvc:x:1234:5678::/srv:/bin/false\n")
+    write_file(os.path.join(root, "etc", "group"), "root:x:0:\nsvcgrp:x:5678:\n")
+    write_file(os.path.join(root, "etc", "hostname"), "golden\n")
+    write_file(os.path.join(root, "etc", "shadow"), "root:*:19000:0:99999:7:::\n", 0o640)
+    block = bytes(range(256)) * 4096  # 1 MiB, compressible but not trivially
+    rnd = os.urandom(1 << 20)
+    for i in range(megabytes):
+        write_file(os.path.join(root, "usr", "lib", "data%03d.bin" % i), (block if i % 2 else rnd))
+    write_file(os.path.join(root, "usr", "bin", "tool"), b"#!/bin/sh\necho tool\n", 0o755)
+    os.symlink("tool", os.path.join(root, "usr", "bin", "tool-link"))
+    os.symlink("/nonexistent/target", os.path.join(root, "usr", "bin", "dangling"))
+    os.makedirs(os.path.join(root, "empty-dir"))
+    if special:
+        suid = os.path.join(root, "usr", "bin", "su")
+        write_file(suid, b"\x7fELF fake su\n", 0o755)
+        os.chmod(suid, 0o4755)
+        os.link(os.path.join(root, "usr", "bin", "tool"), os.path.join(root, "usr", "bin", "tool-hard"))
+        owned = os.path.join(root, "srv", "owned")
+        write_file(owned, "owned by svc\n")
+        os.chown(owned, 1234, 5678)
+        os.chown(os.path.join(root, "srv"), 1234, 5678)
+        os.makedirs(os.path.join(root, "dev"), exist_ok=True)
+        os.mknod(os.path.join(root, "dev", "null"), 0o666 | 0o020000, os.makedev(1, 3))
+        os.mknod(os.path.join(root, "dev", "sda"), 0o660 | 0o060000, os.makedev(8, 0))
+        os.mkfifo(os.path.join(root, "dev", "initctl"), 0o600)
+        sparse = os.path.join(root, "var", "lib", "sparse.img")
+        os.makedirs(os.path.dirname(sparse), exist_ok=True)
+        with open(sparse, "wb") as f:
+            f.truncate(64 << 20)
+            f.seek(32 << 20)
+            f.write(b"middle")
+            f.seek((64 << 20) - 4)
+            f.write(b"end!")
+        ping = os.path.join(root, "usr", "bin", "ping")
+        write_file(ping, b"\x7fELF fake ping\n", 0o755)
+        # cap_net_raw+ep, as Debian ships ping.
+        os.setxattr(ping, "security.capability",
+                    bytes.fromhex("0100000200200000000000000000000000000000"))
+        os.setxattr(os.path.join(root, "etc", "hostname"), "user.comment", b"golden image")
+        subprocess.run(["setfacl", "-m", "u:1234:rx", os.path.join(root, "srv", "owned")], check=True)
+    # Fixed mtimes (ns precision) so that a lost nanosecond shows.
+    for dirpath, dirnames, filenames in os.walk(root, topdown=False):
+        for name in filenames + dirnames:
+            os.utime(os.path.join(dirpath, name), ns=(1_600_000_000_123_456_789, 1_600_000_000_123_456_789),
+                     follow_symlinks=False)
+    os.utime(root, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    return root
+
+
+class ServerTree:
+    """A temporary /etc + /var/lib/systemimager for one si_btd, on 127.0.0.1 by default."""
+
+    def __init__(self, address="127.0.0.1", compress="n", update="y", images=("demo",),
+                 overrides=(), extra=""):
+        self.tmp = tempfile.TemporaryDirectory(prefix="si-test-")
+        self.dir = self.tmp.name
+        self.address = address
+        self.tracker_port = free_port(address)
+        self.seeder_port = free_port(address)
+        for d in ("images", "overrides", "tarballs", "torrents", "etc", "log"):
+            os.makedirs(os.path.join(self.dir, d))
+        self.bt_conf = os.path.join(self.dir, "etc", "bittorrent.conf")
+        self.si_conf = os.path.join(self.dir, "etc", "systemimager.conf")
+        self.state = os.path.join(self.dir, "log", "dstate")
+        self.log = os.path.join(self.dir, "log", "tracker.log")
+        self.pidfile = os.path.join(self.dir, "si_btd.pid")
+        self.write_bt_conf(compress=compress, update=update, images=images, overrides=overrides, extra=extra)
+        with open(self.si_conf, "w") as f:
+            f.write("DEFAULT_IMAGE_DIR = %s/images\nDEFAULT_OVERRIDE_DIR = %s/overrides\n"
+                    "AUTOINSTALL_TARBALL_DIR = %s/tarballs\nAUTOINSTALL_TORRENT_DIR = %s/torrents\n"
+                    % ((self.dir,) * 4))
+        self.procs = []
+
+    def write_bt_conf(self, compress="n", update="y", images=("demo",), overrides=(), extra=""):
+        with open(self.bt_conf, "w") as f:
+            f.write("BT_TRACKER_PORT=%d\nBT_SEEDER_PORT=%d\nBT_TRACKER_STATE=%s\nBT_TRACKER_LOG=%s\n"
+                    "BT_INTERFACE=%s\nBT_COMPRESS=%s\nBT_UPDATE=%s\nBT_IMAGES=%s\nBT_OVERRIDES=%s\n%s"
+                    % (self.tracker_port, self.seeder_port, self.state, self.log, self.address,
+                       compress, update, ",".join(images), ",".join(overrides), extra))
+
+    def image_dir(self, name):
+        return os.path.join(self.dir, "images", name)
+
+    def override_dir(self, name):
+        return os.path.join(self.dir, "overrides", name)
+
+    def url(self, path):
+        return "http://%s:%d%s" % (self.address, self.tracker_port, path)
+
+    def btd_args(self):
+        return [SI_BTD, "--config", self.bt_conf, "--systemimager-conf", self.si_conf,
+                "--pidfile", self.pidfile]
+
+    def start(self, foreground=True, **kw):
+        args = self.btd_args() + (["--foreground"] if foreground else [])
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kw)
+        self.procs.append(p)
+        return p
+
+    def served(self):
+        status, body = http_get(self.url("/torrents/"), timeout=2)
+        return body.decode().split() if status == 200 else []
+
+    def wait_served(self, names, timeout=60):
+        wait_for(lambda: set(names) <= set(self.served()), timeout, "si_btd to serve %s" % names)
+
+    def log_text(self):
+        with contextlib.suppress(FileNotFoundError), open(self.log) as f:
+            return f.read()
+        return ""
+
+    def cleanup(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGKILL)
+                p.wait(10)
+            if p.stdout:
+                p.stdout.close()
+        with contextlib.suppress(Exception):
+            with open(self.pidfile) as f:
+                os.kill(int(f.read()), signal.SIGKILL)
+        self.tmp.cleanup()
+
+
+def torrent_info_hash(torrent_bytes):
+    """The v1 info-hash (hex) of a .torrent: SHA-1 of the bencoded info dict, as stored."""
+    import hashlib
+    start = torrent_bytes.index(b"4:infod") + len(b"4:info")
+    depth, i = 0, start
+    while True:
+        c = torrent_bytes[i:i + 1]
+        if c in (b"d", b"l"):
+            depth, i = depth + 1, i + 1
+        elif c == b"i":
+            i = torrent_bytes.index(b"e", i) + 1
+        elif c == b"e":
+            depth, i = depth - 1, i + 1
+            if depth == 0:
+                return hashlib.sha1(torrent_bytes[start:i]).hexdigest()
+        else:
+            colon = torrent_bytes.index(b":", i)
+            i = colon + 1 + int(torrent_bytes[i:colon])
+
+
+def aria2_download(torrent_path, out_dir, bind="127.0.0.2", timeout=120):
+    """Downloads with Debian's aria2c (a client we did not write), bound to `bind`."""
+    return subprocess.run(
+        ["aria2c", "--interface=" + bind, "--dir=" + out_dir, "--seed-time=0", "--enable-dht=false",
+         "--bt-enable-lpd=false", "--enable-peer-exchange=false", "--file-allocation=none",
+         "--console-log-level=warn", "--summary-interval=0", "--bt-stop-timeout=%d" % timeout,
+         torrent_path],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout + 30)
+
+
+def extract(tarball, dest):
+    os.makedirs(dest, exist_ok=True)
+    comp = {".gz": ["-z"], ".zst": ["--zstd"]}.get(os.path.splitext(tarball)[1], [])
+    subprocess.run(["tar", "--xattrs", "--xattrs-include=*", "--acls", "--numeric-owner", "-xpS"]
+                   + comp + ["-f", tarball, "-C", dest], check=True)
+
+
+def proc_read_bytes(pid):
+    """Bytes the process has read through read()/pread() so far (/proc/PID/io rchar)."""
+    with open("/proc/%d/io" % pid) as f:
+        for line in f:
+            if line.startswith("rchar:"):
+                return int(line.split()[1])
+    return -1
