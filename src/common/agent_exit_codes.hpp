@@ -1,0 +1,19 @@
+#pragma once
+// Exit codes of si_btagent, documented in si_btagent(8). The initrd's /init reads them.
+
+namespace si::agent_exit {
+
+inline constexpr int ok = 0;
+inline constexpr int failure = 1;        // unexpected internal error
+inline constexpr int usage = 2;          // bad command-line options
+inline constexpr int disabled = 3;       // BITTORRENT is not y: fall back to another transport
+inline constexpr int cmdline = 4;        // a kernel command-line variable is missing or invalid
+inline constexpr int unreachable = 5;    // the image server did not answer (after retries)
+inline constexpr int unknown_image = 6;  // the server has no torrent for IMAGENAME
+inline constexpr int bad_torrent = 7;    // the .torrent is not valid
+inline constexpr int stalled = 8;        // no download progress within BITTORRENT_TIMEOUT
+inline constexpr int no_space = 9;       // no room to stage or unpack
+inline constexpr int unpack = 10;        // an entry could not be extracted or would escape the root
+inline constexpr int io = 11;            // another I/O error
+
+}  // namespace si::agent_exit

@@ -1,0 +1,111 @@
+#include "common/agent_settings.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <optional>
+#include <type_traits>
+
+#include "common/agent_exit_codes.hpp"
+#include "common/list_split.hpp"
+#include "common/names.hpp"
+
+namespace si {
+namespace {
+
+Error bad(std::string_view key, const std::string& why) {
+    return Error{"kernel command line: " + std::string(key) + ": " + why, agent_exit::cmdline};
+}
+
+bool yes(const std::string& v) {
+    return v == "y" || v == "Y" || v == "yes" || v == "1";
+}
+
+// Reads an integer in [lo, hi] into `out` when `key` is present.
+std::optional<Error> read_int(const KernelCmdline& c, std::string_view key, long lo, long hi,
+                              auto& out) {
+    const std::string* v = c.find(key);
+    if (v == nullptr) {
+        return std::nullopt;
+    }
+    long n = 0;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (v->empty() || ec != std::errc() || p != v->data() + v->size() || n < lo || n > hi) {
+        return bad(key, "'" + *v + "' is not a number from " + std::to_string(lo) + " to " +
+                            std::to_string(hi));
+    }
+    out = static_cast<std::remove_reference_t<decltype(out)>>(n);
+    return std::nullopt;
+}
+
+bool is_ipv4(const std::string& s) {
+    in_addr a{};
+    return inet_pton(AF_INET, s.c_str(), &a) == 1;
+}
+
+}  // namespace
+
+Result<AgentSettings> agent_settings_from(const KernelCmdline& c) {
+    AgentSettings s;
+    const std::string* bt = c.find("BITTORRENT");
+    s.enabled = bt != nullptr && yes(*bt);
+    if (!s.enabled) {
+        return s;
+    }
+    if (const std::string* v = c.find("IMAGESERVER"); v != nullptr && !v->empty()) {
+        if (!is_ipv4(*v)) {
+            return bad("IMAGESERVER", "'" + *v + "' is not an IPv4 address");
+        }
+        s.image_server = *v;
+    } else {
+        return bad("IMAGESERVER", "not set (give the image server's address)");
+    }
+    if (const std::string* v = c.find("IMAGENAME"); v != nullptr && !v->empty()) {
+        if (!is_valid_image_name(*v)) {
+            return bad("IMAGENAME", "'" + *v + "' is not a valid image name");
+        }
+        s.image_name = *v;
+    } else {
+        return bad("IMAGENAME", "not set (give the image to install)");
+    }
+    if (const std::string* v = c.find("OVERRIDES")) {
+        for (const std::string& o : split_list(*v).items) {
+            if (!is_valid_image_name(o)) {
+                return bad("OVERRIDES", "'" + o + "' is not a valid override name");
+            }
+            s.overrides.push_back(o);
+        }
+    }
+    if (const std::string* v = c.find("BITTORRENT_STAGING")) {
+        if (!v->empty() && v->front() != '/') {
+            return bad("BITTORRENT_STAGING", "'" + *v + "' is not an absolute path");
+        }
+        s.staging = *v;
+    }
+    if (const std::string* v = c.find("BITTORRENT_SEED_WAIT")) {
+        s.seed_wait = yes(*v);
+    }
+    if (const std::string* v = c.find("MONITOR_SERVER"); v != nullptr && !v->empty()) {
+        if (!is_ipv4(*v)) {
+            return bad("MONITOR_SERVER", "'" + *v + "' is not an IPv4 address");
+        }
+        s.monitor_server = *v;
+    }
+    if (const std::string* v = c.find("MONITOR_CONSOLE")) {
+        s.monitor_console = yes(*v);
+    }
+    for (auto err : {read_int(c, "BITTORRENT_POLLING_TIME", 1, 3600, s.polling_time_s),
+                     read_int(c, "BITTORRENT_UPLOAD_MIN", 0, 10'000'000, s.upload_min_kbs),
+                     read_int(c, "MONITOR_PORT", 1, 65535, s.monitor_port),
+                     read_int(c, "BITTORRENT_TRACKER_PORT", 1, 65535, s.tracker_port),
+                     read_int(c, "BITTORRENT_TIMEOUT", 5, 86400, s.stall_timeout_s),
+                     read_int(c, "BITTORRENT_SEED_MAX", 0, 7 * 86400, s.seed_max_s),
+                     read_int(c, "BITTORRENT_SERVER_TIMEOUT", 1, 86400, s.server_timeout_s)}) {
+        if (err) {
+            return *err;
+        }
+    }
+    return s;
+}
+
+}  // namespace si

@@ -1,0 +1,39 @@
+#pragma once
+// What si_btagent does, built from the kernel command line. The original's variables keep
+// their names and defaults; new ones are prefixed BITTORRENT_ (see si_btagent(8)).
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/kernel_cmdline.hpp"
+#include "common/result.hpp"
+
+namespace si {
+
+struct AgentSettings {
+    bool enabled = false;                // BITTORRENT=y
+    std::string image_server;            // IMAGESERVER: an IPv4 address
+    std::string image_name;              // IMAGENAME
+    std::vector<std::string> overrides;  // OVERRIDES, space- or comma-separated, in order
+    std::string staging;                 // BITTORRENT_STAGING; empty: chosen automatically
+    int polling_time_s = 5;              // BITTORRENT_POLLING_TIME
+    bool seed_wait = false;              // BITTORRENT_SEED_WAIT
+    int upload_min_kbs = 50;             // BITTORRENT_UPLOAD_MIN (KB/s)
+    std::string monitor_server;          // MONITOR_SERVER; empty: no reports
+    std::uint16_t monitor_port = 8181;   // MONITOR_PORT
+    bool monitor_console = false;        // MONITOR_CONSOLE
+    // New in this implementation:
+    std::uint16_t tracker_port = 6969;  // BITTORRENT_TRACKER_PORT: the image server's tracker
+    int stall_timeout_s = 300;          // BITTORRENT_TIMEOUT: fail after this long w/o progress
+    int seed_max_s = 1800;              // BITTORRENT_SEED_MAX: upper bound of the seed wait
+    int server_timeout_s = 120;         // BITTORRENT_SERVER_TIMEOUT: retries to reach the server
+    std::vector<std::string> warnings;
+};
+
+// Fails (agent_exit::cmdline) with "kernel command line: IMAGESERVER: ..." when a variable the
+// transport needs is missing or invalid. With BITTORRENT unset or not y, returns enabled=false
+// and checks nothing else.
+Result<AgentSettings> agent_settings_from(const KernelCmdline& cmdline);
+
+}  // namespace si
