@@ -277,8 +277,6 @@ Status Daemon::start() {
     if (auto st = d.tracker.start(); !st) {
         return st;
     }
-    d.log.info("tracker: listening on http://" + d.config.address + ":" +
-               std::to_string(d.config.settings.tracker.port) + "/announce");
     if (auto st = d.seeder.start([&d] { asio::post(d.io, [&d] { d.seeder.handle_alerts(); }); });
         !st) {
         return st;
