@@ -353,8 +353,7 @@ Status TrackerServer::start() {
         c.acceptor.close(ignored);
         return Error{"tracker: bind " + where + ": " + ec.message(), exit_code::bind};
     }
-    c.started = true;
-    c.log.info("tracker: listening on http://" + where + "/announce");
+    c.started = true;  // the daemon logs where it listens
     accept_next(impl_->core);
     impl_->schedule_maintenance();
     return Ok{};
