@@ -1,0 +1,56 @@
+#pragma once
+// The end of the packing pipeline: writes the (compressed) tarball bytes to an open file with
+// large buffered writes, checking every write, and computes the torrent's SHA-1 piece hashes
+// on the way, so the tarball is never read back.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <libtorrent/hasher.hpp>
+#include <libtorrent/sha1_hash.hpp>
+
+#include "common/result.hpp"
+
+namespace si {
+
+inline constexpr int min_piece_size = 256 << 10;            // below this the torrent overhead grows
+inline constexpr int max_piece_size = 16 << 20;             // libtorrent's comfortable maximum
+inline constexpr std::uint64_t max_pieces = 2000;           // aim: roughly 1000-2000 pieces
+inline constexpr std::size_t write_buffer_bytes = 4 << 20;  // bytes per write(2)
+
+// The piece size for a tarball of at most `bound` bytes: the smallest power of two in
+// [min_piece_size, max_piece_size] giving at most max_pieces pieces. Chosen before packing
+// (from the tree's uncompressed size), so it is deterministic for a tree.
+int choose_piece_size(std::uint64_t bound);
+
+class PieceHasher {
+  public:
+    // `fd` is owned by the caller and must stay open until finish(); `path` names the file in
+    // messages ("write /x/image-a.tar.gz: No space left on device").
+    PieceHasher(int fd, std::string path, int piece_size);
+
+    // Hashes and writes (buffered). Fails with "write <path>: <strerror>".
+    Status write(std::span<const char> data);
+    // Writes what is buffered and hashes the last, partial piece.
+    Status finish();
+
+    int piece_size() const { return piece_size_; }
+    std::uint64_t bytes() const { return total_; }
+    const std::vector<lt::sha1_hash>& piece_hashes() const { return hashes_; }
+
+  private:
+    Status flush();
+    Status write_all(std::span<const char> data);
+
+    int fd_;
+    std::string path_;
+    int piece_size_;
+    lt::hasher hasher_;
+    int in_piece_ = 0;  // bytes of the current piece hashed so far
+    std::uint64_t total_ = 0;
+    std::vector<lt::sha1_hash> hashes_;
+    std::vector<char> buffer_;
+};
+
+}  // namespace si
