@@ -1,1 +1,270 @@
-// placeholder
+#include "server/packer.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "common/exit_codes.hpp"
+#include "common/names.hpp"
+#include "server/atomic_file.hpp"
+#include "server/block_compressor.hpp"
+#include "server/owner_names.hpp"
+#include "server/pack_record.hpp"
+#include "server/piece_hasher.hpp"
+#include "server/tar_writer.hpp"
+#include "server/torrent_maker.hpp"
+#include "server/tree_walk.hpp"
+
+namespace si {
+namespace {
+
+constexpr mode_t tarball_mode = 0600;  // as the original's chmod 600: images hold secrets
+constexpr mode_t torrent_mode = 0644;  // served to anyone by the tracker anyway
+constexpr double mib = 1024.0 * 1024.0;
+
+std::string base_name(const std::string& path) {
+    return path.substr(path.rfind('/') + 1);
+}
+
+std::string parent_dir(const std::string& path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+}
+
+std::int64_t mtime_ns(const struct stat& st) {
+    return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+std::string human(std::uint64_t bytes) {
+    char buf[32];
+    if (bytes >= (1ULL << 30)) {
+        std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(bytes) / (mib * 1024));
+    } else if (bytes < (1ULL << 20)) {
+        std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(bytes) / 1024);
+    } else {
+        std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / mib);
+    }
+    return buf;
+}
+
+struct Packed {
+    std::uint64_t tarball_bytes = 0;
+    std::string info_hash_hex;
+};
+
+// Tar -> compress -> file + piece hashes, then the .torrent and the record. On any error every
+// temp file is removed and the previous pair is left as it was.
+Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, const Tree& tree,
+                         Logger& log) {
+    OwnerNames names = OwnerNames::from_image(tree.root);
+    const int piece_size = choose_piece_size(tar_size_bound(tree));
+    unsigned threads = settings.threads != 0 ? settings.threads
+                                             : std::max(1u, std::thread::hardware_concurrency());
+
+    TempFile tar_tmp;
+    if (Status s = tar_tmp.create(job.tarball, tarball_mode); !s) {
+        return s.error();
+    }
+    PieceHasher hasher(tar_tmp.fd(), job.tarball, piece_size);
+    // Threads: this one reads the tree and runs libarchive; the compressor's workers; its
+    // writer thread feeds `hasher` (file writes + SHA-1). All are joined by ~BlockCompressor.
+    BlockCompressor compressor(settings.compression, threads,
+                               [&hasher](std::span<const char> d) { return hasher.write(d); });
+    if (Status s = compressor.start(); !s) {
+        return s.error();
+    }
+    {
+        TarWriter tar([&compressor](std::span<const char> d) { return compressor.write(d); }, names,
+                      log);
+        if (Status s = tar.open(); !s) {
+            return s.error();
+        }
+        for (const TreeEntry& e : tree.entries) {
+            if (Status s = tar.add(e); !s) {
+                return s.error();
+            }
+        }
+        if (Status s = tar.close(); !s) {
+            return s.error();
+        }
+    }
+    if (Status s = compressor.finish(); !s) {
+        return s.error();
+    }
+    if (Status s = hasher.finish(); !s) {
+        return s.error();
+    }
+
+    TorrentSpec spec;
+    spec.file_name = base_name(job.tarball);
+    spec.file_size = hasher.bytes();
+    spec.piece_size = piece_size;
+    spec.piece_hashes = hasher.piece_hashes();
+    spec.announce_url = settings.announce_url;
+    auto torrent = make_torrent(spec);
+    if (!torrent) {
+        return Error{torrent.error().message, exit_code::pack};
+    }
+    TempFile torrent_tmp;
+    if (Status s = torrent_tmp.create(job.torrent, torrent_mode); !s) {
+        return s.error();
+    }
+    const std::string& bytes = torrent->bytes;
+    for (std::size_t done = 0; done < bytes.size();) {
+        ssize_t n = write(torrent_tmp.fd(), bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return Error{"write " + job.torrent + ": " + std::strerror(n < 0 ? errno : EIO),
+                         exit_code::pack};
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (Status s = tar_tmp.sync_and_close(); !s) {
+        return s.error();
+    }
+    if (Status s = torrent_tmp.sync_and_close(); !s) {
+        return s.error();
+    }
+
+    // The record is the commit mark: drop the old one before the pair changes, write the new
+    // one after both renames. A crash in between leaves a pair without a record: repacked.
+    std::string rpath = record_path(job.tarball);
+    if (unlink(rpath.c_str()) != 0 && errno != ENOENT) {
+        return Error{"unlink " + rpath + ": " + std::strerror(errno), exit_code::pack};
+    }
+    if (Status s = tar_tmp.commit(); !s) {
+        return s.error();
+    }
+    if (Status s = torrent_tmp.commit(); !s) {
+        return s.error();
+    }
+    struct stat st {};
+    if (stat(job.tarball.c_str(), &st) != 0) {
+        return Error{"stat " + job.tarball + ": " + std::strerror(errno), exit_code::pack};
+    }
+    PackRecord rec;
+    rec.source = tree.root;
+    rec.fingerprint = tree.fingerprint_hex;
+    rec.compression = settings.compression;
+    rec.piece_size = piece_size;
+    rec.tree_bytes = tree.file_bytes;
+    rec.tarball_size = static_cast<std::uint64_t>(st.st_size);
+    rec.tarball_mtime_ns = mtime_ns(st);
+    rec.info_hash = torrent->info_hash_hex;
+    rec.torrent_sha1 = sha1_hex(torrent->bytes);
+    rec.announce = settings.announce_url;
+    if (Status s = write_pack_record(job.tarball, rec); !s) {
+        return s.error();
+    }
+    return Packed{rec.tarball_size, rec.info_hash};
+}
+
+// The pair matches its tree but announces elsewhere: rewrite the .torrent (same info
+// dictionary, same info-hash) and its record; the tarball is not touched.
+Status reannounce(const PackJob& job, const PackerSettings& settings, const PairCheck& check) {
+    auto torrent = reannounce_torrent(check.torrent_bytes, settings.announce_url);
+    if (!torrent) {
+        return torrent.error();
+    }
+    if (Status s = write_file_atomically(job.torrent, torrent->bytes, torrent_mode); !s) {
+        return s;
+    }
+    PackRecord rec = check.record;
+    rec.torrent_sha1 = sha1_hex(torrent->bytes);
+    rec.announce = settings.announce_url;
+    return write_pack_record(job.tarball, rec);
+}
+
+}  // namespace
+
+Result<PackResult> pack_or_reuse(const PackJob& job, const PackerSettings& settings, Logger& log) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::string what = "pack " + std::string(kind_word(job.kind)) + " " + job.name + ": ";
+    auto fail = [&](const Error& e) { return Error{what + e.message, exit_code::pack}; };
+    auto elapsed = [&] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    PackResult res;
+    res.tarball = job.tarball;
+    res.torrent = job.torrent;
+
+    struct stat st {};
+    if (stat(job.source_dir.c_str(), &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) {
+            res.skipped = true;
+            res.note = job.source_dir + " does not exist";
+            return res;
+        }
+        return fail(Error{"stat " + job.source_dir + ": " + std::strerror(errno)});
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        res.skipped = true;
+        res.note = job.source_dir + " is not a directory";
+        return res;
+    }
+    auto tree = walk_tree(job.source_dir);
+    if (!tree) {
+        return fail(tree.error());
+    }
+    if (tree->entries.size() <= 1) {
+        res.skipped = true;
+        res.note = job.source_dir + " is empty";
+        return res;
+    }
+    res.tree_bytes = tree->file_bytes;
+
+    if (!settings.update) {
+        PairState state{tree->root, tree->fingerprint_hex, settings.compression, job.tarball,
+                        job.torrent};
+        PairCheck check = check_pair(state, settings.announce_url);
+        if (check.match != PairMatch::stale) {
+            if (check.match == PairMatch::announce_differs) {
+                if (Status s = reannounce(job, settings, check); !s) {
+                    return fail(s.error());
+                }
+                res.note = "announce URL changed to " + settings.announce_url +
+                           "; torrent rewritten, same info-hash";
+            }
+            res.reused = true;
+            res.tarball_bytes = check.record.tarball_size;
+            res.info_hash_hex = check.record.info_hash;
+            res.seconds = elapsed();
+            return res;
+        }
+        res.note = "repacked: " + check.reason;
+    }
+
+    for (const std::string& dir : {parent_dir(job.tarball), parent_dir(job.torrent)}) {
+        if (Status s = make_directories(dir); !s) {
+            return fail(s.error());
+        }
+    }
+    auto packed = pack_tree(job, settings, *tree, log);
+    if (!packed) {
+        return fail(packed.error());
+    }
+    res.tarball_bytes = packed->tarball_bytes;
+    res.info_hash_hex = packed->info_hash_hex;
+    res.seconds = elapsed();
+
+    char line[256];
+    double ratio = res.tree_bytes > 0 ? 100.0 * static_cast<double>(res.tarball_bytes) /
+                                            static_cast<double>(res.tree_bytes)
+                                      : 0.0;
+    double rate = res.seconds > 0 ? static_cast<double>(res.tree_bytes) / 1e6 / res.seconds : 0.0;
+    std::snprintf(line, sizeof line, " (%s of files -> %s, %.1f%%) in %.2f s, %.1f MB/s",
+                  human(res.tree_bytes).c_str(), human(res.tarball_bytes).c_str(), ratio,
+                  res.seconds, rate);
+    log.info("packed " + std::string(kind_word(job.kind)) + " " + job.name + ": " +
+             base_name(job.tarball) + line);
+    return res;
+}
+
+}  // namespace si
