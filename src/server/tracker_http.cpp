@@ -353,7 +353,8 @@ Status TrackerServer::start() {
         c.acceptor.close(ignored);
         return Error{"tracker: bind " + where + ": " + ec.message(), exit_code::bind};
     }
-    c.started = true;  // the daemon logs where it listens
+    c.started = true;
+    c.log.info("tracker: listening on http://" + where + "/announce");
     accept_next(impl_->core);
     impl_->schedule_maintenance();
     return Ok{};
