@@ -1,0 +1,477 @@
+#include "agent/stream_unpack.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace si {
+namespace {
+
+// Symlinks followed while resolving one path before giving up with ELOOP (the kernel's limit).
+constexpr int max_links_followed = 40;
+// Resolved parent directories remembered between entries; a tarball lists a directory's files
+// together, so a small cache saves most of the lstat() walks. Cleared when it grows past this.
+constexpr std::size_t max_cached_dirs = 4096;
+// What write_disk restores. Owners are numeric on purpose: the agent is static and has no NSS.
+constexpr int extract_flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
+                              ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_FFLAGS |
+                              ARCHIVE_EXTRACT_SPARSE | ARCHIVE_EXTRACT_SECURE_NODOTDOT;
+
+struct ReadFree {
+    void operator()(archive* a) const { archive_read_free(a); }
+};
+struct WriteFree {
+    void operator()(archive* a) const { archive_write_free(a); }
+};
+using ReadArchive = std::unique_ptr<archive, ReadFree>;
+using WriteArchive = std::unique_ptr<archive, WriteFree>;
+
+// libarchive's read callback pulls the tarball from the feeder through this.
+struct Source {
+    PieceFeeder& feeder;
+    std::chrono::milliseconds timeout;
+    std::optional<Error> error;  // the feeder's own error, handed up unchanged
+    std::int64_t bytes = 0;
+};
+
+la_ssize_t read_source(archive* a, void* client, const void** buffer) {
+    auto& source = *static_cast<Source*>(client);
+    auto bytes = source.feeder.next(source.timeout);
+    if (!bytes) {
+        source.error = bytes.error();
+        archive_set_error(a, EIO, "%s", bytes.error().message.c_str());
+        return ARCHIVE_FATAL;
+    }
+    *buffer = bytes->data();
+    source.bytes += static_cast<std::int64_t>(bytes->size());
+    return static_cast<la_ssize_t>(bytes->size());
+}
+
+Error unpack_error(std::string_view name, std::string_view cause) {
+    return Error{"unpack: " + std::string(name) + ": " + std::string(cause),
+                 unpack_error_exit_code};
+}
+
+Error refused(std::string_view name) {
+    return unpack_error(name, "refused: path escapes the root");
+}
+
+// The cause of libarchive's last error: the system's words when it carries an errno.
+std::string archive_cause(archive* a) {
+    const int err = archive_errno(a);
+    const char* text = archive_error_string(a);
+    if (err > 0) {
+        return std::strerror(err);
+    }
+    return text != nullptr ? text : "unknown error";
+}
+
+// The components of a tar entry name, without "." and empty ones; nullopt when the name is
+// empty, absolute or has a ".." component. No components means the root itself ("./").
+std::optional<std::vector<std::string>> safe_components(std::string_view name) {
+    if (name.empty() || name.front() == '/') {
+        return std::nullopt;
+    }
+    std::vector<std::string> parts;
+    while (!name.empty()) {
+        const auto slash = name.find('/');
+        const auto part = name.substr(0, slash);
+        name = slash == std::string_view::npos ? std::string_view() : name.substr(slash + 1);
+        if (part == "..") {
+            return std::nullopt;
+        }
+        if (!part.empty() && part != ".") {
+            parts.emplace_back(part);
+        }
+    }
+    return parts;
+}
+
+void split_into_front(std::string_view path, std::deque<std::string>& todo) {
+    std::vector<std::string> parts;
+    while (!path.empty()) {
+        const auto slash = path.find('/');
+        const auto part = path.substr(0, slash);
+        path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+        if (!part.empty()) {
+            parts.emplace_back(part);
+        }
+    }
+    todo.insert(todo.begin(), parts.begin(), parts.end());
+}
+
+void drop_last_component(std::string& rel) {
+    const auto slash = rel.rfind('/');
+    rel.erase(slash == std::string::npos ? 0 : slash);
+}
+
+// Paths under the root, resolved the way they would be inside chroot(root).
+class ChrootPaths {
+  public:
+    explicit ChrootPaths(std::string root) : root_(std::move(root)) {}
+
+    // `rel` (relative to the root, "" for the root) as a path the process can use.
+    std::string full(const std::string& rel) const {
+        if (rel.empty()) {
+            return root_.empty() ? "/" : root_;
+        }
+        return root_ + "/" + rel;
+    }
+
+    // Resolves `parts` under the root, following every symlink met (absolute targets from the
+    // root, relative ones from the link's directory, ".." stopping at the root); when
+    // `follow_last` is false the last component is taken as it is. Every component but the
+    // last must be a directory or missing. Returns the resolved path relative to the root, or
+    // an errno value (ELOOP, ENOTDIR, EACCES, ...).
+    std::pair<std::string, int> resolve(const std::vector<std::string>& parts,
+                                        bool follow_last) const {
+        std::deque<std::string> todo(parts.begin(), parts.end());
+        std::string rel;
+        int links = 0;
+        bool missing = false;  // a component is missing: nothing below it can be a link
+        while (!todo.empty()) {
+            std::string part = std::move(todo.front());
+            todo.pop_front();
+            if (part == ".") {
+                continue;
+            }
+            if (part == "..") {
+                drop_last_component(rel);
+                missing = false;
+                continue;
+            }
+            const bool last = todo.empty();
+            std::string next = rel.empty() ? part : rel + "/" + part;
+            if (missing || (last && !follow_last)) {
+                rel = std::move(next);
+                continue;
+            }
+            const std::string path = full(next);
+            struct stat st {};
+            if (::lstat(path.c_str(), &st) != 0) {
+                if (errno != ENOENT) {
+                    return {{}, errno};
+                }
+                missing = true;
+                rel = std::move(next);
+                continue;
+            }
+            if (S_ISLNK(st.st_mode)) {
+                if (++links > max_links_followed) {
+                    return {{}, ELOOP};
+                }
+                std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');
+                const auto n = ::readlink(path.c_str(), target.data(), target.size());
+                if (n < 0) {
+                    return {{}, errno};
+                }
+                target.resize(static_cast<std::size_t>(n));
+                if (!target.empty() && target.front() == '/') {
+                    rel.clear();
+                }
+                split_into_front(target, todo);
+                continue;
+            }
+            if (!last && !S_ISDIR(st.st_mode)) {
+                return {{}, ENOTDIR};
+            }
+            rel = std::move(next);
+        }
+        return {rel, 0};
+    }
+
+    // resolve(parts without the last, true) + "/" + last, with the parent cached.
+    std::pair<std::string, int> resolve_parent(const std::vector<std::string>& parts) {
+        std::string key;
+        for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+            key += parts[i];
+            key += '/';
+        }
+        auto it = parents_.find(key);
+        if (it == parents_.end()) {
+            auto parent = resolve({parts.begin(), parts.end() - 1}, true);
+            if (parent.second != 0) {
+                return parent;
+            }
+            if (parents_.size() >= max_cached_dirs) {
+                parents_.clear();
+            }
+            it = parents_.emplace(std::move(key), std::move(parent.first)).first;
+        }
+        if (it->second.empty()) {
+            return {parts.back(), 0};
+        }
+        return {it->second + "/" + parts.back(), 0};
+    }
+
+    // A symlink appeared or disappeared under the root: what was resolved may be stale.
+    void forget() { parents_.clear(); }
+
+  private:
+    std::string root_;  // without a trailing slash; "" for "/"
+    std::unordered_map<std::string, std::string> parents_;
+};
+
+class Extractor {
+  public:
+    Extractor(std::string root, archive* in, archive* out, Source& source)
+        : paths_(std::move(root)), in_(in), out_(out), source_(source) {}
+
+    // Extracts every entry; the first failure ends it.
+    Status run(UnpackStats& stats) {
+        for (;;) {
+            archive_entry* entry = nullptr;
+            const int r = archive_read_next_header(in_, &entry);
+            if (r == ARCHIVE_EOF) {
+                return Ok{};
+            }
+            if (r < ARCHIVE_WARN) {
+                return read_error(last_name_.empty() ? "tarball" : "after " + last_name_);
+            }
+            const char* name = archive_entry_pathname(entry);
+            if (name == nullptr) {
+                name = archive_entry_pathname_utf8(entry);
+            }
+            last_name_ = name != nullptr ? name : "";
+            auto done = extract(entry, stats);
+            if (!done) {
+                return done;
+            }
+            ++stats.entries;
+        }
+    }
+
+    // After archive_write_close(): the times of directories that were there before.
+    Status restore_existing_dir_times() const {
+        for (auto it = existing_dirs_.rbegin(); it != existing_dirs_.rend(); ++it) {
+            // O_NOFOLLOW: a later entry may have put a symlink there.
+            const int fd =
+                ::open(it->path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (fd < 0) {
+                if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR) {
+                    continue;  // replaced by a later entry: its times are that entry's
+                }
+                return unpack_error(it->name,
+                                    std::string("restore times: ") + std::strerror(errno));
+            }
+            const timespec times[2] = {{0, UTIME_OMIT}, it->mtime};
+            const int r = ::futimens(fd, times);
+            const int err = errno;
+            ::close(fd);
+            if (r != 0) {
+                return unpack_error(it->name, std::string("restore times: ") + std::strerror(err));
+            }
+        }
+        return Ok{};
+    }
+
+  private:
+    Status extract(archive_entry* entry, UnpackStats& stats) {
+        const std::string& name = last_name_;
+        const auto parts = safe_components(name);
+        if (!parts) {
+            return refused(name.empty() ? "\"\"" : name);
+        }
+        const bool is_dir = archive_entry_filetype(entry) == AE_IFDIR;
+        std::string rel;
+        if (parts->empty()) {
+            if (!is_dir) {
+                return refused(name);
+            }
+        } else {
+            auto resolved = paths_.resolve_parent(*parts);
+            if (resolved.second != 0) {
+                return unpack_error(name, std::strerror(resolved.second));
+            }
+            rel = std::move(resolved.first);
+        }
+        const std::string path = paths_.full(rel);
+        struct stat st {};
+        // The root may be given as a symlink; below it the last component is never followed.
+        bool present = (rel.empty() ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st)) == 0;
+        if (present && S_ISLNK(st.st_mode)) {
+            // A symlink there is replaced, as tar does, except one to a directory met by a
+            // directory entry (merged /usr: ./lib -> usr/lib stays, ./lib/x goes to usr/lib/x).
+            auto skip = replace_symlink(name, rel, is_dir);
+            if (!skip) {
+                return Status(skip.error());
+            }
+            if (*skip) {
+                return Ok{};
+            }
+            present = false;
+        }
+        if (is_dir && present && S_ISDIR(st.st_mode) && archive_entry_mtime_is_set(entry)) {
+            // write_disk defers the times of the directories it makes, not of those already
+            // there (the root, an override's /etc): files written into them later would leave
+            // them with the time of extraction.
+            existing_dirs_.push_back(
+                {name, path, {archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)}});
+        }
+        archive_entry_set_pathname(entry, path.c_str());
+
+        if (const char* link = archive_entry_hardlink(entry); link != nullptr) {
+            const auto target = safe_components(link);
+            if (!target || target->empty()) {
+                return refused(name);
+            }
+            auto resolved = paths_.resolve_parent(*target);
+            if (resolved.second != 0) {
+                return unpack_error(name,
+                                    std::string("link target: ") + std::strerror(resolved.second));
+            }
+            archive_entry_set_hardlink(entry, paths_.full(resolved.first).c_str());
+            paths_.forget();  // the target may be a symlink
+        } else if (archive_entry_filetype(entry) == AE_IFLNK) {
+            paths_.forget();
+        }
+
+        if (archive_write_header(out_, entry) != ARCHIVE_OK) {
+            return unpack_error(name, "create: " + archive_cause(out_));
+        }
+        if (archive_entry_size(entry) > 0) {
+            for (;;) {
+                const void* block = nullptr;
+                std::size_t size = 0;
+                la_int64_t offset = 0;
+                const int r = archive_read_data_block(in_, &block, &size, &offset);
+                if (r == ARCHIVE_EOF) {
+                    break;
+                }
+                if (r < ARCHIVE_WARN) {
+                    return read_error(name);
+                }
+                if (archive_write_data_block(out_, block, size, offset) != ARCHIVE_OK) {
+                    return unpack_error(name, "write: " + archive_cause(out_));
+                }
+                stats.bytes_out += static_cast<std::int64_t>(size);
+            }
+        }
+        if (archive_write_finish_entry(out_) != ARCHIVE_OK) {
+            const char* what = archive_error_string(out_);
+            return unpack_error(name, "restore metadata: " + archive_cause(out_) +
+                                          (what != nullptr && archive_errno(out_) > 0
+                                               ? std::string(" (") + what + ")"
+                                               : std::string()));
+        }
+        return Ok{};
+    }
+
+    // `rel` is a symlink: true when the entry is to be skipped (a directory entry over a
+    // link to a directory), else the link is removed. Fails when it cannot be removed.
+    Result<bool> replace_symlink(const std::string& name, const std::string& rel, bool is_dir) {
+        const std::string path = paths_.full(rel);
+        if (is_dir) {
+            const auto parts = safe_components(rel);
+            if (parts) {
+                const auto target = paths_.resolve(*parts, true);
+                struct stat target_st {};
+                if (target.second == 0 &&
+                    ::lstat(paths_.full(target.first).c_str(), &target_st) == 0 &&
+                    S_ISDIR(target_st.st_mode)) {
+                    return true;
+                }
+            }
+        }
+        if (::unlink(path.c_str()) != 0) {
+            return unpack_error(name, std::string("unlink: ") + std::strerror(errno));
+        }
+        paths_.forget();
+        return false;
+    }
+
+    Status read_error(const std::string& name) const {
+        if (source_.error) {
+            return Status(*source_.error);
+        }
+        return unpack_error(name, "read: " + std::string(archive_error_string(in_) != nullptr
+                                                             ? archive_error_string(in_)
+                                                             : "unknown error"));
+    }
+
+    struct ExistingDir {
+        std::string name;  // as in the tarball, for errors
+        std::string path;
+        timespec mtime;
+    };
+
+    ChrootPaths paths_;
+    std::vector<ExistingDir> existing_dirs_;
+    archive* in_;
+    archive* out_;
+    Source& source_;
+    std::string last_name_;
+};
+
+std::string strip_trailing_slashes(std::string root) {
+    while (!root.empty() && root.back() == '/') {
+        root.pop_back();
+    }
+    return root;
+}
+
+}  // namespace
+
+Result<UnpackStats> stream_unpack(PieceFeeder& feeder, const UnpackOptions& options) {
+    struct stat st {};
+    if (::stat(options.root.c_str(), &st) != 0) {
+        return unpack_error(options.root, std::strerror(errno));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        return unpack_error(options.root, std::strerror(ENOTDIR));
+    }
+
+    ReadArchive in(archive_read_new());
+    WriteArchive out(archive_write_disk_new());
+    if (!in || !out) {
+        return unpack_error(options.root, std::strerror(ENOMEM));
+    }
+    // Only what the packer makes: "none" is implicit. No *_all(): the static agent would pull
+    // in every format's libraries.
+    if (archive_read_support_filter_gzip(in.get()) != ARCHIVE_OK ||
+        archive_read_support_filter_zstd(in.get()) != ARCHIVE_OK ||
+        archive_read_support_format_tar(in.get()) != ARCHIVE_OK) {
+        return unpack_error("tarball", std::string("setup: ") + archive_error_string(in.get()));
+    }
+    // Never archive_write_disk_set_standard_lookup(): owners stay the tarball's numbers.
+    if (archive_write_disk_set_options(out.get(), extract_flags) != ARCHIVE_OK) {
+        return unpack_error("tarball", std::string("setup: ") + archive_error_string(out.get()));
+    }
+
+    Source source{feeder, options.stall_timeout, std::nullopt, 0};
+    UnpackStats stats;
+    Extractor extractor(strip_trailing_slashes(options.root), in.get(), out.get(), source);
+    if (archive_read_open(in.get(), &source, nullptr, read_source, nullptr) != ARCHIVE_OK) {
+        if (source.error) {
+            return *source.error;
+        }
+        return unpack_error("tarball", std::string("read: ") + archive_error_string(in.get()));
+    }
+    auto done = extractor.run(stats);
+    if (!done) {
+        return done.error();
+    }
+    // Directory modes and times were deferred by write_disk until now.
+    if (archive_write_close(out.get()) != ARCHIVE_OK) {
+        return unpack_error("directories", "restore metadata: " + archive_cause(out.get()));
+    }
+    if (auto times = extractor.restore_existing_dir_times(); !times) {
+        return times.error();
+    }
+    stats.bytes_in = source.bytes;
+    return stats;
+}
+
+}  // namespace si

@@ -1,0 +1,40 @@
+#pragma once
+// Extracts a tarball (plain, gzip or zstd; detected from its bytes) into a root directory with
+// libarchive while it is still downloading: bytes come in order from a PieceFeeder.
+// Everything the server packed comes back exactly: numeric owners, modes incl. setuid, mtimes,
+// symlinks, hardlinks, device nodes, fifos, sparse files, xattrs (security.capability) and ACLs.
+// Nothing is written outside the root: entries with "..", absolute paths, or whose parent
+// directories resolve (through symlinks, taken relative to the root as a chroot would) to a
+// place outside the root are refused. Paths through symlinks inside the root are followed the
+// way a chroot would (merged-/usr images: ./lib -> usr/lib).
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "common/result.hpp"
+#include "piece_feeder.hpp"
+
+namespace si {
+
+struct UnpackStats {
+    std::int64_t entries = 0;
+    std::int64_t bytes_in = 0;   // tarball bytes consumed
+    std::int64_t bytes_out = 0;  // file data written
+};
+
+struct UnpackOptions {
+    std::string root;  // must exist
+    // How long to wait for the next bytes before failing ("no data for N s").
+    std::chrono::milliseconds stall_timeout{std::chrono::minutes(5)};
+};
+
+// Exit code carried by unpack errors (the agent's exit_code::unpack).
+inline constexpr int unpack_error_exit_code = 10;
+
+// Reads the whole tarball from `feeder` and extracts it under options.root. Fails with one
+// line naming the entry, e.g. "unpack: ./etc/x: refused: path escapes the root" or
+// "unpack: ./usr/lib/big: write: No space left on device".
+Result<UnpackStats> stream_unpack(PieceFeeder& feeder, const UnpackOptions& options);
+
+}  // namespace si
