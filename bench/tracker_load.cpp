@@ -202,6 +202,9 @@ class Load {
                     }
                     http::request<http::empty_body> req(http::verb::get, *target, 11);
                     req.set(http::field::host, o_.host);
+                    // Like libtorrent's tracker requests: the server closes, so its side (not
+                    // ours, which needs free ephemeral ports) holds the TIME_WAIT.
+                    req.keep_alive(!server_closes_);
                     stream->expires_after(request_timeout);
                     co_await http::async_write(*stream, req, net::use_awaitable);
                     http::response<http::string_body> res;
