@@ -113,6 +113,12 @@ struct Daemon::Impl {
             log.warn(what + ": " + result->note + " (skipped)");
             return;
         }
+        if (result->reused) {
+            log.info("reused " + std::filesystem::path(job.tarball).filename().string() +
+                     ": matches its tree, not re-read or re-hashed (BT_UPDATE=n)");
+        } else if (!result->note.empty()) {
+            log.info(what + ": " + result->note);
+        }
         auto it = served.find(job.tarball);
         if (it != served.end() && it->second.info_hash_hex == result->info_hash_hex &&
             seeder.seeding(job.tarball)) {

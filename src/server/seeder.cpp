@@ -36,6 +36,8 @@ Status Seeder::start(std::function<void()> notify) {
     LanProfile profile{settings_.address, settings_.port, PeerRole::seeder, false};
     lt::settings_pack pack = lan_settings(profile);
     pack.set_int(lt::settings_pack::max_retry_port_bind, 0);
+    // The port is the administrator's (BT_SEEDER_PORT): never silently take another one.
+    pack.set_bool(lt::settings_pack::listen_system_port_fallback, false);
     pack.set_int(lt::settings_pack::stop_tracker_timeout, stop_tracker_timeout_s);
     pack.set_int(lt::settings_pack::unchoke_slots_limit, seeder_upload_slots);
     lt::session_params params(std::move(pack));
@@ -51,7 +53,8 @@ Status Seeder::start(std::function<void()> notify) {
         for (lt::alert* a : alerts) {
             if (auto* ok = lt::alert_cast<lt::listen_succeeded_alert>(a)) {
                 if (ok->socket_type == lt::socket_type_t::tcp) {
-                    log_.info("seeder: listening on " + where);
+                    log_.info("seeder: listening on " + ok->address.to_string() + ":" +
+                              std::to_string(ok->port));
                     session_->set_alert_notify(std::move(notify));
                     return Ok{};
                 }

@@ -66,11 +66,12 @@ class ConfigErrors(unittest.TestCase):
         ns = "si-noaddr-%d" % os.getpid()
         subprocess.run(["ip", "netns", "add", ns], check=True)
         try:
-            subprocess.run(["ip", "-n", ns, "link", "add", "dummy0", "type", "dummy"], check=True)
-            self.t.write_bt_conf(extra="BT_INTERFACE=dummy0\n")
+            subprocess.run(["ip", "-n", ns, "link", "add", "veth-si0", "type", "veth", "peer", "name",
+                            "veth-si1"], check=True)
+            self.t.write_bt_conf(extra="BT_INTERFACE=veth-si0\n")
             r = subprocess.run(["ip", "netns", "exec", ns] + self.t.btd_args() + ["--foreground"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=20)
-            self.assert_one_line_error(r, EXIT_ADDRESS, "interface dummy0 has no IPv4 address")
+            self.assert_one_line_error(r, EXIT_ADDRESS, "interface veth-si0 has no IPv4 address")
         finally:
             subprocess.run(["ip", "netns", "del", ns])
 
