@@ -186,8 +186,18 @@ std::optional<AnnounceResult> PeerStore::announce(const AnnounceRequest& req) {
     }
     auto self = find_in(s.by_id, id);
     AnnounceResult result;
+    // A download counts once per peer: on event=completed, or when a peer seen with bytes
+    // left reports none (also on its last, stopped announce).
+    auto finishes = [&](const Peer& p) {
+        return !p.completed &&
+               (req.event == AnnounceEvent::completed || (p.left > 0 && req.left == 0));
+    };
     if (req.event == AnnounceEvent::stopped) {
         if (self) {
+            if (finishes(s.peers[*self])) {
+                ++s.downloaded;
+                result.completed_now = true;
+            }
             remove_at(s, *self);
         }
         result.counts = counts_of(s);
@@ -210,6 +220,11 @@ std::optional<AnnounceResult> PeerStore::announce(const AnnounceRequest& req) {
         p.port = req.port;
         s.by_endpoint[key] = *self;
     }
+    if (finishes(p)) {
+        p.completed = true;
+        ++s.downloaded;
+        result.completed_now = true;
+    }
     if ((p.left == 0) != (req.left == 0)) {
         req.left == 0 ? ++s.seeds : --s.seeds;
     }
@@ -217,10 +232,6 @@ std::optional<AnnounceResult> PeerStore::announce(const AnnounceRequest& req) {
     p.uploaded = req.uploaded;
     p.downloaded = req.downloaded;
     p.seen = clock_.now();
-    if (req.event == AnnounceEvent::completed && !p.completed) {
-        p.completed = true;
-        ++s.downloaded;
-    }
 
     auto want = static_cast<std::uint32_t>(std::clamp(req.numwant, 0, max_numwant));
     auto picks = sample_others(static_cast<std::uint32_t>(s.peers.size()), *self, want, rng_);

@@ -71,7 +71,7 @@ struct PeerEntry {
 struct SwarmCounts {
     std::uint64_t complete = 0;    // seeds (left == 0)
     std::uint64_t incomplete = 0;  // leechers
-    std::uint64_t downloaded = 0;  // "completed" events seen
+    std::uint64_t downloaded = 0;  // downloads finished here (see completed_now)
 };
 
 struct AnnounceRequest {
@@ -89,6 +89,9 @@ struct AnnounceRequest {
 struct AnnounceResult {
     std::vector<PeerEntry> peers;  // never the requester itself
     SwarmCounts counts;            // after this announce
+    // This announce finished a download: event=completed, or a peer seen with bytes left now
+    // reports none (some clients, aria2 among them, never send "completed").
+    bool completed_now = false;
 };
 
 class PeerStore {

@@ -112,9 +112,13 @@ HttpReply TrackerService::announce(std::string_view query, const boost::asio::ip
         log_.warn("tracker: " + endpoint_text(remote, q->port) + ": " + reason);
         return failure(reason);
     }
-    if (q->event != AnnounceEvent::none) {
-        log_.info("tracker: " + endpoint_text(remote, q->port) + " " +
-                  std::string(event_name(q->event)) + " " + file_by_hash_[q->info_hash]);
+    if (q->event != AnnounceEvent::none || result->completed_now) {
+        std::string what(event_name(q->event));
+        if (result->completed_now && q->event != AnnounceEvent::completed) {
+            what = (q->event == AnnounceEvent::none ? "" : what + ", ") + "completed";
+        }
+        log_.info("tracker: " + endpoint_text(remote, q->port) + " " + what + " " +
+                  file_by_hash_[q->info_hash]);
     }
     AnnounceReply reply;
     reply.interval = announce_interval;

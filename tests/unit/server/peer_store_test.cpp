@@ -272,5 +272,24 @@ TEST_F(PeerStoreTest, HoldsTenThousandPeers) {
     EXPECT_EQ(copy.peer_count(), static_cast<std::size_t>(n / 2));
 }
 
+TEST_F(PeerStoreTest, ADownloadCountsOnceWithOrWithoutTheCompletedEvent) {
+    // A seed that arrives complete did not download here.
+    EXPECT_FALSE(announce(1, 0, AnnounceEvent::started)->completed_now);
+    EXPECT_EQ(store.counts(hash_a)->downloaded, 0u);
+    // event=completed counts, once.
+    announce(2, 100, AnnounceEvent::started);
+    EXPECT_TRUE(announce(2, 0, AnnounceEvent::completed)->completed_now);
+    EXPECT_FALSE(announce(2, 0, AnnounceEvent::none)->completed_now);
+    EXPECT_FALSE(announce(2, 0, AnnounceEvent::stopped)->completed_now);
+    EXPECT_EQ(store.counts(hash_a)->downloaded, 1u);
+    // A client that never says "completed" but goes from bytes left to none counts too,
+    // also when that news comes with its stopped announce.
+    announce(3, 100, AnnounceEvent::started);
+    EXPECT_TRUE(announce(3, 0, AnnounceEvent::none)->completed_now);
+    announce(4, 100, AnnounceEvent::started);
+    EXPECT_TRUE(announce(4, 0, AnnounceEvent::stopped)->completed_now);
+    EXPECT_EQ(store.counts(hash_a)->downloaded, 3u);
+}
+
 }  // namespace
 }  // namespace si
