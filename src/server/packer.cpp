@@ -16,6 +16,7 @@
 #include "server/owner_names.hpp"
 #include "server/pack_record.hpp"
 #include "server/piece_hasher.hpp"
+#include "server/read_ahead.hpp"
 #include "server/tar_writer.hpp"
 #include "server/torrent_maker.hpp"
 #include "server/tree_walk.hpp"
@@ -71,8 +72,9 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
         return s.error();
     }
     PieceHasher hasher(tar_tmp.fd(), job.tarball, piece_size);
-    // Threads: this one reads the tree and runs libarchive; the compressor's workers; its
-    // writer thread feeds `hasher` (file writes + SHA-1). All are joined by ~BlockCompressor.
+    // Threads: this one reads the tree and runs libarchive; the read-ahead helper; the
+    // compressor's workers; its writer thread feeds `hasher` (file writes + SHA-1). All are
+    // joined by their owners' destructors on every path.
     BlockCompressor compressor(settings.compression, threads,
                                [&hasher](std::span<const char> d) { return hasher.write(d); });
     if (Status s = compressor.start(); !s) {
@@ -84,8 +86,10 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
         if (Status s = tar.open(); !s) {
             return s.error();
         }
-        for (const TreeEntry& e : tree.entries) {
-            if (Status s = tar.add(e); !s) {
+        ReadAhead read_ahead(tree.entries);
+        for (std::size_t i = 0; i < tree.entries.size(); ++i) {
+            read_ahead.advance(i);
+            if (Status s = tar.add(tree.entries[i]); !s) {
                 return s.error();
             }
         }

@@ -8,7 +8,10 @@
 //    whatever the core count or the server;
 //  - atomic: the tarball, the .torrent and the record appear under their final names only
 //    when complete (temp file + fsync + rename); on any failure no temp file is left behind;
-//  - a stale or inconsistent pair is never reused: it is repacked.
+//  - a stale or inconsistent pair is never reused: it is repacked;
+//  - a matching pair whose .torrent announces another URL (the server's address changed) keeps
+//    its tarball: only the .torrent is rewritten around the same info dictionary, so the
+//    info-hash stays the same (PackResult::reused with a note saying so).
 #include <cstdint>
 #include <string>
 

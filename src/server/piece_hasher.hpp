@@ -14,10 +14,13 @@
 
 namespace si {
 
-inline constexpr int min_piece_size = 256 << 10;            // below this the torrent overhead grows
-inline constexpr int max_piece_size = 16 << 20;             // libtorrent's comfortable maximum
-inline constexpr std::uint64_t max_pieces = 2000;           // aim: roughly 1000-2000 pieces
-inline constexpr std::size_t write_buffer_bytes = 4 << 20;  // bytes per write(2)
+inline constexpr int min_piece_size = 256 << 10;   // below this the torrent overhead grows
+inline constexpr int max_piece_size = 16 << 20;    // libtorrent's comfortable maximum
+inline constexpr std::uint64_t max_pieces = 2000;  // aim: roughly 1000-2000 pieces
+// Bytes per write(2): one compressor block (1 MiB of plain tar) goes straight through.
+inline constexpr std::size_t write_buffer_bytes = 1 << 20;
+// Writeback is started (sync_file_range) every this many bytes written.
+inline constexpr std::uint64_t writeback_bytes = 8 << 20;
 
 // The piece size for a tarball of at most `bound` bytes: the smallest power of two in
 // [min_piece_size, max_piece_size] giving at most max_pieces pieces. Chosen before packing
@@ -47,8 +50,10 @@ class PieceHasher {
     std::string path_;
     int piece_size_;
     lt::hasher hasher_;
-    int in_piece_ = 0;  // bytes of the current piece hashed so far
-    std::uint64_t total_ = 0;
+    int in_piece_ = 0;           // bytes of the current piece hashed so far
+    std::uint64_t total_ = 0;    // bytes hashed
+    std::uint64_t written_ = 0;  // bytes written to fd_
+    std::uint64_t synced_ = 0;   // bytes whose writeback was started
     std::vector<lt::sha1_hash> hashes_;
     std::vector<char> buffer_;
 };
