@@ -250,3 +250,22 @@ def proc_read_bytes(pid):
             if line.startswith("rchar:"):
                 return int(line.split()[1])
     return -1
+
+
+SI_BTAGENT = os.path.join(BUILD_DIR, "src", "agent", "si_btagent")
+
+
+def start_agent(tree_dir, address, cmdline, root=None, staging=None, extra_args=()):
+    """Starts si_btagent bound to `address` with `cmdline` as its kernel command line.
+    Returns (Popen, root)."""
+    node = os.path.join(tree_dir, "node-" + address)
+    root = root or os.path.join(node, "a")
+    os.makedirs(root, exist_ok=True)
+    cmdline_file = os.path.join(node, "cmdline")
+    with open(cmdline_file, "w") as f:
+        f.write(cmdline + "\n")
+    staging = staging or os.path.join(node, "staging")
+    args = [SI_BTAGENT, "--cmdline", cmdline_file, "--root", root, "--bind", address,
+            "--staging", staging]
+    p = subprocess.Popen(args + list(extra_args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return p, root

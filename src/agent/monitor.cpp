@@ -1,0 +1,175 @@
+#include "monitor.hpp"
+
+#include <sys/statvfs.h>
+#include <sys/utsname.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+
+namespace si {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// The original reported every 10 s.
+constexpr auto report_interval = std::chrono::seconds(10);
+constexpr auto send_timeout = std::chrono::seconds(3);
+
+std::string first_line_with(const std::string& path, const std::string& key) {
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(key, 0) == 0) {
+            auto colon = line.find(':');
+            if (colon != std::string::npos) {
+                auto v = line.substr(colon + 1);
+                v.erase(0, v.find_first_not_of(" \t"));
+                return v;
+            }
+        }
+    }
+    return "";
+}
+
+// The MAC of the interface that holds `address`, or of the first non-loopback one.
+std::string mac_for(const std::string& address) {
+    std::string ifname;
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) == 0) {
+        for (ifaddrs* it = list; it != nullptr; it = it->ifa_next) {
+            if (it->ifa_addr != nullptr && it->ifa_addr->sa_family == AF_INET) {
+                char buf[64] = {};
+                auto* sin = reinterpret_cast<sockaddr_in*>(it->ifa_addr);
+                inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof buf);
+                if (address == buf) {
+                    ifname = it->ifa_name;
+                }
+            }
+        }
+        freeifaddrs(list);
+    }
+    std::string mac;
+    std::ifstream in("/sys/class/net/" + ifname + "/address");
+    if (ifname.empty() || !std::getline(in, mac)) {
+        mac = "00:00:00:00:00:00";
+    }
+    for (char& c : mac) {
+        c = c == ':' ? '.' : c;
+    }
+    return mac;
+}
+
+int tmpfs_use_percent() {
+    struct statvfs v {};
+    if (statvfs("/", &v) != 0 || v.f_blocks == 0) {
+        return 0;
+    }
+    return static_cast<int>(100 - (v.f_bavail * 100) / v.f_blocks);
+}
+
+std::int64_t uptime_seconds() {
+    std::ifstream in("/proc/uptime");
+    double up = 0;
+    in >> up;
+    return static_cast<std::int64_t>(up);
+}
+
+}  // namespace
+
+NodeFacts read_node_facts(const std::string& own_address) {
+    NodeFacts n;
+    n.ip = own_address;
+    n.mac = mac_for(own_address);
+    utsname u{};
+    if (uname(&u) == 0) {
+        n.host = u.nodename;
+        n.kernel = u.release;
+    }
+    n.cpu = first_line_with("/proc/cpuinfo", "model name");
+    n.ncpus = static_cast<int>(std::thread::hardware_concurrency());
+    std::string mem = first_line_with("/proc/meminfo", "MemTotal");
+    n.mem_kb = std::atoll(mem.c_str());
+    return n;
+}
+
+std::string monitor_line(const NodeFacts& n, const std::string& os, int tmpfs_percent,
+                         std::int64_t uptime_s, int status, int speed_kbs) {
+    // ':' separates fields: keep it out of the values.
+    auto clean = [](std::string v) {
+        for (char& c : v) {
+            c = (c == ':' || c == '\n') ? ' ' : c;
+        }
+        return v;
+    };
+    return "mac=" + n.mac + ":ip=" + n.ip + ":host=" + clean(n.host) + ":cpu=" + clean(n.cpu) +
+           ":ncpus=" + std::to_string(n.ncpus) + ":kernel=" + clean(n.kernel) +
+           ":mem=" + std::to_string(n.mem_kb) + ":os=" + clean(os) +
+           ":tmpfs=" + std::to_string(tmpfs_percent) + ":time=" + std::to_string(uptime_s) +
+           ":status=" + std::to_string(status) + ":speed=" + std::to_string(speed_kbs);
+}
+
+MonitorReporter::MonitorReporter(const AgentSettings& s, std::string own_address, Logger& log)
+    : server_(s.monitor_server),
+      port_(s.monitor_port),
+      os_(s.image_name),
+      bind_(std::move(own_address)),
+      log_(log) {
+    if (enabled()) {
+        node_ = read_node_facts(bind_);
+    }
+}
+
+void MonitorReporter::maybe_send(int status, int speed_kbs) {
+    if (std::chrono::steady_clock::now() - last_ >= report_interval) {
+        send(status, speed_kbs);
+    }
+}
+
+void MonitorReporter::send(int status, int speed_kbs) {
+    if (!enabled()) {
+        return;
+    }
+    last_ = std::chrono::steady_clock::now();
+    std::string line =
+        monitor_line(node_, os_, tmpfs_use_percent(), uptime_seconds(), status, speed_kbs) + "\n";
+    asio::io_context io;
+    tcp::socket sock(io);
+    boost::system::error_code ec;
+    tcp::endpoint to(asio::ip::make_address(server_, ec), port_);
+    if (!ec) {
+        sock.open(tcp::v4(), ec);
+    }
+    if (!ec && !bind_.empty()) {
+        sock.bind(tcp::endpoint(asio::ip::make_address(bind_, ec), 0), ec);
+    }
+    if (!ec) {
+        sock.async_connect(to, [&](const boost::system::error_code& e) {
+            ec = e;
+            if (!e) {
+                asio::async_write(
+                    sock, asio::buffer(line),
+                    [&](const boost::system::error_code& e2, std::size_t) { ec = e2; });
+            }
+        });
+        io.run_for(send_timeout);
+        if (!io.stopped()) {
+            ec = asio::error::timed_out;
+        }
+    }
+    if (ec && !warned_) {
+        warned_ = true;
+        log_.warn("monitor " + server_ + ":" + std::to_string(port_) + ": " + ec.message() +
+                  " (reports go on being tried)");
+    }
+}
+
+}  // namespace si

@@ -1,0 +1,46 @@
+#include "progress_line.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace si {
+
+std::string progress_line(const TransferProgress& p) {
+    double pct = p.total_bytes > 0 ? 100.0 * static_cast<double>(p.downloaded_bytes) /
+                                         static_cast<double>(p.total_bytes)
+                                   : 100.0;
+    double unpacked = p.total_bytes > 0 ? 100.0 * static_cast<double>(p.unpacked_bytes) /
+                                              static_cast<double>(p.total_bytes)
+                                        : 100.0;
+    char eta[32] = "--:--";
+    std::int64_t left = p.total_bytes - p.downloaded_bytes;
+    if (p.download_rate > 0 && left > 0) {
+        std::int64_t s = left / p.download_rate;
+        std::snprintf(eta, sizeof eta, "%lld:%02lld", static_cast<long long>(s / 60),
+                      static_cast<long long>(s % 60));
+    } else if (left <= 0) {
+        std::snprintf(eta, sizeof eta, "0:00");
+    }
+    char line[256];
+    std::snprintf(
+        line, sizeof line, "%s %5.1f%%  %.1f MB/s  up %.1f MB/s  peers %d  ETA %s  unpacked %.1f%%",
+        p.tarball.c_str(), pct, p.download_rate / 1e6, p.upload_rate / 1e6, p.peers, eta, unpacked);
+    return line;
+}
+
+std::string seeding_line(const TransferProgress& p) {
+    char line[160];
+    std::snprintf(line, sizeof line, "seeding: up %.1f MB/s  peers %d  sent %.1f MiB",
+                  p.upload_rate / 1e6, p.peers, static_cast<double>(p.uploaded_total) / (1 << 20));
+    return line;
+}
+
+int monitor_percent(std::int64_t done_bytes, std::int64_t total_bytes) {
+    if (total_bytes <= 0) {
+        return 1;
+    }
+    auto pct = static_cast<int>(done_bytes * 100 / total_bytes);
+    return std::clamp(pct, 1, 99);
+}
+
+}  // namespace si

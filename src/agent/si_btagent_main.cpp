@@ -1,0 +1,276 @@
+// si_btagent: installs a SystemImager image over BitTorrent from the initrd. See si_btagent(8).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/agent_exit_codes.hpp"
+#include "common/agent_settings.hpp"
+#include "common/interface_address.hpp"
+#include "common/kernel_cmdline.hpp"
+#include "common/log.hpp"
+#include "common/shell_conf.hpp"
+#include "monitor.hpp"
+#include "progress_line.hpp"
+#include "staging.hpp"
+#include "swarm.hpp"
+#include "torrent_fetch.hpp"
+
+namespace {
+
+struct Args {
+    std::string cmdline = "/proc/cmdline";
+    std::string root = "/a";
+    std::string staging;
+    std::string bind;
+    bool verbose = false;
+};
+
+void usage(std::FILE* out) {
+    std::fprintf(out,
+                 "usage: si_btagent [--cmdline FILE] [--root DIR] [--staging DIR]\n"
+                 "                  [--bind ADDRESS|INTERFACE] [--verbose] [--help] [--version]\n"
+                 "Installs IMAGENAME and OVERRIDES from IMAGESERVER over BitTorrent into the\n"
+                 "root, as the kernel command line says (BITTORRENT=y). See si_btagent(8).\n");
+}
+
+int parse_args(int argc, char** argv, Args& a) {
+    for (int i = 1; i < argc; ++i) {
+        std::string_view s = argv[i];
+        auto take = [&](std::string_view opt, std::string& out) {
+            if (s == opt && i + 1 < argc) {
+                out = argv[++i];
+                return true;
+            }
+            if (s.size() > opt.size() + 1 && s.substr(0, opt.size()) == opt &&
+                s[opt.size()] == '=') {
+                out = std::string(s.substr(opt.size() + 1));
+                return true;
+            }
+            return false;
+        };
+        if (s == "--help" || s == "-h") {
+            usage(stdout);
+            return si::agent_exit::ok;
+        }
+        if (s == "--version") {
+            std::printf("si_btagent %s\n", SI_VERSION);
+            return si::agent_exit::ok;
+        }
+        if (s == "--verbose" || s == "-v") {
+            a.verbose = true;
+        } else if (!take("--cmdline", a.cmdline) && !take("--root", a.root) &&
+                   !take("--staging", a.staging) && !take("--bind", a.bind)) {
+            std::fprintf(stderr, "si_btagent: unknown option or missing value: '%s'\n", argv[i]);
+            usage(stderr);
+            return si::agent_exit::usage;
+        }
+    }
+    return -1;
+}
+
+// The local address the kernel would use to reach the image server: our own in the swarm.
+si::Result<std::string> route_source(const std::string& server, std::uint16_t port) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return si::Error{"socket: " + std::string(std::strerror(errno)), si::agent_exit::io};
+    }
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    inet_pton(AF_INET, server.c_str(), &to.sin_addr);
+    sockaddr_in me{};
+    socklen_t len = sizeof me;
+    int rc = connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    if (rc == 0) {
+        rc = getsockname(fd, reinterpret_cast<sockaddr*>(&me), &len);
+    }
+    int err = errno;
+    close(fd);
+    if (rc != 0) {
+        return si::Error{"no route to image server " + server + ": " + std::strerror(err),
+                         si::agent_exit::unreachable};
+    }
+    char buf[INET_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET, &me.sin_addr, buf, sizeof buf);
+    return std::string(buf);
+}
+
+class Agent {
+  public:
+    Agent(const Args& args, si::AgentSettings settings, si::Logger& log)
+        : args_(args), s_(std::move(settings)), log_(log) {}
+
+    int run() {
+        auto bind = args_.bind.empty() ? route_source(s_.image_server, s_.tracker_port)
+                                       : si::resolve_interface_address(args_.bind);
+        if (!bind) {
+            return fail("address", bind.error());
+        }
+        bind_ = *bind;
+        monitor_ = std::make_unique<si::MonitorReporter>(s_, bind_, log_);
+        monitor_->send(si::monitor_status::initializing, 0);
+        log_.info("si_btagent " SI_VERSION ": installing image " + s_.image_name + " from " +
+                  s_.image_server + " into " + args_.root + " (this node: " + bind_ + ")");
+        std::error_code ec;
+        if (!std::filesystem::is_directory(args_.root, ec)) {
+            return fail("root", si::Error{args_.root + " is not a directory (is the target "
+                                                       "mounted?)",
+                                          si::agent_exit::io});
+        }
+
+        std::vector<si::FetchedTorrent> torrents;
+        auto image = si::fetch_torrent(s_, si::PackKind::image, s_.image_name, bind_, log_);
+        if (!image) {
+            return fail("fetch torrent", image.error());
+        }
+        torrents.push_back(std::move(*image));
+        for (const auto& name : s_.overrides) {
+            auto o = si::fetch_torrent(s_, si::PackKind::override_, name, bind_, log_);
+            if (!o) {
+                if (o.error().exit_code == si::agent_exit::unknown_image) {
+                    log_.warn(o.error().message + " (skipped)");
+                    continue;
+                }
+                return fail("fetch torrent", o.error());
+            }
+            torrents.push_back(std::move(*o));
+        }
+        std::int64_t total = 0;
+        for (const auto& t : torrents) {
+            total += t.info->total_size();
+        }
+        auto staging =
+            si::choose_staging(s_.staging.empty() ? args_.staging : s_.staging, args_.root, total);
+        if (!staging) {
+            return fail("staging", staging.error());
+        }
+        staging_ = *staging;
+        for (const auto& t : torrents) {
+            staged_.push_back(staging_ + "/" + t.tarball);
+            std::filesystem::remove(staged_.back(), ec);  // a leftover of an earlier attempt
+        }
+
+        swarm_ = std::make_unique<si::Swarm>(s_, bind_, log_);
+        if (auto st = swarm_->start(); !st) {
+            return fail("swarm", st.error());
+        }
+        std::int64_t done_before = 0;
+        for (const auto& t : torrents) {
+            auto on_progress = [&](const si::TransferProgress& p) {
+                log_.info(si::progress_line(p));
+                monitor_->maybe_send(si::monitor_percent(done_before + p.downloaded_bytes, total),
+                                     p.download_rate / 1024);
+            };
+            auto r = swarm_->download_and_unpack(t, staging_, args_.root, on_progress);
+            if (!r) {
+                return fail("install " + t.tarball, r.error());
+            }
+            done_before += t.info->total_size();
+            char line[256];
+            std::snprintf(line, sizeof line,
+                          "%s: %lld entries unpacked; download %.1f s, last file %.2f s after "
+                          "the last piece",
+                          r->tarball.c_str(), static_cast<long long>(r->entries),
+                          r->download_seconds, r->unpack_tail_seconds);
+            log_.info(line);
+        }
+        monitor_->send(si::monitor_status::finalizing, 0);
+        if (s_.seed_wait) {
+            swarm_->seed_wait([&](const si::TransferProgress& p) {
+                log_.info(si::seeding_line(p));
+                monitor_->maybe_send(si::monitor_status::finalizing, 0);
+            });
+        }
+        std::int64_t uploaded = swarm_->uploaded_total();
+        swarm_->stop();
+        remove_staged();
+        sync();
+        monitor_->send(si::monitor_status::imaged, 0);
+        std::printf("si_btagent: imaged: %s%s into %s; sent %lld bytes to peers\n",
+                    s_.image_name.c_str(),
+                    torrents.size() > 1
+                        ? (" + " + std::to_string(torrents.size() - 1) + " override(s)").c_str()
+                        : "",
+                    args_.root.c_str(), static_cast<long long>(uploaded));
+        std::fflush(stdout);
+        return si::agent_exit::ok;
+    }
+
+  private:
+    int fail(const std::string& step, const si::Error& e) {
+        std::fprintf(stderr, "si_btagent: %s: %s\n", step.c_str(), e.message.c_str());
+        if (swarm_) {
+            swarm_->stop();
+        }
+        remove_staged();
+        if (monitor_) {
+            monitor_->send(-e.exit_code, 0);
+        }
+        return e.exit_code == 0 ? si::agent_exit::failure : e.exit_code;
+    }
+
+    void remove_staged() {
+        std::error_code ec;
+        for (const auto& f : staged_) {
+            std::filesystem::remove(f, ec);
+        }
+    }
+
+    const Args& args_;
+    si::AgentSettings s_;
+    si::Logger& log_;
+    std::string bind_;
+    std::string staging_;
+    std::vector<std::string> staged_;
+    std::unique_ptr<si::MonitorReporter> monitor_;
+    std::unique_ptr<si::Swarm> swarm_;
+};
+
+int run(int argc, char** argv) {
+    Args args;
+    if (int code = parse_args(argc, argv, args); code >= 0) {
+        return code;
+    }
+    auto text = si::read_text_file(args.cmdline);
+    if (!text) {
+        std::fprintf(stderr, "si_btagent: %s\n", text.error().message.c_str());
+        return si::agent_exit::io;
+    }
+    auto settings = si::agent_settings_from(si::parse_kernel_cmdline(*text));
+    if (!settings) {
+        std::fprintf(stderr, "si_btagent: %s\n", settings.error().message.c_str());
+        return settings.error().exit_code;
+    }
+    if (!settings->enabled) {
+        std::fprintf(stderr,
+                     "si_btagent: BITTORRENT=y is not on the kernel command line: not using "
+                     "BitTorrent (fall back to another transport)\n");
+        return si::agent_exit::disabled;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    si::Logger log;
+    Agent agent(args, std::move(*settings), log);
+    return agent.run();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "si_btagent: internal error: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "si_btagent: internal error\n");
+    }
+    return si::agent_exit::failure;
+}

@@ -1,0 +1,305 @@
+#include "swarm.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <thread>
+
+#include <libtorrent/add_torrent_params.hpp>
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/torrent_status.hpp>
+
+#include "common/agent_exit_codes.hpp"
+#include "common/lt_profile.hpp"
+#include "piece_feeder.hpp"
+#include "stream_unpack.hpp"
+
+namespace si {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Verified pieces ahead of the unpack cursor that may wait in memory: bounds the agent's RSS
+// whatever the image size.
+constexpr std::int64_t feeder_window_bytes = 16 * 1024 * 1024;
+// Pieces right ahead of the cursor that get deadlines, and the time step between them.
+constexpr int deadline_pieces = 8;
+constexpr int deadline_step_ms = 250;
+// How long stop() may spend telling the tracker the agent left.
+constexpr int stop_tracker_timeout_s = 3;
+// How often the alert loop wakes up when nothing happens.
+constexpr auto alert_wait = std::chrono::milliseconds(100);
+
+int exit_code_for(const lt::error_code& ec) {
+    if (ec == boost::system::errc::no_space_on_device || ec.value() == ENOSPC) {
+        return agent_exit::no_space;
+    }
+    return agent_exit::io;
+}
+
+}  // namespace
+
+Swarm::Swarm(const AgentSettings& settings, std::string bind_address, Logger& log)
+    : settings_(settings), bind_(std::move(bind_address)), log_(log) {}
+
+Swarm::~Swarm() {
+    stop();
+}
+
+Status Swarm::start() {
+    raise_fd_limit();
+    LanProfile profile{bind_, 0, PeerRole::agent, false};
+    lt::settings_pack pack = lan_settings(profile);
+    pack.set_int(lt::settings_pack::stop_tracker_timeout, stop_tracker_timeout_s);
+    pack.set_int(lt::settings_pack::alert_mask,
+                 pack.get_int(lt::settings_pack::alert_mask) | lt::alert_category::piece_progress);
+    session_ = std::make_unique<lt::session>(lt::session_params(std::move(pack)));
+    apply_lan_peer_classes(*session_);
+    return Ok{};
+}
+
+TransferProgress Swarm::snapshot(const lt::torrent_handle& h) {
+    TransferProgress p;
+    lt::torrent_status st = h.status();
+    p.total_bytes = st.total_wanted;
+    p.downloaded_bytes = st.total_wanted_done;
+    p.download_rate = st.download_payload_rate;
+    p.peers = st.num_peers;
+    for (const auto& t : torrents_) {
+        lt::torrent_status s = t == h ? st : t.status();
+        p.upload_rate += s.upload_payload_rate;
+        p.uploaded_total += s.all_time_upload;
+    }
+    return p;
+}
+
+std::int64_t Swarm::uploaded_total() {
+    std::int64_t total = 0;
+    for (const auto& t : torrents_) {
+        total += t.status().all_time_upload;
+    }
+    return total;
+}
+
+Result<TransferReport> Swarm::download_and_unpack(
+    const FetchedTorrent& t, const std::string& staging_dir, const std::string& root,
+    const std::function<void(const TransferProgress&)>& progress) {
+    const auto& info = *t.info;
+    const int num_pieces = info.num_pieces();
+    const int piece_length = info.piece_length();
+    const int window =
+        static_cast<int>(std::clamp<std::int64_t>(feeder_window_bytes / piece_length, 2, 256));
+    PieceFeeder feeder(info.total_size(), piece_length, window);
+
+    lt::add_torrent_params p;
+    p.ti = std::make_shared<lt::torrent_info>(info);
+    p.save_path = staging_dir;
+    p.flags &= ~lt::torrent_flags::auto_managed;
+    p.flags &= ~lt::torrent_flags::paused;
+    lt::error_code ec;
+    lt::torrent_handle h = session_->add_torrent(std::move(p), ec);
+    if (ec) {
+        return Error{"add " + t.tarball + ": " + ec.message(), agent_exit::io};
+    }
+    torrents_.push_back(h);
+    log_.info("downloading " + t.tarball + " (" + std::to_string(info.total_size() >> 20) +
+              " MiB, " + std::to_string(num_pieces) + " pieces of " +
+              std::to_string(piece_length >> 10) + " KiB) into " + staging_dir);
+
+    std::atomic<bool> unpack_done{false};
+    Result<UnpackStats> unpacked = Error{"not run"};
+    UnpackOptions uo;
+    uo.root = root;
+    uo.stall_timeout = std::chrono::seconds(settings_.stall_timeout_s);
+    std::thread unpacker([&] {
+        unpacked = stream_unpack(feeder, uo);
+        unpack_done = true;
+    });
+    // The unpacker thread must be joined on every path out of here.
+    struct Joiner {
+        std::thread& t;
+        PieceFeeder& f;
+        ~Joiner() {
+            if (t.joinable()) {
+                f.fail(Error{"download abandoned"});
+                t.join();
+            }
+        }
+    } joiner{unpacker, feeder};
+
+    std::vector<char> have(static_cast<size_t>(num_pieces), 0);
+    std::vector<char> requested(static_cast<size_t>(num_pieces), 0);
+    std::vector<char> deadline_set(static_cast<size_t>(num_pieces), 0);
+    const auto started = Clock::now();
+    auto last_progress = started;
+    auto next_report = started;
+    std::int64_t last_done = -1;
+    bool finished = false;
+    Clock::time_point finished_at{};
+    std::optional<Error> failure;
+
+    while (!failure) {
+        session_->wait_for_alert(alert_wait);
+        std::vector<lt::alert*> alerts;
+        session_->pop_alerts(&alerts);
+        for (lt::alert* a : alerts) {
+            if (auto* pf = lt::alert_cast<lt::piece_finished_alert>(a)) {
+                if (pf->handle == h) {
+                    have[static_cast<size_t>(static_cast<int>(pf->piece_index))] = 1;
+                }
+            } else if (auto* rp = lt::alert_cast<lt::read_piece_alert>(a)) {
+                if (rp->handle != h) {
+                    continue;
+                }
+                int piece = static_cast<int>(rp->piece);
+                if (rp->error) {
+                    failure = Error{"read piece " + std::to_string(piece) + " of " + t.tarball +
+                                        ": " + rp->error.message(),
+                                    exit_code_for(rp->error)};
+                    break;
+                }
+                boost::shared_array<char> buf = rp->buffer;
+                std::shared_ptr<const char[]> data(buf.get(), [buf](const char*) {});
+                feeder.deliver(piece, std::move(data), rp->size);
+            } else if (auto* tf = lt::alert_cast<lt::torrent_finished_alert>(a)) {
+                if (tf->handle == h && !finished) {
+                    finished = true;
+                    finished_at = Clock::now();
+                }
+            } else if (auto* fe = lt::alert_cast<lt::file_error_alert>(a)) {
+                if (fe->handle == h) {
+                    failure = Error{
+                        "staging " + t.tarball + " in " + staging_dir + ": " + fe->error.message(),
+                        exit_code_for(fe->error)};
+                    break;
+                }
+            } else if (auto* hf = lt::alert_cast<lt::hash_failed_alert>(a)) {
+                // A peer sent bad data: libtorrent drops the piece and asks again elsewhere.
+                log_.warn(hf->message());
+            } else if (auto* te = lt::alert_cast<lt::tracker_error_alert>(a)) {
+                log_.warn(te->message());
+            } else if (auto* tea = lt::alert_cast<lt::torrent_error_alert>(a)) {
+                if (tea->handle == h) {
+                    failure =
+                        Error{t.tarball + ": " + tea->error.message(), exit_code_for(tea->error)};
+                    break;
+                }
+            }
+        }
+        if (failure) {
+            break;
+        }
+        // Hand the unpacker the verified pieces in its window; give the next missing ones a
+        // deadline so they come first while the rest arrives rarest-first.
+        const int cursor = feeder.cursor();
+        for (int i = cursor; i < feeder.window_end() && i < num_pieces; ++i) {
+            // Pieces found on disk at the start-up check come without piece_finished alerts.
+            if (!have[static_cast<size_t>(i)] && h.have_piece(lt::piece_index_t{i})) {
+                have[static_cast<size_t>(i)] = 1;
+            }
+            if (have[static_cast<size_t>(i)] && !requested[static_cast<size_t>(i)]) {
+                h.read_piece(lt::piece_index_t{i});
+                requested[static_cast<size_t>(i)] = 1;
+            }
+        }
+        for (int i = cursor, n = 0; i < num_pieces && n < deadline_pieces; ++i) {
+            if (have[static_cast<size_t>(i)]) {
+                continue;
+            }
+            if (!deadline_set[static_cast<size_t>(i)]) {
+                h.set_piece_deadline(lt::piece_index_t{i}, (n + 1) * deadline_step_ms);
+                deadline_set[static_cast<size_t>(i)] = 1;
+            }
+            ++n;
+        }
+        const auto now = Clock::now();
+        if (unpack_done) {
+            unpacker.join();
+            if (!unpacked) {
+                failure = unpacked.error();
+                break;
+            }
+            if (!finished && h.status().is_finished) {
+                finished = true;
+                finished_at = now;
+            }
+            if (!finished) {
+                failure = Error{"unpack of " + t.tarball + " ended before the download did",
+                                agent_exit::unpack};
+                break;
+            }
+            TransferReport r;
+            r.tarball = t.tarball;
+            r.bytes = info.total_size();
+            r.entries = unpacked->entries;
+            r.download_seconds = std::chrono::duration<double>(finished_at - started).count();
+            r.unpack_tail_seconds = std::chrono::duration<double>(now - finished_at).count();
+            TransferProgress last = snapshot(h);
+            last.tarball = t.tarball;
+            last.unpacked_bytes = feeder.consumed();
+            progress(last);
+            return r;
+        }
+        if (now >= next_report) {
+            TransferProgress snap = snapshot(h);
+            snap.tarball = t.tarball;
+            snap.unpacked_bytes = feeder.consumed();
+            if (snap.downloaded_bytes != last_done) {
+                last_done = snap.downloaded_bytes;
+                last_progress = now;
+            }
+            progress(snap);
+            next_report = now + std::chrono::seconds(settings_.polling_time_s);
+        }
+        if (!finished && now - last_progress > std::chrono::seconds(settings_.stall_timeout_s)) {
+            lt::torrent_status st = h.status();
+            failure = Error{"no download progress on " + t.tarball + " for " +
+                                std::to_string(settings_.stall_timeout_s) + " s (" +
+                                std::to_string(st.num_peers) + " peers, " +
+                                std::to_string(st.total_wanted_done >> 20) + " of " +
+                                std::to_string(st.total_wanted >> 20) + " MiB)",
+                            agent_exit::stalled};
+        }
+    }
+    feeder.fail(*failure);
+    return *failure;
+}
+
+void Swarm::seed_wait(const std::function<void(const TransferProgress&)>& progress) {
+    if (torrents_.empty()) {
+        return;
+    }
+    const auto deadline = Clock::now() + std::chrono::seconds(settings_.seed_max_s);
+    const int min_rate = settings_.upload_min_kbs * 1024;
+    log_.info("seeding until the upload rate stays below " +
+              std::to_string(settings_.upload_min_kbs) + " KB/s for " +
+              std::to_string(settings_.polling_time_s) + " s (at most " +
+              std::to_string(settings_.seed_max_s) + " s)");
+    while (Clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::seconds(settings_.polling_time_s));
+        std::vector<lt::alert*> ignored;
+        session_->pop_alerts(&ignored);
+        TransferProgress snap;
+        for (const auto& t : torrents_) {
+            lt::torrent_status st = t.status();
+            snap.upload_rate += st.upload_payload_rate;
+            snap.peers += st.num_peers;
+            snap.uploaded_total += st.all_time_upload;
+        }
+        progress(snap);
+        if (snap.upload_rate < min_rate) {
+            return;
+        }
+    }
+    log_.info("seed time limit reached (BITTORRENT_SEED_MAX)");
+}
+
+void Swarm::stop() {
+    if (!session_) {
+        return;
+    }
+    torrents_.clear();
+    session_.reset();  // sends the stopped announces, bounded by stop_tracker_timeout
+}
+
+}  // namespace si

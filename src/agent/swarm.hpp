@@ -1,0 +1,78 @@
+#pragma once
+// The agent's one libtorrent session: downloads each tarball rarest-first while the pieces just
+// ahead of the unpack cursor get deadlines, feeds the verified in-order prefix to the unpacker,
+// and keeps seeding everything it has until the agent leaves.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <libtorrent/session.hpp>
+#include <libtorrent/torrent_handle.hpp>
+
+#include "common/agent_settings.hpp"
+#include "common/log.hpp"
+#include "common/result.hpp"
+#include "torrent_fetch.hpp"
+
+namespace si {
+
+// What the progress callback sees every polling period (and once at the end of a transfer).
+struct TransferProgress {
+    std::string tarball;
+    std::int64_t total_bytes = 0;
+    std::int64_t downloaded_bytes = 0;  // verified bytes of this tarball
+    std::int64_t unpacked_bytes = 0;    // tarball bytes the unpacker has consumed
+    int download_rate = 0;              // bytes/s
+    int upload_rate = 0;                // bytes/s, all torrents
+    int peers = 0;
+    std::int64_t uploaded_total = 0;  // payload bytes sent to peers, all torrents
+};
+
+struct TransferReport {
+    std::string tarball;
+    std::int64_t bytes = 0;
+    std::int64_t entries = 0;
+    double download_seconds = 0;     // from start to the last piece verified
+    double unpack_tail_seconds = 0;  // from the last piece verified to the last file on disk
+};
+
+class Swarm {
+  public:
+    Swarm(const AgentSettings& settings, std::string bind_address, Logger& log);
+    ~Swarm();
+    Swarm(const Swarm&) = delete;
+    Swarm& operator=(const Swarm&) = delete;
+
+    Status start();
+
+    // Downloads `t` into `staging_dir` and unpacks it into `root` while it downloads; returns
+    // once both are done. Fails with the agent exit code of the cause (stalled, no_space,
+    // unpack, io). `progress` is called every polling period.
+    Result<TransferReport> download_and_unpack(
+        const FetchedTorrent& t, const std::string& staging_dir, const std::string& root,
+        const std::function<void(const TransferProgress&)>& progress);
+
+    // BITTORRENT_SEED_WAIT: keeps seeding until the upload rate stays below the minimum for a
+    // polling period, at most seed_max_s. `progress` is called every polling period.
+    void seed_wait(const std::function<void(const TransferProgress&)>& progress);
+
+    // Payload bytes sent to other peers so far (all torrents).
+    std::int64_t uploaded_total();
+
+    // Leaves the swarm: stopped announces, session closed (bounded).
+    void stop();
+
+  private:
+    TransferProgress snapshot(const lt::torrent_handle& h);
+
+    AgentSettings settings_;
+    std::string bind_;
+    Logger& log_;
+    std::unique_ptr<lt::session> session_;
+    std::vector<lt::torrent_handle> torrents_;
+};
+
+}  // namespace si

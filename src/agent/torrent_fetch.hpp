@@ -1,0 +1,29 @@
+#pragma once
+// Fetches the .torrent of an image or override from the image server's /torrents/, retrying
+// with backoff while the server does not answer, and checks it before anyone trusts it.
+#include <memory>
+#include <string>
+
+#include <libtorrent/torrent_info.hpp>
+
+#include "common/agent_settings.hpp"
+#include "common/log.hpp"
+#include "common/names.hpp"
+#include "common/result.hpp"
+
+namespace si {
+
+struct FetchedTorrent {
+    std::string file_name;  // e.g. image-rhel5.tar.gz.torrent
+    std::string tarball;    // e.g. image-rhel5.tar.gz (the torrent's single file)
+    std::shared_ptr<const lt::torrent_info> info;
+};
+
+// Fails with agent_exit::unreachable ("image server 10.0.0.1:6969 unreachable for 120 s:
+// Connection refused"), agent_exit::unknown_image ("image 'x' is not served by 10.0.0.1
+// (it serves images: a, b; overrides: c)") or agent_exit::bad_torrent.
+Result<FetchedTorrent> fetch_torrent(const AgentSettings& settings, PackKind kind,
+                                     const std::string& name, const std::string& bind_address,
+                                     Logger& log);
+
+}  // namespace si

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""si_btd and four si_btagent processes on loopback, each agent bound to its own 127.0.0.N
+with its own root: every root ends equal to the image item by item with the override on top,
+the agents serve pieces to each other, and the failure modes end in time with the documented
+exit codes."""
+import os
+import re
+import signal
+import socket
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
+import sitest  # noqa: E402
+import tree_compare  # noqa: E402
+
+EXIT_DISABLED, EXIT_CMDLINE, EXIT_UNREACHABLE, EXIT_UNKNOWN = 3, 4, 5, 6
+
+
+class MonitorListener:
+    """A stand-in for si_monitor: records every line sent to it."""
+
+    def __init__(self, address="127.0.0.1"):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((address, 0))
+        self.sock.listen(64)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.lines = []
+        self.stop = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            with conn:
+                conn.settimeout(2)
+                data = b""
+                try:
+                    while True:
+                        chunk = conn.recv(4096)
+                        if not chunk:
+                            break
+                        data += chunk
+                except socket.timeout:
+                    pass
+                self.lines.extend(data.decode(errors="replace").splitlines())
+
+    def close(self):
+        self.stop = True
+        self.thread.join(5)
+        self.sock.close()
+
+    def statuses(self, ip):
+        out = []
+        for line in self.lines:
+            fields = dict(kv.split("=", 1) for kv in line.split(":") if "=" in kv)
+            if fields.get("ip") == ip:
+                out.append(int(fields["status"]))
+        return out
+
+
+class AgentSwarm(unittest.TestCase):
+    def setUp(self):
+        self.t = sitest.ServerTree(compress="y", images=("golden",), overrides=("site",))
+        self.src = sitest.make_image_tree(self.t.image_dir("golden"), special=True, megabytes=40)
+        ovr = self.t.override_dir("site")
+        sitest.write_file(os.path.join(ovr, "etc", "hostname"), "node\n")
+        sitest.write_file(os.path.join(ovr, "etc", "site.conf"), "site=1\n", 0o600)
+        self.monitor = MonitorListener()
+        self.agents = []
+
+    def tearDown(self):
+        for p in self.agents:
+            if p.poll() is None:
+                p.kill()
+                p.wait(10)
+            p.stdout.close()
+        self.monitor.close()
+        self.t.cleanup()
+
+    def cmdline(self, image="golden", overrides="site", extra=""):
+        return ("BITTORRENT=y IMAGESERVER=127.0.0.1 IMAGENAME=%s OVERRIDES=%s "
+                "BITTORRENT_TRACKER_PORT=%d BITTORRENT_POLLING_TIME=1 MONITOR_SERVER=127.0.0.1 "
+                "MONITOR_PORT=%d %s" % (image, overrides, self.t.tracker_port, self.monitor.port, extra))
+
+    def agent(self, address, cmdline):
+        p, root = sitest.start_agent(self.t.dir, address, cmdline)
+        self.agents.append(p)
+        return p, root
+
+    def test_four_agents_install_and_share(self):
+        self.t.start()
+        self.t.wait_served(["image-golden.tar.gz.torrent", "override-site.tar.gz.torrent"])
+        nodes = []
+        for n in range(2, 6):
+            nodes.append(self.agent("127.0.0.%d" % n, self.cmdline(extra="BITTORRENT_SEED_WAIT=y")))
+        uploaded = 0
+        for address, (p, root) in zip(["127.0.0.%d" % n for n in range(2, 6)], nodes):
+            out = p.communicate(timeout=240)[0].decode(errors="replace")
+            self.assertEqual(p.returncode, 0, out)
+            m = re.search(r"imaged: golden \+ 1 override\(s\) into .*; sent (\d+) bytes to peers", out)
+            self.assertIsNotNone(m, out)
+            uploaded += int(m.group(1))
+            self.assertRegex(out, r"image-golden\.tar\.gz +\d+\.\d%")  # progress lines
+            # The override landed on top of the image; everything else is the image.
+            with open(os.path.join(root, "etc", "hostname")) as f:
+                self.assertEqual(f.read(), "node\n")
+            st = os.stat(os.path.join(root, "etc", "site.conf"))
+            self.assertEqual(st.st_mode & 0o777, 0o600)
+            diffs = [d for d in tree_compare.compare(self.src, root, ignore_root_mtime=True)
+                     if not d.startswith(("etc/hostname:", "etc:", "etc/site.conf:"))]
+            self.assertEqual(diffs, [], address)
+            # Staged tarballs are gone.
+            staging = os.path.join(os.path.dirname(root), "staging")
+            self.assertEqual(os.listdir(staging), [])
+            statuses = self.monitor.statuses(address)
+            self.assertIn(0, statuses)
+            self.assertEqual(statuses[-1], 100, statuses)
+        self.assertGreater(uploaded, 0, "the agents sent nothing to each other")
+
+    def test_unknown_image_names_what_the_server_has(self):
+        self.t.start()
+        self.t.wait_served(["image-golden.tar.gz.torrent"])
+        p, _ = self.agent("127.0.0.6", self.cmdline(image="nosuch"))
+        out = p.communicate(timeout=60)[0].decode()
+        self.assertEqual(p.returncode, EXIT_UNKNOWN, out)
+        self.assertIn("image 'nosuch' is not served by 127.0.0.1 (it serves images: golden; "
+                      "overrides: site)", out)
+        self.assertIn(-EXIT_UNKNOWN, self.monitor.statuses("127.0.0.6"))
+
+    def test_server_down_fails_in_time(self):
+        start = time.monotonic()
+        p, _ = self.agent("127.0.0.7", self.cmdline(extra="BITTORRENT_SERVER_TIMEOUT=4"))
+        out = p.communicate(timeout=60)[0].decode()
+        self.assertEqual(p.returncode, EXIT_UNREACHABLE, out)
+        self.assertIn("image server 127.0.0.1:%d unreachable for 4 s" % self.t.tracker_port, out)
+        self.assertLess(time.monotonic() - start, 30)
+
+    def test_without_bittorrent_y_it_steps_aside(self):
+        p, _ = self.agent("127.0.0.8", "IMAGESERVER=127.0.0.1 IMAGENAME=golden")
+        out = p.communicate(timeout=30)[0].decode()
+        self.assertEqual(p.returncode, EXIT_DISABLED, out)
+        self.assertIn("fall back", out)
+
+    def test_missing_imagename(self):
+        p, _ = self.agent("127.0.0.9", "BITTORRENT=y IMAGESERVER=127.0.0.1")
+        out = p.communicate(timeout=30)[0].decode()
+        self.assertEqual(p.returncode, EXIT_CMDLINE, out)
+        self.assertIn("kernel command line: IMAGENAME: not set", out)
+
+
+if __name__ == "__main__":
+    unittest.main()
