@@ -60,11 +60,11 @@ void ReadAhead::run() {
                 continue;  // the writer is already past it
             }
         }
-        int fd = ::open(entries_[next].abs_path.c_str(),
-                        O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NOATIME);
+        // O_NONBLOCK: a file replaced by a fifo since the walk must not block this thread.
+        const int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+        int fd = ::open(entries_[next].abs_path.c_str(), flags | O_NOATIME);
         if (fd < 0) {
-            fd = ::open(entries_[next].abs_path.c_str(),
-                        O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+            fd = ::open(entries_[next].abs_path.c_str(), flags);
         }
         if (fd >= 0) {
             posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);

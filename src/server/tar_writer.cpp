@@ -43,7 +43,9 @@ class Fd {
 };
 
 int open_for_reading(const std::string& path) {
-    int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+    // O_NONBLOCK: if the file was replaced by a fifo since the walk, open must not hang (the
+    // type check after fstat then reports the change); reads of regular files ignore it.
+    int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
     int fd = ::open(path.c_str(), flags | O_NOATIME);
     if (fd < 0 && errno == EPERM) {
         fd = ::open(path.c_str(), flags);  // O_NOATIME needs ownership or CAP_FOWNER
