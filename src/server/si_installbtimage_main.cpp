@@ -140,8 +140,10 @@ int run(int argc, char** argv) {
     if (int rc = parse_options(argc, argv, o); rc >= 0) {
         return rc;
     }
+    // One line per image on stdout (below) says what was done: the packer's own info lines
+    // would repeat it, so stderr carries only warnings and errors.
     si::Logger log;
-    log.set_quiet(o.quiet);
+    log.set_quiet(true);
     si::SplitList images = si::split_list(o.images);
     si::SplitList overrides = si::split_list(o.overrides);
     if (images.items.empty() && overrides.items.empty()) {
@@ -201,10 +203,18 @@ int run(int argc, char** argv) {
             continue;
         }
         if (!o.quiet) {
-            std::printf("%s: %s %s (%llu bytes, info-hash %s)%s%s\n", label.c_str(),
-                        r->reused ? "reused" : "packed", r->tarball.c_str(),
-                        static_cast<unsigned long long>(r->tarball_bytes), r->info_hash_hex.c_str(),
-                        r->note.empty() ? "" : ": ", r->note.c_str());
+            std::string how = r->reused ? "reused" : "packed";
+            char stats[160] = "";
+            if (!r->reused) {
+                double rate =
+                    r->seconds > 0 ? static_cast<double>(r->tree_bytes) / 1e6 / r->seconds : 0.0;
+                std::snprintf(stats, sizeof stats, ", %llu bytes of files, %.2f s, %.1f MB/s",
+                              static_cast<unsigned long long>(r->tree_bytes), r->seconds, rate);
+            }
+            std::printf("%s: %s %s (%llu bytes, info-hash %s%s)%s%s\n", label.c_str(), how.c_str(),
+                        r->tarball.c_str(), static_cast<unsigned long long>(r->tarball_bytes),
+                        r->info_hash_hex.c_str(), stats, r->note.empty() ? "" : ": ",
+                        r->note.c_str());
             std::fflush(stdout);
         }
     }
