@@ -2,17 +2,17 @@
 # Packing benchmark: si_installbtimage against the classic two passes (tar, then mktorrent over
 # the tarball), plain, gzip (pigz) and zstd, on one tree of real files, in one invocation.
 #
-#   bench/pack_bench.sh [--size MiB] [--work DIR] [--build DIR] [--runs N]
+#   bench/pack_bench.sh [--size MiB] [--work DIR] [--build DIR] [--runs N] [--cache cold|warm]
 #
 # --size  size of the test tree, built once from a copy of /usr (default 1024 MiB); an existing
 #         tree of another size is rebuilt
 # --work  scratch directory (default /var/tmp/si_pack_bench)
 # --build build directory holding src/server/si_installbtimage (default: build-packer, build)
 # --runs  repetitions of each contender; the best time counts (default 1)
-#
-# The page cache is dropped before each run when /proc/sys/vm/drop_caches is writable; otherwise
-# the tree is read once before all runs so every contender reads it from the cache. The output
-# says which. Our packer fsyncs its files; the baseline does not, so a second baseline figure
+# --cache cold: drop the page cache before each run (the default, when
+#         /proc/sys/vm/drop_caches is writable); warm: read the tree once before all runs so
+#         every contender reads it from the cache (the fallback when dropping is not possible).
+#         The output says which was used. Our packer fsyncs its files; the baseline does not, so a second baseline figure
 # adds `sync` of its output files to compare like with like.
 set -euo pipefail
 
@@ -20,6 +20,7 @@ size_mib=1024
 work=/var/tmp/si_pack_bench
 build=""
 runs=1
+cache_mode=cold
 here=$(cd "$(dirname "$0")/.." && pwd)
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -27,7 +28,8 @@ while [ $# -gt 0 ]; do
         --work) work=$2; shift 2 ;;
         --build) build=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        --cache) cache_mode=$2; shift 2 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "pack_bench: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -96,11 +98,11 @@ CONF
 announce=http://127.0.0.1:6969/announce
 mkdir -p "$work/out/tarballs" "$work/out/torrents" "$work/base"
 
-if sync && echo 3 > /proc/sys/vm/drop_caches 2>/dev/null; then
+if [ "$cache_mode" = cold ] && sync && echo 3 > /proc/sys/vm/drop_caches 2>/dev/null; then
     cache="cold: page cache dropped before each run"
     prepare() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 else
-    cache="warm: drop_caches not writable; the tree was read once before all runs"
+    cache="warm: the tree was read once before all runs (--cache $cache_mode)"
     tar -C "$tree" -cf - . | cat > /dev/null
     prepare() { sync; }
 fi
