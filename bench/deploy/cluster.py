@@ -1,0 +1,156 @@
+"""The benchmark's cluster: network namespaces on this machine, created and removed by us.
+
+One namespace holds a bridge; the image server and every node get their own namespace with one
+veth link to that bridge. Every link is shaped in both directions: the host's side (its
+upload) by htb at the link rate with a netem delay below it, the bridge's side (the host's
+download) by htb at the same rate. Addresses: 10.77.0.1 the server, 10.77.0.(10+k) node k.
+Nothing is routed out of the namespaces; nothing outside them is touched."""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+SUBNET = "10.77.0"
+SERVER_IP = SUBNET + ".1"
+
+
+def node_ip(k):
+    return "%s.%d" % (SUBNET, 10 + k)
+
+
+def sh(*args, check=True):
+    r = subprocess.run(list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError("%s: %s" % (" ".join(args), r.stdout.strip()))
+    return r.stdout
+
+
+class Cluster:
+    """`nodes` node namespaces plus server and bridge, links at `rate` (tc syntax, e.g.
+    100mbit) with `delay` (e.g. 0.1ms) one way on each host's egress."""
+
+    def __init__(self, nodes, rate, delay, prefix=None):
+        self.nodes = nodes
+        self.rate = rate
+        self.delay = delay
+        self.prefix = prefix or "sidb%d" % os.getpid()
+        self.br = self.prefix + "-br"
+        self.srv = self.prefix + "-srv"
+        self.node_ns = ["%s-n%d" % (self.prefix, k) for k in range(1, nodes + 1)]
+        self.netem = True  # False when the kernel has no sch_netem: no delay is added
+        self.sleepers = {}  # namespace -> Popen of a process whose /proc/PID/net shows that ns
+        self.created = []
+
+    # ---- life cycle -------------------------------------------------------------------------
+    def create(self):
+        sh("ip", "netns", "add", self.br)
+        self.created.append(self.br)
+        sh("ip", "-n", self.br, "link", "add", "br0", "type", "bridge")
+        # No STP, no forwarding delay: ports forward at once.
+        sh("ip", "-n", self.br, "link", "set", "br0", "type", "bridge", "stp_state", "0",
+           "forward_delay", "0")
+        sh("ip", "-n", self.br, "link", "set", "br0", "up")
+        sh("ip", "-n", self.br, "link", "set", "lo", "up")
+        self._host(self.srv, "srv", SERVER_IP)
+        for k, ns in enumerate(self.node_ns, start=1):
+            self._host(ns, "n%d" % k, node_ip(k))
+        for ns in [self.br, self.srv] + self.node_ns:
+            self.sleepers[ns] = subprocess.Popen(["ip", "netns", "exec", ns, "sleep", "1000000"],
+                                                 stdin=subprocess.DEVNULL)
+
+    def _host(self, ns, port, ip):
+        sh("ip", "netns", "add", ns)
+        self.created.append(ns)
+        sh("ip", "link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", port,
+           "netns", self.br)
+        sh("ip", "-n", self.br, "link", "set", port, "master", "br0", "up")
+        sh("ip", "-n", ns, "addr", "add", ip + "/24", "dev", "eth0")
+        sh("ip", "-n", ns, "link", "set", "eth0", "up")
+        sh("ip", "-n", ns, "link", "set", "lo", "up")
+        # Upload: rate + one-way delay. Download (the bridge port's egress): rate.
+        self._shape(ns, "eth0", with_delay=True)
+        self._shape(self.br, port, with_delay=False)
+
+    def _shape(self, ns, dev, with_delay):
+        sh("ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", dev, "root", "handle", "1:",
+           "htb", "default", "1")
+        sh("ip", "netns", "exec", ns, "tc", "class", "add", "dev", dev, "parent", "1:",
+           "classid", "1:1", "htb", "rate", self.rate, "ceil", self.rate)
+        add_leaf = ["ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", dev, "parent", "1:1",
+                    "handle", "10:"]
+        if with_delay and self.netem:
+            try:
+                sh(*add_leaf, "netem", "delay", self.delay, "limit", "2000")
+                return
+            except RuntimeError as e:
+                if "unknown" not in str(e):
+                    raise
+                self.netem = False  # e.g. CONFIG_NET_SCH_NETEM off: say so in the report
+        sh(*add_leaf, "pfifo", "limit", "2000")
+
+    def destroy(self):
+        """Kills whatever still runs in our namespaces, then deletes them. Safe to call twice."""
+        for p in self.sleepers.values():
+            if p.poll() is None:
+                p.kill()
+                p.wait(5)
+        self.sleepers = {}
+        for ns in self.created:
+            kill_namespace_processes(ns)
+        for ns in reversed(self.created):
+            sh("ip", "netns", "del", ns, check=False)
+        self.created = []
+
+    # ---- running and counting ---------------------------------------------------------------
+    def exec_args(self, ns, args):
+        return ["ip", "netns", "exec", ns] + list(args)
+
+    def ping_rtt_ms(self):
+        """Average RTT node 1 -> server, as the links really are (a check of the shaping);
+        NaN without ping (iputils-ping)."""
+        if shutil.which("ping") is None:
+            return float("nan")
+        out = sh(*self.exec_args(self.node_ns[0], ["ping", "-c", "5", "-i", "0.2", "-q",
+                                                    SERVER_IP]), check=False)
+        for line in out.splitlines():
+            if "min/avg/max" in line:
+                return float(line.split("=")[1].split("/")[1])
+        return float("nan")
+
+    def counters(self, ns):
+        """{ifname: (rx_bytes, tx_bytes)} in namespace `ns`, read without starting a process."""
+        out = {}
+        with open("/proc/%d/net/dev" % self.sleepers[ns].pid) as f:
+            for line in f.readlines()[2:]:
+                name, rest = line.split(":", 1)
+                v = rest.split()
+                out[name.strip()] = (int(v[0]), int(v[8]))
+        return out
+
+
+def kill_namespace_processes(ns):
+    """SIGKILLs every process in `ns` (a namespace this benchmark created), bounded in time."""
+    for _ in range(20):
+        pids = [int(p) for p in sh("ip", "netns", "pids", ns, check=False).split() if p.isdigit()]
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.1)
+
+
+def leftover_namespaces():
+    """Namespaces of earlier runs of this benchmark that were not removed (crash, SIGKILL)."""
+    out = sh("ip", "netns", "list", check=False)
+    names = [line.split()[0] for line in out.splitlines() if line.strip()]
+    left = []
+    for n in names:
+        m = re.match(r"sidb(\d+)-", n)
+        if m and not os.path.exists("/proc/" + m.group(1)):
+            left.append(n)
+    return left

@@ -1,0 +1,281 @@
+"""The three ways of getting the image onto every node, each run on the same cluster and image:
+
+- ours:      si_btd on the server, si_btagent on every node (streaming unpack into its root);
+- unicast:   an HTTP server on the image server, every node pipes the tarball into tar at once;
+- handbuilt: Debian's opentracker (whitelist mode) + aria2c seeding on the server and
+             downloading on every node, tar -x from aria2c's download-complete hook.
+
+Each class has prepare() (server side, before the clock starts), start_node(k) (returns the
+node's process), and finish() (server side, after the last node); a node is done when its
+image is unpacked in its root, as stamped by Node."""
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+import urllib.parse
+
+from cluster import SERVER_IP, node_ip
+
+TRACKER_PORT = 6969   # si_btd's tracker (and /torrents/)
+SEEDER_PORT = 6881
+HTTP_PORT = 8080      # unicast
+OT_PORT = 6970        # opentracker
+ARIA2_PORT = 6882
+# How long a server part may take to come up before the run is called failed.
+SERVER_START_DEADLINE_S = 60
+
+
+def tar_flags(tarball):
+    if tarball.endswith(".tar.zst"):
+        return ["--zstd"]
+    if tarball.endswith(".tar.gz"):
+        return ["-z"]
+    return []
+
+
+class Node:
+    """One node's process; `done` is the wall time its image was unpacked, `failed` a reason."""
+
+    def __init__(self, k, proc, log_path, done_regex=None, marker=None):
+        self.k, self.proc, self.log_path = k, proc, log_path
+        self.done = None
+        self.failed = None
+        self.done_regex = re.compile(done_regex) if done_regex else None
+        self.marker = marker
+        self._reader = None
+        if proc.stdout is not None:
+            self._reader = threading.Thread(target=self._read, daemon=True)
+            self._reader.start()
+
+    def _read(self):
+        with open(self.log_path, "w") as log:
+            for raw in self.proc.stdout:
+                line = raw.decode(errors="replace")
+                log.write("%.3f %s" % (time.time(), line))
+                if self.done_regex and self.done is None and self.done_regex.search(line):
+                    self.done = time.time()
+
+    def poll(self):
+        """Updates done/failed; True when settled."""
+        if self.done is None and self.marker and os.path.exists(self.marker):
+            try:
+                with open(self.marker) as f:
+                    self.done = float(f.read().strip())
+            except ValueError:
+                pass  # being written
+        rc = self.proc.poll()
+        if self.done is None and rc is not None:
+            if self._reader:
+                self._reader.join(2)
+            if rc == 0 and self.done_regex is None and self.marker is None:
+                self.done = time.time()
+            elif self.done is None:
+                self.failed = "exit %d (see %s)" % (rc, self.log_path)
+        return self.done is not None or self.failed is not None
+
+    def stop(self):
+        stop_process(self.proc)
+        if self._reader:
+            self._reader.join(5)
+
+
+def stop_process(p, grace=3.0):
+    """SIGTERM, then SIGKILL after `grace` seconds; always reaps."""
+    if p.poll() is None:
+        try:
+            p.send_signal(signal.SIGTERM)
+            p.wait(grace)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(10)
+    if p.stdout:
+        p.stdout.close()
+
+
+class Transport:
+    name = "?"
+
+    def __init__(self, ctx):
+        self.ctx = ctx          # run.Context: cluster, paths, build dir, image facts
+        self.server_procs = []
+
+    def spawn_server(self, args, log_name, cwd=None):
+        log = open(os.path.join(self.ctx.log_dir, log_name), "w")
+        p = subprocess.Popen(self.ctx.cluster.exec_args(self.ctx.cluster.srv, args), stdout=log,
+                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=cwd)
+        log.close()
+        self.server_procs.append(p)
+        return p
+
+    def server_get(self, url):
+        """GET from inside the server's namespace (the cluster is not reachable from here)."""
+        r = subprocess.run(self.ctx.cluster.exec_args(self.ctx.cluster.srv,
+                                                      ["curl", "-sf", "--max-time", "2", url]),
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        return r.stdout if r.returncode == 0 else None
+
+    def wait_server(self, predicate, what):
+        deadline = time.monotonic() + SERVER_START_DEADLINE_S
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            for p in self.server_procs:
+                if p.poll() is not None:
+                    raise RuntimeError("%s: server process exited %d while waiting for %s (logs: %s)"
+                                       % (self.name, p.returncode, what, self.ctx.log_dir))
+            time.sleep(0.2)
+        raise RuntimeError("%s: timed out after %d s waiting for %s" %
+                           (self.name, SERVER_START_DEADLINE_S, what))
+
+    def node_dirs(self, k):
+        base = os.path.join(self.ctx.nodes_dir, str(k))
+        root, staging = os.path.join(base, "root"), os.path.join(base, "staging")
+        os.makedirs(root, exist_ok=True)
+        os.makedirs(staging, exist_ok=True)
+        return base, root, staging
+
+    def node_log(self, k):
+        return os.path.join(self.ctx.log_dir, "%s-node%02d.log" % (self.name, k))
+
+    def popen_node(self, k, args, pipe=True):
+        c = self.ctx.cluster
+        if pipe:
+            return subprocess.Popen(c.exec_args(c.node_ns[k - 1], args), stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log = open(self.node_log(k), "w")
+        p = subprocess.Popen(c.exec_args(c.node_ns[k - 1], args), stdout=log,
+                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        return p
+
+    def finish(self):
+        for p in reversed(self.server_procs):
+            stop_process(p)
+        self.server_procs = []
+
+
+class Ours(Transport):
+    name = "ours"
+
+    def prepare(self):
+        self.spawn_server([self.ctx.si_btd, "--config", self.ctx.bt_conf_seed, "--systemimager-conf",
+                           self.ctx.si_conf, "--foreground", "--pidfile",
+                           os.path.join(self.ctx.work, "si_btd.pid")], "ours-si_btd.log")
+        url = "http://%s:%d/torrents/" % (SERVER_IP, TRACKER_PORT)
+        self.wait_server(lambda: (self.server_get(url) or b"").find(
+            self.ctx.torrent_name.encode()) >= 0, "si_btd to serve " + self.ctx.torrent_name)
+
+    def start_node(self, k):
+        base, root, staging = self.node_dirs(k)
+        cmdline = os.path.join(base, "cmdline")
+        with open(cmdline, "w") as f:
+            f.write("BITTORRENT=y IMAGESERVER=%s IMAGENAME=%s BITTORRENT_TRACKER_PORT=%d "
+                    "BITTORRENT_POLLING_TIME=1 BITTORRENT_SEED_WAIT=y BITTORRENT_UPLOAD_MIN=50 "
+                    "BITTORRENT_SEED_MAX=%d BITTORRENT_TIMEOUT=60\n"
+                    % (SERVER_IP, self.ctx.image_name, TRACKER_PORT, self.ctx.timeout_s))
+        p = self.popen_node(k, [self.ctx.si_btagent, "--cmdline", cmdline, "--root", root,
+                                "--staging", staging, "--bind", node_ip(k)])
+        return Node(k, p, self.node_log(k), done_regex=r"entries unpacked; download")
+
+
+class Unicast(Transport):
+    name = "unicast"
+
+    def prepare(self):
+        self.spawn_server(["python3", "-m", "http.server", "--bind", SERVER_IP,
+                           "--directory", self.ctx.tarball_dir, str(HTTP_PORT)], "unicast-http.log")
+        self.url = "http://%s:%d/%s" % (SERVER_IP, HTTP_PORT, os.path.basename(self.ctx.tarball))
+        self.wait_server(lambda: self.server_get("http://%s:%d/" % (SERVER_IP, HTTP_PORT))
+                         is not None, "the HTTP server")
+
+    def start_node(self, k):
+        _, root, _ = self.node_dirs(k)
+        script = ("curl -sSf --max-time %d '%s' | tar -x %s -p --numeric-owner -C '%s' -f -"
+                  % (self.ctx.timeout_s, self.url, " ".join(tar_flags(self.ctx.tarball)), root))
+        p = self.popen_node(k, ["bash", "-o", "pipefail", "-c", script])
+        return Node(k, p, self.node_log(k))
+
+
+class Handbuilt(Transport):
+    """What an administrator would script without us: opentracker + aria2c, defaults kept
+    except what makes no sense on an isolated LAN (DHT)."""
+    name = "handbuilt"
+
+    def prepare(self):
+        ctx = self.ctx
+        self.dir = os.path.join(ctx.work, "handbuilt")
+        os.makedirs(self.dir, exist_ok=True)
+        os.chmod(self.dir, 0o755)  # opentracker chroots here and drops to nobody
+        self.torrent = os.path.join(self.dir, os.path.basename(ctx.tarball) + ".torrent")
+        if not os.path.exists(self.torrent):
+            # Same piece size as ours: the comparison is about the transport, not the pieces.
+            subprocess.run(["mktorrent", "-a", "http://%s:%d/announce" % (SERVER_IP, OT_PORT),
+                            "-l", str(ctx.piece_size.bit_length() - 1), "-o", self.torrent,
+                            ctx.tarball], check=True, stdout=subprocess.DEVNULL)
+            with open(self.torrent, "rb") as f:
+                self.info_hash = torrent_info_hash(f.read())
+            with open(os.path.join(self.dir, "whitelist"), "w") as f:
+                f.write(self.info_hash + "\n")
+            os.chmod(os.path.join(self.dir, "whitelist"), 0o644)
+        else:
+            with open(self.torrent, "rb") as f:
+                self.info_hash = torrent_info_hash(f.read())
+        self.spawn_server(["opentracker", "-i", SERVER_IP, "-p", str(OT_PORT), "-P", str(OT_PORT),
+                           "-d", self.dir, "-w", "whitelist"], "handbuilt-opentracker.log",
+                          cwd=self.dir)
+        self.spawn_server(["aria2c", "--dir=" + ctx.tarball_dir, "--seed-ratio=0.0",
+                           "--bt-seed-unverified=true", "--check-integrity=false",
+                           "--enable-dht=false", "--interface=" + SERVER_IP,
+                           "--listen-port=%d" % ARIA2_PORT, "--console-log-level=warn",
+                           "--summary-interval=0", self.torrent], "handbuilt-aria2c-seeder.log")
+        q = urllib.parse.quote(bytes.fromhex(self.info_hash), safe="")
+        url = "http://%s:%d/scrape?info_hash=%s" % (SERVER_IP, OT_PORT, q)
+        self.wait_server(lambda: re.search(rb"8:completei[1-9]", self.server_get(url) or b"")
+                         is not None, "the aria2c seeder to announce to opentracker")
+
+    def start_node(self, k):
+        base, root, staging = self.node_dirs(k)
+        marker = os.path.join(base, "handbuilt.done")
+        hook = os.path.join(base, "on-complete.sh")
+        with open(hook, "w") as f:
+            f.write("#!/bin/sh\n# aria2c calls this with GID, number of files, path; it keeps "
+                    "seeding meanwhile.\ntar -x %s -p --numeric-owner -C '%s' -f \"$3\" && "
+                    "date +%%s.%%N > '%s.tmp' && mv '%s.tmp' '%s'\n"
+                    % (" ".join(tar_flags(self.ctx.tarball)), root, marker, marker, marker))
+        os.chmod(hook, 0o755)
+        p = self.popen_node(k, ["aria2c", "--dir=" + staging, "--seed-ratio=0.0",
+                                "--enable-dht=false", "--file-allocation=none",
+                                "--interface=" + node_ip(k), "--listen-port=%d" % ARIA2_PORT,
+                                "--on-bt-download-complete=" + hook, "--console-log-level=warn",
+                                "--summary-interval=0", self.torrent], pipe=False)
+        return Node(k, p, self.node_log(k), marker=marker)
+
+
+TRANSPORTS = {"ours": Ours, "unicast": Unicast, "handbuilt": Handbuilt}
+
+
+def torrent_info_hash(data):
+    """Hex SHA-1 of the bencoded info dict of a .torrent, as stored."""
+    import hashlib
+    start = data.index(b"4:infod") + len(b"4:info")
+    depth, i = 0, start
+    while True:
+        c = data[i:i + 1]
+        if c in (b"d", b"l"):
+            depth, i = depth + 1, i + 1
+        elif c == b"i":
+            i = data.index(b"e", i) + 1
+        elif c == b"e":
+            depth, i = depth - 1, i + 1
+            if depth == 0:
+                return hashlib.sha1(data[start:i]).hexdigest()
+        else:
+            colon = data.index(b":", i)
+            i = colon + 1 + int(data[i:colon])
+
+
+def torrent_piece_length(data):
+    m = re.search(rb"12:piece lengthi(\d+)e", data)
+    return int(m.group(1)) if m else 0

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Smoke run of the deployment benchmark (bench/deploy/run): two nodes, a tiny image, the three
+transports. Checks that it runs, cleans up after itself and writes its tables and plots; it
+asserts no timing (speed is the benchmark's business, not a test's). Needs root, network
+namespaces and the benchmark's tools; skips when they are missing."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+BUILD_DIR = os.environ.get("SI_BUILD_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+SOURCE_DIR = os.environ.get("SI_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+RUN = os.path.join(SOURCE_DIR, "bench", "deploy", "run")
+TOOLS = ("ip", "tc", "curl", "aria2c", "opentracker", "mktorrent", "gnuplot", "tar", "zstd")
+TRANSPORTS = ("ours", "unicast", "handbuilt")
+
+
+def namespaces():
+    out = subprocess.run(["ip", "netns", "list"], stdout=subprocess.PIPE, text=True).stdout
+    return {line.split()[0] for line in out.splitlines() if line.strip()}
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root (network namespaces, tc, tmpfs)")
+@unittest.skipIf([t for t in TOOLS if shutil.which(t) is None],
+                 "missing tools: %s" % " ".join(t for t in TOOLS if shutil.which(t) is None))
+class DeploySmoke(unittest.TestCase):
+    def test_two_nodes_tiny_image(self):
+        out = tempfile.mkdtemp(prefix="si-deploy-smoke-")
+        self.addCleanup(shutil.rmtree, out, True)
+        before = namespaces()
+        p = subprocess.run([sys.executable, RUN, "--nodes", "2", "--size", "4M", "--rate",
+                            "100mbit", "--build-dir", BUILD_DIR, "--out", out, "--timeout", "60"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=180)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        # Everything it created is gone again.
+        self.assertEqual(namespaces() - before, set(), "namespaces left behind")
+        with open("/proc/mounts") as f:
+            self.assertNotIn("si-deploy", f.read())
+
+        with open(os.path.join(out, "results.json")) as f:
+            res = json.load(f)
+        rows = {r["transport"]: r for r in res["results"]}
+        self.assertEqual(set(rows), set(TRANSPORTS))
+        for name, r in rows.items():
+            self.assertEqual(r["nodes"], 2)
+            # A run is a result or flagged, never silently wrong; failures are not expected.
+            self.assertIn(r["flag"], ("ok", "CPU-BOUND"), (name, r["failures"], p.stdout))
+            self.assertGreater(r["total_s"], 0)
+            self.assertLessEqual(r["done_min_s"], r["done_max_s"])
+            # Every node received at least the image; the server sent at least one copy.
+            self.assertGreaterEqual(r["nodes_rx_bytes"], 2 * res["S_bytes"])
+            self.assertGreaterEqual(r["server_tx_xS"], 1.0)
+            for png in r["plots"]:
+                self.assertGreater(os.path.getsize(os.path.join(out, png)), 1000, png)
+        with open(os.path.join(out, "results.md")) as f:
+            md = f.read()
+        self.assertIn("| transport | N | total s | x S/R |", md)
+        for name in TRANSPORTS:
+            self.assertRegex(md, r"\| %s \| 2 \| " % name)
+            for kind in ("rate", "aggregate"):
+                self.assertTrue(os.path.exists(os.path.join(out, "%s-%s-n2.png" % (kind, name))))
+
+
+if __name__ == "__main__":
+    unittest.main()
