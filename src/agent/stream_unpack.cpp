@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -415,22 +416,33 @@ class Extractor {
     std::string last_name_;
 };
 
-std::string strip_trailing_slashes(std::string root) {
-    while (!root.empty() && root.back() == '/') {
-        root.pop_back();
+// The root as an absolute path without symlinks or "..": write_disk refuses any ".." (and the
+// root is where a chroot would be). "" stands for "/".
+Result<std::string> canonical_root(const std::string& root) {
+    std::unique_ptr<char, decltype(&std::free)> real(::realpath(root.c_str(), nullptr), &std::free);
+    if (!real) {
+        return unpack_error(root, std::strerror(errno));
     }
-    return root;
+    std::string path(real.get());
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        return unpack_error(root, std::strerror(errno));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        return unpack_error(root, std::strerror(ENOTDIR));
+    }
+    if (path == "/") {
+        path.clear();
+    }
+    return path;
 }
 
 }  // namespace
 
 Result<UnpackStats> stream_unpack(PieceFeeder& feeder, const UnpackOptions& options) {
-    struct stat st {};
-    if (::stat(options.root.c_str(), &st) != 0) {
-        return unpack_error(options.root, std::strerror(errno));
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        return unpack_error(options.root, std::strerror(ENOTDIR));
+    auto root = canonical_root(options.root);
+    if (!root) {
+        return root.error();
     }
 
     ReadArchive in(archive_read_new());
@@ -452,7 +464,7 @@ Result<UnpackStats> stream_unpack(PieceFeeder& feeder, const UnpackOptions& opti
 
     Source source{feeder, options.stall_timeout, std::nullopt, 0};
     UnpackStats stats;
-    Extractor extractor(strip_trailing_slashes(options.root), in.get(), out.get(), source);
+    Extractor extractor(std::move(*root), in.get(), out.get(), source);
     if (archive_read_open(in.get(), &source, nullptr, read_source, nullptr) != ARCHIVE_OK) {
         if (source.error) {
             return *source.error;

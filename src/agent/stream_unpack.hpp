@@ -32,9 +32,15 @@ struct UnpackOptions {
 // Exit code carried by unpack errors (the agent's exit_code::unpack).
 inline constexpr int unpack_error_exit_code = 10;
 
-// Reads the whole tarball from `feeder` and extracts it under options.root. Fails with one
+// Reads the tarball from `feeder` and extracts it under options.root; it stops at tar's
+// end-of-archive blocks, so the last pieces (record padding) may never be asked for: the caller
+// must not wait for the feeder's cursor to reach num_pieces(). Fails with one
 // line naming the entry, e.g. "unpack: ./etc/x: refused: path escapes the root" or
-// "unpack: ./usr/lib/big: write: No space left on device".
+// "unpack: ./usr/lib/big: write: No space left on device" (exit code unpack_error_exit_code).
+// An error from the feeder (the one given to fail(), or the stall time-out) comes back unchanged.
+// Overlay semantics: existing files are replaced, nothing is deleted; a symlink where an entry
+// goes is replaced, except a link to a directory met by a directory entry, which is kept (an
+// override's ./lib/ over a merged-/usr image's ./lib -> usr/lib).
 Result<UnpackStats> stream_unpack(PieceFeeder& feeder, const UnpackOptions& options);
 
 }  // namespace si

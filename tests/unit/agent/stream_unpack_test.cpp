@@ -511,6 +511,15 @@ TEST_F(StreamUnpack, EmptyInputIsAnError) {
     EXPECT_EQ(result.error().exit_code, unpack_error_exit_code);
 }
 
+TEST_F(StreamUnpack, RootWithDotDotAndTrailingSlashWorks) {
+    // write_disk refuses any ".." in a path: the root is made canonical first.
+    const std::string root = src_ + "/../root/";
+    auto result = unpack_bytes(make_tar({{"./d", 'd', ""}, {"./d/f", 'f', "x"}}), root, 512, 12);
+    ASSERT_TRUE(result) << result.error().message;
+    EXPECT_EQ(read_file(root_ + "/d/f"), "x");
+    EXPECT_EQ(result->entries, 2);
+}
+
 TEST_F(StreamUnpack, MissingRootIsAnError) {
     PieceFeeder feeder(0, 4096, 4);
     auto result = stream_unpack(feeder, UnpackOptions{root_ + "/nope", 1s});
