@@ -5,5 +5,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${SI_BUILD_DIR:-$top/build}
 werror=OFF
 [ "${CI:-}" = "true" ] && werror=ON
-cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSI_WERROR=$werror "$@" >/dev/null
+# The agent is built as the one static binary the initrd carries (the first configure compiles
+# libtorrent from Debian's source package, ~15 min, then it is cached).
+cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSI_WERROR=$werror \
+  -DSI_STATIC_AGENT=ON "$@" >/dev/null
 ninja -C "$build" -j "$(nproc)"

@@ -1,0 +1,92 @@
+#!/bin/bash
+# Streaming unpack and memory of si_btagent on a ~1 GiB image of real files (default: a bind
+# mount of /usr/share), served by si_btd on 127.0.0.1 and installed by one agent on 127.0.0.2.
+# Prints, from one invocation:
+#   - the download time and the time from the last piece to the last file on disk, and that
+#     tail as a share of the download (goal <= 5 %);
+#   - the agent's whole install time against `tar -x` of the same tarball from local disk;
+#   - the agent's peak RSS without page cache (RssAnon; libtorrent's mapped file pages are
+#     page cache) and VmHWM (goal: anonymous peak <= 64 MiB).
+# usage: bench/agent_stream.sh [--tree DIR] [--compress y|zstd|n]   (root; after scripts/build.sh)
+set -euo pipefail
+tree=/usr/share
+compress=y
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --tree) tree=$2; shift 2 ;;
+    --compress) compress=$2; shift 2 ;;
+    *) echo "agent_stream: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${SI_BUILD_DIR:-$top/build}
+work=$(mktemp -d /var/tmp/si-agent-stream.XXXXXX)
+btd=""
+cleanup() {
+  [ -n "$btd" ] && kill "$btd" 2>/dev/null && wait "$btd" 2>/dev/null
+  mountpoint -q "$work/images/bench" && umount "$work/images/bench"
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port); seed_port=$(free_port)
+mkdir -p "$work"/{images/bench,tarballs,torrents,etc,root,staging,tarx}
+mount --bind -o ro "$tree" "$work/images/bench"
+cat > "$work/etc/bt.conf" <<CONF
+BT_TRACKER_PORT=$port
+BT_SEEDER_PORT=$seed_port
+BT_TRACKER_STATE=$work/dstate
+BT_TRACKER_LOG=$work/btd.log
+BT_INTERFACE=127.0.0.1
+BT_COMPRESS=$compress
+BT_UPDATE=y
+BT_IMAGES=bench
+CONF
+printf 'DEFAULT_IMAGE_DIR = %s/images\nAUTOINSTALL_TARBALL_DIR = %s/tarballs\nAUTOINSTALL_TORRENT_DIR = %s/torrents\n' \
+  "$work" "$work" "$work" > "$work/etc/si.conf"
+echo "agent_stream: packing $(du -sh "$tree" 2>/dev/null | cut -f1) of $tree ..."
+"$build/src/server/si_btd" --foreground --config "$work/etc/bt.conf" --systemimager-conf "$work/etc/si.conf" \
+  --pidfile "$work/pid" 2>/dev/null &
+btd=$!
+until ls "$work/torrents/"*.torrent >/dev/null 2>&1; do sleep 0.5; kill -0 "$btd"; done
+sleep 1
+tarball=$(ls "$work/tarballs/"image-bench.tar*)
+size=$(stat -c %s "$tarball")
+grep "packed image bench" "$work/btd.log" | sed 's/^[0-9-]* [0-9:.]* /agent_stream: /'
+
+echo "BITTORRENT=y IMAGESERVER=127.0.0.1 IMAGENAME=bench BITTORRENT_TRACKER_PORT=$port BITTORRENT_POLLING_TIME=5" > "$work/cmdline"
+start=$(date +%s.%N)
+"$build/src/agent/si_btagent" --cmdline "$work/cmdline" --root "$work/root" --staging "$work/staging" \
+  --bind 127.0.0.2 > "$work/agent.log" 2>&1 &
+agent=$!
+peak_anon=0; hwm=0
+while kill -0 "$agent" 2>/dev/null; do
+  anon=$(awk '/RssAnon/ {print $2}' /proc/$agent/status 2>/dev/null || echo 0)
+  h=$(awk '/VmHWM/ {print $2}' /proc/$agent/status 2>/dev/null || echo 0)
+  [ "${anon:-0}" -gt "$peak_anon" ] && peak_anon=$anon
+  [ "${h:-0}" -gt "$hwm" ] && hwm=$h
+  sleep 0.1
+done
+rc=0; wait "$agent" || rc=$?
+end=$(date +%s.%N)
+[ "$rc" -eq 0 ] || { echo "agent_stream: si_btagent failed ($rc):"; tail -5 "$work/agent.log"; exit 1; }
+line=$(grep -E "entries unpacked; download" "$work/agent.log")
+dl=$(echo "$line" | sed -E 's/.*download ([0-9.]+) s.*/\1/')
+tail_s=$(echo "$line" | sed -E 's/.*last file ([0-9.]+) s after.*/\1/')
+
+sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
+cat "$tarball" > /dev/null  # the agent read its pieces from the swarm, not the disk: tar gets a warm tarball
+case "$tarball" in *.gz) z=-z ;; *.zst) z=--zstd ;; *) z= ;; esac
+t0=$(date +%s.%N)
+tar $z -xpf "$tarball" -C "$work/tarx"
+t1=$(date +%s.%N)
+python3 - "$size" "$dl" "$tail_s" "$start" "$end" "$t0" "$t1" "$peak_anon" "$hwm" <<'PY'
+import sys
+size, dl, tail, start, end, t0, t1, anon, hwm = map(float, sys.argv[1:])
+agent = end - start
+tar = t1 - t0
+print("agent_stream: tarball %.0f MiB; download %.2f s (%.0f MB/s on loopback)" % (size / 2**20, dl, size / dl / 1e6))
+print("agent_stream: last piece -> last file on disk: %.2f s = %.1f %% of the download (goal <= 5 %%)" % (tail, 100 * tail / dl))
+print("agent_stream: whole install (fetch, download, unpack, seed stop) %.2f s vs tar -x of the local tarball %.2f s: ratio %.2f" % (agent, tar, agent / tar))
+print("agent_stream: agent peak RSS without page cache (RssAnon) %.1f MiB (goal <= 64); VmHWM incl. mapped file pages %.1f MiB" % (anon / 1024, hwm / 1024))
+PY
