@@ -1,6 +1,6 @@
 #!/bin/bash
-# Streaming unpack and memory of si_btagent on a ~1 GiB image of real files (default: a bind
-# mount of /usr/share), served by si_btd on 127.0.0.1 and installed by one agent on 127.0.0.2.
+# Streaming unpack and memory of si_btagent on a ~1 GiB image of real files (default: the tree
+# bench/pack_bench.sh builds, else a private copy of /usr/share made once), served by si_btd on 127.0.0.1 and installed by one agent on 127.0.0.2.
 # Prints, from one invocation:
 #   - the download time and the time from the last piece to the last file on disk, and that
 #     tail as a share of the download (goal <= 5 %);
@@ -9,7 +9,7 @@
 #     page cache) and VmHWM (goal: anonymous peak <= 64 MiB).
 # usage: bench/agent_stream.sh [--tree DIR] [--compress y|zstd|n]   (root; after scripts/build.sh)
 set -euo pipefail
-tree=/usr/share
+tree=""
 compress=y
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -20,6 +20,14 @@ while [ $# -gt 0 ]; do
 done
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${SI_BUILD_DIR:-$top/build}
+if [ -z "$tree" ]; then
+  # Never a live system directory: a package install while packing would change it.
+  tree=/var/tmp/si_pack_bench/images/bench
+  if [ ! -d "$tree" ]; then
+    tree=/var/tmp/si_agent_bench/usr-share
+    [ -d "$tree" ] || { mkdir -p "$tree.tmp" && cp -a /usr/share/. "$tree.tmp" && mv "$tree.tmp" "$tree"; }
+  fi
+fi
 work=$(mktemp -d /var/tmp/si-agent-stream.XXXXXX)
 btd=""
 cleanup() {
@@ -48,9 +56,16 @@ echo "agent_stream: packing $(du -sh "$tree" 2>/dev/null | cut -f1) of $tree ...
 "$build/src/server/si_btd" --foreground --config "$work/etc/bt.conf" --systemimager-conf "$work/etc/si.conf" \
   --pidfile "$work/pid" 2>/dev/null &
 btd=$!
-until ls "$work/torrents/"*.torrent >/dev/null 2>&1; do sleep 0.5; kill -0 "$btd"; done
+for i in $(seq 1 1200); do
+  ls "$work/torrents/"*.torrent >/dev/null 2>&1 && break
+  if grep -q "error:" "$work/btd.log" 2>/dev/null; then
+    echo "agent_stream: si_btd failed: $(grep error: "$work/btd.log")" >&2; exit 1
+  fi
+  sleep 0.5
+done
 sleep 1
-tarball=$(ls "$work/tarballs/"image-bench.tar*)
+torrent=$(ls "$work/torrents/"*.torrent | head -n 1)
+tarball=$work/tarballs/$(basename "$torrent" .torrent)
 size=$(stat -c %s "$tarball")
 grep "packed image bench" "$work/btd.log" | sed 's/^[0-9-]* [0-9:.]* /agent_stream: /'
 

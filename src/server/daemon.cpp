@@ -102,6 +102,9 @@ struct Daemon::Impl {
 
     void on_packed(const PackJob& job, Result<PackResult> result) {
         if (stopping || wanted.count(job.tarball) == 0) {
+            if (!result) {
+                log.info(result.error().message);
+            }
             return;  // dropped by a reload meanwhile, or shutting down
         }
         std::string what = std::string(kind_word(job.kind)) + " " + job.name;

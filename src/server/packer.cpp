@@ -88,6 +88,12 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
         }
         ReadAhead read_ahead(tree.entries);
         for (std::size_t i = 0; i < tree.entries.size(); ++i) {
+            // si_btd is stopping: give up between entries; the temp file goes with the error.
+            if (settings.cancel != nullptr && settings.cancel->load()) {
+                return Error{"pack " + std::string(kind_word(job.kind)) + " " + job.name +
+                                 ": cancelled (shutting down)",
+                             exit_code::pack};
+            }
             read_ahead.advance(i);
             if (Status s = tar.add(tree.entries[i]); !s) {
                 return s.error();

@@ -5,6 +5,7 @@ tracker state survives a restart."""
 import os
 import signal
 import sys
+import time
 import unittest
 import urllib.parse
 
@@ -90,6 +91,25 @@ class Signals(unittest.TestCase):
         p.send_signal(signal.SIGINT)
         self.assertEqual(p.wait(30), 0)
 
+
+    def test_sigterm_during_packing_stops_at_once_and_leaves_nothing_half_written(self):
+        big = self.t.image_dir("big")
+        os.makedirs(big)
+        for i in range(24):  # 384 MiB that do not compress: several seconds of packing
+            with open(os.path.join(big, "blob%02d" % i), "wb") as f:
+                f.write(os.urandom(16 << 20))
+        self.t.write_bt_conf(images=("big",), compress="y")
+        p = self.t.start()
+        sitest.wait_for(lambda: any(".tmp" in n for n in os.listdir(os.path.join(self.t.dir, "tarballs"))),
+                        30, "packing to start")
+        start = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        out = p.communicate(timeout=30)[0].decode()
+        self.assertEqual(p.returncode, 0, out)
+        self.assertLess(time.monotonic() - start, 10, "si_btd did not stop while packing")
+        self.assertIn("cancelled", self.t.log_text())
+        self.assertEqual(os.listdir(os.path.join(self.t.dir, "tarballs")), [])
+        self.assertEqual(os.listdir(os.path.join(self.t.dir, "torrents")), [])
 
 if __name__ == "__main__":
     unittest.main()
