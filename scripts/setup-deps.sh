@@ -7,7 +7,8 @@ PACKAGES="
   cmake ninja-build g++ pkg-config clang-format python3 file
   libtorrent-rasterbar-dev libboost-dev libboost-system-dev libssl-dev
   libarchive-dev zlib1g-dev libzstd-dev libdeflate-dev libgtest-dev
-  aria2 mktorrent opentracker pigz zstd attr acl libarchive-tools iproute2 procps
+  libacl1-dev dpkg-dev xz-utils
+  aria2 mktorrent opentracker pigz zstd attr acl libarchive-tools iproute2 procps time
 "
 
 missing=""
