@@ -110,10 +110,18 @@ struct Item {
     std::string text;  // file data, or the link's target
 };
 
-std::string make_tar(const std::vector<Item>& items) {
+enum class Filter { none, gzip, zstd };
+
+std::string make_tar(const std::vector<Item>& items, Filter filter = Filter::none) {
     std::string out;
     archive* a = archive_write_new();
     archive_write_set_format_pax_restricted(a);
+    if (filter == Filter::gzip) {
+        archive_write_add_filter_gzip(a);
+    } else if (filter == Filter::zstd) {
+        archive_write_add_filter_zstd(a);
+    }
+    archive_write_set_bytes_in_last_block(a, 1);  // no padding: every byte is read
     archive_write_open(
         a, &out, nullptr,
         [](archive*, void* client, const void* buf, std::size_t n) -> la_ssize_t {
@@ -346,6 +354,39 @@ INSTANTIATE_TEST_SUITE_P(
         Packing{"bsd_zstd",
                 "bsdtar --create --zstd --file %s --format pax --xattrs --acls -C %s ."}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// libtorrent's every-chunk-size treatment for the parser: whatever the piece length (1..69) and
+// the order pieces arrive in, the same tree comes out.
+TEST_F(StreamUnpack, EveryPieceLengthGivesTheSameTree) {
+    std::string big(5000, '\0');
+    std::mt19937 rng(3);
+    for (auto& c : big) {
+        c = static_cast<char>(rng());
+    }
+    const std::vector<Item> items{{"./d", 'd', ""},      {"./d/a", 'f', "alpha"},
+                                  {"./d/big", 'f', big}, {"./d/l", 'l', "a"},
+                                  {"./d/h", 'h', "d/a"}, {"./e", 'f', ""}};
+    for (auto filter : {Filter::none, Filter::gzip, Filter::zstd}) {
+        const std::string tarball = make_tar(items, filter);
+        for (int piece_length = 1; piece_length <= 69; ++piece_length) {
+            SCOPED_TRACE("filter " + std::to_string(static_cast<int>(filter)) + ", piece length " +
+                         std::to_string(piece_length));
+            fs::remove_all(root_);
+            ASSERT_EQ(::mkdir(root_.c_str(), 0755), 0);
+            auto result =
+                unpack_bytes(tarball, root_, piece_length, static_cast<unsigned>(piece_length));
+            ASSERT_TRUE(result) << result.error().message;
+            EXPECT_EQ(result->entries, 6);
+            EXPECT_EQ(result->bytes_out, 5005);
+            EXPECT_EQ(result->bytes_in, static_cast<std::int64_t>(tarball.size()));
+            EXPECT_EQ(read_file(root_ + "/d/a"), "alpha");
+            EXPECT_TRUE(read_file(root_ + "/d/big") == big);
+            EXPECT_EQ(fs::read_symlink(root_ + "/d/l"), "a");
+            EXPECT_TRUE(fs::equivalent(root_ + "/d/h", root_ + "/d/a"));
+            EXPECT_TRUE(fs::is_regular_file(root_ + "/e"));
+        }
+    }
+}
 
 // --- malicious tarballs ------------------------------------------------------------------------
 
