@@ -275,6 +275,10 @@ void Swarm::seed_wait(const std::function<void(const TransferProgress&)>& progre
               std::to_string(settings_.upload_min_kbs) + " KB/s for " +
               std::to_string(settings_.polling_time_s) + " s (at most " +
               std::to_string(settings_.seed_max_s) + " s)");
+    // The rate is measured from the bytes sent in each polling period: libtorrent's own rate is
+    // a moving average that takes many seconds to fall once peers are gone.
+    std::int64_t sent_before = uploaded_total();
+    auto period_start = Clock::now();
     while (Clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::seconds(settings_.polling_time_s));
         std::vector<lt::alert*> ignored;
@@ -282,10 +286,15 @@ void Swarm::seed_wait(const std::function<void(const TransferProgress&)>& progre
         TransferProgress snap;
         for (const auto& t : torrents_) {
             lt::torrent_status st = t.status();
-            snap.upload_rate += st.upload_payload_rate;
             snap.peers += st.num_peers;
             snap.uploaded_total += st.all_time_upload;
         }
+        const auto now = Clock::now();
+        const double seconds = std::chrono::duration<double>(now - period_start).count();
+        snap.upload_rate = static_cast<int>(static_cast<double>(snap.uploaded_total - sent_before) /
+                                            std::max(seconds, 0.001));
+        sent_before = snap.uploaded_total;
+        period_start = now;
         progress(snap);
         if (snap.upload_rate < min_rate) {
             return;
