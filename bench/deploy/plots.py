@@ -60,14 +60,15 @@ plot '%s' using 1:%d with lines lw 2 lc rgb "#1f77b4" title "received by all nod
 
 
 def scaling_plot(out_dir, results, transports):
-    """total time against N, each transport a line, with the floor S/R and N x S/R."""
+    """total time against N, each transport a line (filled points: results; open points: runs
+    flagged CPU-BOUND, shown but not results), with the floor S/R and N x S/R."""
     ns = sorted({r["nodes"] for r in results})
     if len(ns) < 2:
         return None
     dat = os.path.join(out_dir, "scaling.dat")
     with open(dat, "w") as f:
-        f.write("# N floor_s unicast_bound_s " + " ".join(transports) +
-                "  (total s; NaN: failed or CPU-bound)\n")
+        f.write("# N floor_s N*floor_s, then per transport: total s if a result, total s if "
+                "flagged CPU-BOUND (NaN otherwise): %s\n" % " ".join(transports))
         for n in ns:
             row = [r for r in results if r["nodes"] == n]
             floor = row[0]["floor_s"]
@@ -75,12 +76,17 @@ def scaling_plot(out_dir, results, transports):
             for t in transports:
                 m = [r for r in row if r["transport"] == t]
                 ok = m and m[0]["flag"] == "ok"
+                cpu = m and m[0]["flag"] == "CPU-BOUND"
                 vals.append("%.2f" % m[0]["total_s"] if ok else "NaN")
+                vals.append("%.2f" % m[0]["total_s"] if cpu else "NaN")
             f.write("%d %.2f %.2f %s\n" % (n, floor, n * floor, " ".join(vals)))
     lines = []
     for i, t in enumerate(transports):
+        c = COLORS[i % len(COLORS)]
         lines.append("'scaling.dat' using 1:%d with linespoints lw 2 pt 7 lc rgb '%s' title '%s'"
-                     % (4 + i, COLORS[i % len(COLORS)], t))
+                     % (4 + 2 * i, c, t))
+        lines.append("'scaling.dat' using 1:%d with points pt 6 ps 1.5 lc rgb '%s' title "
+                     "'%s, CPU-BOUND'" % (5 + 2 * i, c, t))
     lines.append("'scaling.dat' using 1:2 with lines dt 2 lc rgb 'black' title 'floor S/R'")
     lines.append("'scaling.dat' using 1:3 with lines dt 3 lc rgb 'gray40' title 'N x S/R'")
     gnuplot("""set terminal pngcairo size 800,460 font "sans,10"
@@ -93,6 +99,7 @@ set xlabel "nodes N"
 set ylabel "seconds"
 set key top left
 set xtics (%s)
+set xrange [%f:%f]
 plot %s
-""" % (", ".join(str(n) for n in ns), ", \\\n     ".join(lines)), out_dir)
+""" % (", ".join(str(n) for n in ns), ns[0] / 1.2, ns[-1] * 1.2, ", \\\n     ".join(lines)), out_dir)
     return "scaling.png"

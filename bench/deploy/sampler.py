@@ -1,6 +1,7 @@
 """Samples, every `period` seconds, the byte counters of every link (read in the bridge's
 namespace: a port's tx is its host's rx) and of the server's own veth, and the machine's CPU
 use from /proc/stat. One thread; reading /proc costs no process start."""
+import os
 import threading
 import time
 
@@ -56,6 +57,62 @@ def cpu_busy_between(a, b):
     """Busy fraction of the machine between two samples."""
     dt = b[2] - a[2]
     return (b[1] - a[1]) / dt if dt > 0 else 0.0
+
+
+class CpuGroup:
+    """A cgroup v2 group holding the benchmark and all it starts, for two numbers /proc/stat
+    cannot give on a shared machine: the CPU time our processes used (cpu.stat), and how long
+    they waited for a CPU while runnable (cpu.pressure "some": pressure stall information).
+    Other users' niced compiles keep the machine busy without slowing us; stalls say when we
+    were really short of CPU. Unavailable (None readings) without cgroup v2 and PSI."""
+
+    ROOTS = ("/sys/fs/cgroup/unified", "/sys/fs/cgroup")
+
+    def __init__(self, name):
+        self.path = None
+        self.origin = None
+        self.root = next((r for r in self.ROOTS
+                          if os.path.exists(os.path.join(r, "cgroup.controllers"))), None)
+        if self.root is None:
+            return
+        try:
+            with open("/proc/self/cgroup") as f:
+                v2 = [l.strip().split(":", 2)[2] for l in f if l.startswith("0::")]
+            self.origin = os.path.join(self.root, v2[0].lstrip("/")) if v2 else self.root
+            path = os.path.join(self.root, name)
+            os.mkdir(path)
+            self.path = path
+            with open(os.path.join(path, "cgroup.procs"), "w") as f:
+                f.write(str(os.getpid()))
+            if self.read() is None:
+                raise OSError("no cpu.stat/cpu.pressure")
+        except OSError:
+            self.remove()
+
+    def read(self):
+        """(cpu usage µs, CPU stall µs) of the group so far, or None."""
+        if not self.path:
+            return None
+        try:
+            with open(os.path.join(self.path, "cpu.stat")) as f:
+                usage = int(f.readline().split()[1])
+            with open(os.path.join(self.path, "cpu.pressure")) as f:
+                some = int(f.readline().rsplit("total=", 1)[1])
+            return usage, some
+        except (OSError, IndexError, ValueError):
+            return None
+
+    def remove(self):
+        """Moves us back where we came from and removes the group (our children are gone)."""
+        if not self.path:
+            return
+        try:
+            with open(os.path.join(self.origin, "cgroup.procs"), "w") as f:
+                f.write(str(os.getpid()))
+            os.rmdir(self.path)
+        except OSError:
+            pass
+        self.path = None
 
 
 def background_cpu(seconds=2.0):
