@@ -1,0 +1,332 @@
+"""A PXE lab in private network and mount namespaces: a bridge, dnsmasq (DHCP + TFTP with
+Debian's pxelinux and our example syslinux.cfg), si_btd, a monitor listener, and QEMU clients
+that network-boot through iPXE and pxelinux into our kernel + initrd and image a prepared ext4
+partition on their own disk. Used by the e2e test and the boot benchmark. Needs root.
+
+Everything lives in namespaces created by `enter_namespaces()` (unshare --net --mount): when
+the last process in them ends, the bridge, taps, mounts and their loop devices go with them;
+QEMU and the daemons get SIGKILL when the test process dies (PR_SET_PDEATHSIG)."""
+import contextlib
+import ctypes
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tools"))
+import sitest  # noqa: E402
+
+SOURCE_DIR = os.path.abspath(sitest.SOURCE_DIR)
+BUILD_DIR = os.path.abspath(sitest.BUILD_DIR)
+SERVER_IP = "172.16.36.1"  # the HOWTO's MONITOR_SERVER address
+BRIDGE = "br0"
+PXELINUX = "/usr/lib/PXELINUX/pxelinux.0"
+LDLINUX = "/usr/lib/syslinux/modules/bios/ldlinux.c32"
+# QEMU's default option ROMs for these NICs (package ipxe-qemu); QEMU finds them itself:
+# naming them with romfile= made SeaBIOS skip them here.
+IPXE_ROMS = {"virtio-net-pci": "/usr/lib/ipxe/qemu/efi-virtio.rom",
+             "e1000": "/usr/lib/ipxe/qemu/efi-e1000.rom"}
+TARGET_LABEL = "si-root"
+PART_OFFSET = 1 << 20
+NEEDED = ["qemu-system-x86_64", "dnsmasq", "unshare", "ip", "mke2fs", "cpio", "zstd", "depmod"]
+
+
+def missing_requirements():
+    """What this machine lacks to run the lab, as a list of strings (empty: all there)."""
+    out = [p for p in NEEDED if shutil.which(p) is None]
+    out += [f for f in [PXELINUX, LDLINUX, "/bin/busybox"] + list(IPXE_ROMS.values())
+            if not os.path.exists(f)]
+    if os.geteuid() != 0:
+        out.append("root")
+    return out
+
+
+def enter_namespaces():
+    """Re-executes this script in new network + mount namespaces, once; returns in the child.
+    The parent waits and exits with the child's code."""
+    if os.environ.get("SI_LAB_INSIDE") == "1":
+        subprocess.run(["mount", "--make-rprivate", "/"], check=True)
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        return
+    env = dict(os.environ, SI_LAB_INSIDE="1")
+    p = subprocess.Popen(["unshare", "--net", "--mount", "--propagation", "private", "--",
+                          sys.executable] + sys.argv, env=env)
+    try:
+        sys.exit(p.wait())
+    except KeyboardInterrupt:
+        p.send_signal(signal.SIGTERM)
+        sys.exit(p.wait())
+
+
+def _die_with_parent():
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    os.setpgrp()
+
+
+def run(*args, **kw):
+    return subprocess.run(list(args), check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kw)
+
+
+def build_initrd(out_dir, agent=None, compress="zstd"):
+    """initrd/build-initrd into out_dir; returns its one-line summary."""
+    agent = agent or os.environ.get("SI_E2E_AGENT") or os.path.join(BUILD_DIR, "src", "agent", "si_btagent")
+    r = run(os.path.join(SOURCE_DIR, "initrd", "build-initrd"), "--agent", agent, "--out", out_dir,
+            "--compress", compress)
+    return r.stdout.decode()
+
+
+class Monitor:
+    """A stand-in for si_monitor on SERVER_IP:8181: records (time, fields) of every line."""
+
+    def __init__(self, port=8181):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((SERVER_IP, port))
+        self.sock.listen(64)
+        self.sock.settimeout(0.2)
+        self.events = []
+        self.lock = threading.Lock()
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            with conn:
+                conn.settimeout(2)
+                data = b""
+                with contextlib.suppress(OSError):
+                    while True:
+                        chunk = conn.recv(4096)
+                        if not chunk:
+                            break
+                        data += chunk
+                now = time.monotonic()
+                for line in data.decode(errors="replace").splitlines():
+                    fields = dict(kv.split("=", 1) for kv in line.split(":") if "=" in kv)
+                    with self.lock:
+                        self.events.append((now, fields))
+
+    def statuses(self, mac):
+        """Statuses reported by the node with this MAC (aa:bb:..), in order."""
+        dotted = mac.lower().replace(":", ".")
+        with self.lock:
+            return [int(f["status"]) for _, f in self.events if f.get("mac") == dotted and "status" in f]
+
+    def first_time(self, mac, status):
+        dotted = mac.lower().replace(":", ".")
+        with self.lock:
+            for t, f in self.events:
+                if f.get("mac") == dotted and f.get("status") == str(status):
+                    return t
+        return None
+
+    def close(self):
+        self.stop = True
+        self.thread.join(5)
+        self.sock.close()
+
+
+class Client:
+    """One QEMU node: NIC model, disk bus, its own raw disk with an MBR and a prepared ext4
+    partition labelled TARGET_LABEL, serial console to a log file."""
+
+    def __init__(self, lab, index, nic="virtio-net-pci", disk="virtio", disk_mb=256):
+        self.lab, self.index, self.nic, self.disk_bus = lab, index, nic, disk
+        self.mac = "52:54:00:36:00:%02x" % (index + 1)
+        self.name = "node%d" % index
+        self.tap = "tap%d" % index
+        self.disk = os.path.join(lab.dir, self.name + ".raw")
+        self.serial = os.path.join(lab.dir, self.name + ".serial.log")
+        self.proc = None
+        self.started = None
+        self.ended = None
+        make_disk(self.disk, disk_mb)
+        run("ip", "tuntap", "add", self.tap, "mode", "tap")
+        run("ip", "link", "set", self.tap, "master", BRIDGE, "up")
+
+    def start(self):
+        # -nographic: SeaBIOS and iPXE also write to the serial port (the log file).
+        args = ["qemu-system-x86_64", "-machine", "pc", "-m", "512", "-smp", "1",
+                "-nographic", "-monitor", "none", "-no-reboot",
+                "-serial", "file:" + self.serial, "-boot", "n",
+                "-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no" % self.tap,
+                "-device", "%s,netdev=n0,mac=%s" % (self.nic, self.mac)]
+        if self.disk_bus == "ahci":
+            args += ["-drive", "file=%s,format=raw,if=none,id=d0" % self.disk,
+                     "-device", "ahci,id=ahci0", "-device", "ide-hd,drive=d0,bus=ahci0.0"]
+        else:
+            args += ["-drive", "file=%s,format=raw,if=virtio" % self.disk]
+        self.started = time.monotonic()
+        with open(self.serial + ".qemu-stderr", "wb") as err:
+            self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=err, preexec_fn=_die_with_parent)
+
+    def poll(self):
+        if self.proc is not None and self.proc.poll() is not None and self.ended is None:
+            self.ended = time.monotonic()
+        return self.proc.poll() if self.proc else None
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def serial_text(self):
+        with contextlib.suppress(FileNotFoundError), open(self.serial, "rb") as f:
+            return f.read().decode(errors="replace")
+        return ""
+
+    @contextlib.contextmanager
+    def mounted(self):
+        """The target partition, mounted read-only (loop device freed on unmount)."""
+        mnt = os.path.join(self.lab.dir, self.name + ".mnt")
+        os.makedirs(mnt, exist_ok=True)
+        run("mount", "-t", "ext4", "-o", "ro,loop,offset=%d" % PART_OFFSET, self.disk, mnt)
+        try:
+            yield mnt
+        finally:
+            subprocess.run(["umount", mnt], check=False)
+
+
+def make_disk(path, mb):
+    """A sparse raw disk: an MBR with one Linux partition from 1 MiB, formatted ext4 as the
+    HOWTO's 'prepared partition' (label TARGET_LABEL)."""
+    size = mb << 20
+    with open(path, "wb") as f:
+        f.truncate(size)
+        start, count = PART_OFFSET // 512, (size - PART_OFFSET) // 512
+        entry = struct.pack("<B3sB3sII", 0x80, b"\xfe\xff\xff", 0x83, b"\xfe\xff\xff", start, count)
+        f.seek(446)
+        f.write(entry + b"\0" * 48 + b"\x55\xaa")
+    run("mke2fs", "-q", "-F", "-t", "ext4", "-L", TARGET_LABEL, "-E", "offset=%d" % PART_OFFSET,
+        path, "%dk" % ((size - PART_OFFSET) >> 10))
+
+
+def pxelinux_config(settings, extra=""):
+    """etc/pxelinux.cfg/syslinux.cfg as shipped, with the APPEND line's variables set to
+    `settings` (added when absent) and `extra` appended."""
+    with open(os.path.join(SOURCE_DIR, "etc", "pxelinux.cfg", "syslinux.cfg")) as f:
+        text = f.read()
+    out = []
+    for line in text.splitlines():
+        if line.startswith("APPEND "):
+            tokens = line.split()[1:]
+            keys = [t.split("=", 1)[0] for t in tokens]
+            for k, v in settings.items():
+                if k in keys:
+                    tokens[keys.index(k)] = "%s=%s" % (k, v)
+                else:
+                    tokens.append("%s=%s" % (k, v))
+            line = "APPEND " + " ".join(tokens) + (" " + extra if extra else "")
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def mac_config_name(mac):
+    return "01-" + mac.lower().replace(":", "-")
+
+
+class Lab:
+    def __init__(self, work_dir, boot_dir):
+        self.dir = work_dir
+        self.tftp = os.path.join(work_dir, "tftp")
+        self.procs = []
+        self.clients = []
+        self.server = None
+        self.monitor = None
+        os.makedirs(os.path.join(self.tftp, "pxelinux.cfg"), exist_ok=True)
+        run("ip", "link", "add", BRIDGE, "type", "bridge")
+        run("ip", "addr", "add", SERVER_IP + "/24", "dev", BRIDGE)
+        run("ip", "link", "set", BRIDGE, "up")
+        for src in (PXELINUX, LDLINUX, os.path.join(boot_dir, "kernel"),
+                    os.path.join(boot_dir, "initrd.img"),
+                    os.path.join(SOURCE_DIR, "etc", "pxelinux.cfg", "message.txt")):
+            shutil.copy(src, self.tftp)
+        self.monitor = Monitor()
+
+    def set_pxelinux_config(self, settings, extra="", mac=None):
+        name = mac_config_name(mac) if mac else "default"
+        with open(os.path.join(self.tftp, "pxelinux.cfg", name), "w") as f:
+            f.write(pxelinux_config(settings, extra))
+
+    def start_dnsmasq(self):
+        """dnsmasq from etc/dnsmasq/systemimager-bootserver.conf, pointed at the lab."""
+        with open(os.path.join(SOURCE_DIR, "etc", "dnsmasq", "systemimager-bootserver.conf")) as f:
+            conf = f.read()
+        conf = re.sub(r"(?m)^interface=.*$", "interface=" + BRIDGE, conf)
+        conf = re.sub(r"(?m)^tftp-root=.*$", "tftp-root=" + self.tftp, conf)
+        conf = re.sub(r"(?m)^dhcp-leasefile=.*$", "dhcp-leasefile=" + os.path.join(self.dir, "leases"), conf)
+        path = os.path.join(self.dir, "dnsmasq.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        p = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "--conf-file=" + path, "--user=root",
+                              "--pid-file=" + os.path.join(self.dir, "dnsmasq.pid"), "--log-dhcp",
+                              "--log-facility=" + os.path.join(self.dir, "dnsmasq.log")],
+                             preexec_fn=_die_with_parent)
+        self.procs.append(p)
+
+    def start_server(self, images=("golden",), overrides=("site",), megabytes=24, compress="y"):
+        """si_btd on SERVER_IP with the packing tests' image (special files) and an override."""
+        t = sitest.ServerTree(address=SERVER_IP, compress=compress, images=images, overrides=overrides)
+        t.tracker_port = 6969  # the default the agent uses: nothing on the command line
+        t.write_bt_conf(compress=compress, images=images, overrides=overrides)
+        self.server = t
+        self.src = sitest.make_image_tree(t.image_dir(images[0]), special=True, megabytes=megabytes)
+        ovr = t.override_dir(overrides[0])
+        sitest.write_file(os.path.join(ovr, "etc", "hostname"), "node\n")
+        sitest.write_file(os.path.join(ovr, "etc", "site.conf"), "site=1\n", 0o600)
+        with open(os.path.join(self.dir, "si_btd.log"), "wb") as log:
+            self.server_proc = subprocess.Popen(t.btd_args() + ["--foreground"], stdout=log,
+                                                stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        self.procs.append(self.server_proc)
+        t.wait_served(["image-%s.tar.gz.torrent" % images[0], "override-%s.tar.gz.torrent" % overrides[0]],
+                      timeout=180)
+
+    def stop_server(self):
+        if self.server_proc.poll() is None:
+            self.server_proc.send_signal(signal.SIGTERM)
+            try:
+                self.server_proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.server_proc.kill()
+                self.server_proc.wait(10)
+
+    def add_client(self, **kw):
+        c = Client(self, len(self.clients), **kw)
+        self.clients.append(c)
+        return c
+
+    def wait_clients(self, clients, timeout):
+        """Waits until every client's QEMU has exited (poweroff) or the deadline; kills the
+        rest. Returns the clients that did not end in time."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and any(c.poll() is None for c in clients):
+            time.sleep(0.5)
+        late = [c for c in clients if c.poll() is None]
+        for c in late:
+            c.kill()
+        return late
+
+    def cleanup(self):
+        for c in self.clients:
+            c.kill()
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(10)
+        if self.monitor:
+            self.monitor.close()
+        if self.server:
+            self.server.cleanup()
