@@ -28,7 +28,7 @@ struct ServedTorrent {
 };
 
 class TrackerServer {
-public:
+  public:
     TrackerServer(boost::asio::io_context& io, TrackerSettings settings, Logger& log);
     ~TrackerServer();
     TrackerServer(const TrackerServer&) = delete;
@@ -52,7 +52,7 @@ public:
     // Number of peers currently held across all swarms (for tests and logs).
     std::size_t peer_count() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
