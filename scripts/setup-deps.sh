@@ -9,6 +9,7 @@ PACKAGES="
   libarchive-dev zlib1g-dev libzstd-dev libdeflate-dev libgtest-dev
   libacl1-dev dpkg-dev xz-utils
   aria2 mktorrent opentracker pigz zstd attr acl libarchive-tools iproute2 procps time
+  gnuplot-nox curl iputils-ping
 "
 
 missing=""
