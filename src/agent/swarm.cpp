@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <optional>
 #include <thread>
 
 #include <libtorrent/add_torrent_params.hpp>
@@ -118,7 +119,9 @@ Result<TransferReport> Swarm::download_and_unpack(
     Result<UnpackStats> unpacked = Error{"not run"};
     UnpackOptions uo;
     uo.root = root;
-    uo.stall_timeout = std::chrono::seconds(settings_.stall_timeout_s);
+    // The download loop notices a stall first and names it (agent_exit::stalled); the
+    // unpacker's own limit only guards against a feeder that stops being fed.
+    uo.stall_timeout = std::chrono::seconds(2 * settings_.stall_timeout_s + 60);
     std::thread unpacker([&] {
         unpacked = stream_unpack(feeder, uo);
         unpack_done = true;
@@ -147,6 +150,7 @@ Result<TransferReport> Swarm::download_and_unpack(
     std::int64_t last_done = -1;
     bool finished = false;
     Clock::time_point finished_at{};
+    std::optional<Clock::time_point> unpacked_at;
     std::optional<Error> failure;
 
     while (!failure) {
@@ -232,27 +236,28 @@ Result<TransferReport> Swarm::download_and_unpack(
             ++n;
         }
         const auto now = Clock::now();
-        if (unpack_done) {
+        if (unpack_done && unpacker.joinable()) {
             unpacker.join();
             if (!unpacked) {
                 failure = unpacked.error();
                 break;
             }
-            if (!finished && h.status().is_finished) {
-                finished = true;
-                finished_at = now;
-            }
-            if (!finished) {
-                failure = Error{"unpack of " + t.tarball + " ended before the download did",
-                                agent_exit::unpack};
-                break;
-            }
+            unpacked_at = now;
+        }
+        if (!finished && unpacked_at && h.status().is_finished) {
+            finished = true;
+            finished_at = now;
+        }
+        // The unpacker stops at tar's end-of-archive blocks, so it may be done before the last
+        // (padding) pieces arrive; the download still completes, since the node seeds it.
+        if (unpacked_at && finished) {
             TransferReport r;
             r.tarball = t.tarball;
             r.bytes = info.total_size();
             r.entries = unpacked->entries;
             r.download_seconds = std::chrono::duration<double>(finished_at - started).count();
-            r.unpack_tail_seconds = std::chrono::duration<double>(now - finished_at).count();
+            r.unpack_tail_seconds =
+                std::max(0.0, std::chrono::duration<double>(*unpacked_at - finished_at).count());
             TransferProgress last = snapshot(h);
             last.tarball = t.tarball;
             last.unpacked_bytes = feeder.consumed();
