@@ -158,14 +158,14 @@ class Client:
 
     def start(self):
         # -nographic: SeaBIOS and iPXE also write to the serial port (the log file).
-        # Network only, and when PXE fails, reboot and try again as real firmware does: with
-        # 6 nodes on 2 cores iPXE's DHCP can time out (the vCPU starves past its deadlines),
-        # and the disks' MBR has no boot code to fall back to.
+        # Network only (bootindex + strict), and when PXE fails, reboot and try again as real
+        # firmware does: with 6 nodes on 2 cores iPXE's DHCP can time out (the vCPU starves
+        # past its deadlines), and the disks' MBR has no boot code to fall back to.
         args = ["qemu-system-x86_64", "-machine", "pc", "-m", "512", "-smp", "1",
                 "-nographic", "-monitor", "none",
-                "-serial", "file:" + self.serial, "-boot", "order=n,strict=on,reboot-timeout=1000",
+                "-serial", "file:" + self.serial, "-boot", "strict=on,reboot-timeout=1000",
                 "-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no" % self.tap,
-                "-device", "%s,netdev=n0,mac=%s" % (self.nic, self.mac)]
+                "-device", "%s,netdev=n0,mac=%s,bootindex=1" % (self.nic, self.mac)]
         if self.disk_bus == "ahci":
             args += ["-drive", "file=%s,format=raw,if=none,id=d0" % self.disk,
                      "-device", "ahci,id=ahci0", "-device", "ide-hd,drive=d0,bus=ahci0.0"]
