@@ -10,6 +10,8 @@ PACKAGES="
   libacl1-dev dpkg-dev xz-utils
   aria2 mktorrent opentracker pigz zstd attr acl libarchive-tools iproute2 procps time
   gnuplot-nox curl iputils-ping
+  busybox-static qemu-system-x86 qemu-utils dnsmasq-base pxelinux syslinux-common ipxe-qemu
+  linux-image-amd64 e2fsprogs cpio kmod
 "
 
 missing=""
