@@ -252,6 +252,7 @@ class Lab:
         os.makedirs(os.path.join(self.tftp, "pxelinux.cfg"), exist_ok=True)
         run("ip", "link", "add", BRIDGE, "type", "bridge")
         run("ip", "addr", "add", SERVER_IP + "/24", "dev", BRIDGE)
+        run("ip", "addr", "add", "fd00:36::1/64", "dev", BRIDGE, "nodad")
         run("ip", "link", "set", BRIDGE, "up")
         for src in (PXELINUX, LDLINUX, os.path.join(boot_dir, "kernel"),
                     os.path.join(boot_dir, "initrd.img"),
@@ -271,6 +272,10 @@ class Lab:
         conf = re.sub(r"(?m)^interface=.*$", "interface=" + BRIDGE, conf)
         conf = re.sub(r"(?m)^tftp-root=.*$", "tftp-root=" + self.tftp, conf)
         conf = re.sub(r"(?m)^dhcp-leasefile=.*$", "dhcp-leasefile=" + os.path.join(self.dir, "leases"), conf)
+        # iPXE configures IPv6 beside DHCPv4 and waits ~15 s for a router advertisement before
+        # it loads pxelinux: turn on the example's commented router advertisements.
+        conf = conf.replace("#enable-ra", "enable-ra")
+        conf = re.sub(r"(?m)^#dhcp-range=::,constructor:[^,\s]+", "dhcp-range=::,constructor:" + BRIDGE, conf)
         path = os.path.join(self.dir, "dnsmasq.conf")
         with open(path, "w") as f:
             f.write(conf)
@@ -280,8 +285,10 @@ class Lab:
                              preexec_fn=_die_with_parent)
         self.procs.append(p)
 
-    def start_server(self, images=("golden",), overrides=("site",), megabytes=24, compress="y"):
-        """si_btd on SERVER_IP with the packing tests' image (special files) and an override."""
+    def start_server(self, images=("golden",), overrides=("site",), megabytes=24, compress="y",
+                     seeder_mbit=None):
+        """si_btd on SERVER_IP with the packing tests' image (special files) and an override.
+        seeder_mbit: cap what the seeder sends (a server uplink slower than the nodes' sum)."""
         t = sitest.ServerTree(address=SERVER_IP, compress=compress, images=images, overrides=overrides)
         t.tracker_port = 6969  # the default the agent uses: nothing on the command line
         t.write_bt_conf(compress=compress, images=images, overrides=overrides)
@@ -290,12 +297,25 @@ class Lab:
         ovr = t.override_dir(overrides[0])
         sitest.write_file(os.path.join(ovr, "etc", "hostname"), "node\n")
         sitest.write_file(os.path.join(ovr, "etc", "site.conf"), "site=1\n", 0o600)
+        if seeder_mbit:
+            self.limit_seeder(t.seeder_port, seeder_mbit)
         with open(os.path.join(self.dir, "si_btd.log"), "wb") as log:
             self.server_proc = subprocess.Popen(t.btd_args() + ["--foreground"], stdout=log,
                                                 stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         self.procs.append(self.server_proc)
         t.wait_served(["image-%s.tar.gz.torrent" % images[0], "override-%s.tar.gz.torrent" % overrides[0]],
                       timeout=180)
+
+    @staticmethod
+    def limit_seeder(port, mbit):
+        """Shapes the seeder's traffic (source port) leaving the server through the bridge.
+        Node-to-node traffic is bridged between taps and never passes br0's own qdisc."""
+        run("tc", "qdisc", "add", "dev", BRIDGE, "root", "handle", "1:", "htb", "default", "10")
+        run("tc", "class", "add", "dev", BRIDGE, "parent", "1:", "classid", "1:10", "htb", "rate", "10gbit")
+        run("tc", "class", "add", "dev", BRIDGE, "parent", "1:", "classid", "1:20", "htb",
+            "rate", "%dmbit" % mbit, "ceil", "%dmbit" % mbit)
+        run("tc", "filter", "add", "dev", BRIDGE, "parent", "1:", "protocol", "ip", "u32",
+            "match", "ip", "sport", str(port), "0xffff", "flowid", "1:20")
 
     def stop_server(self):
         if self.server_proc.poll() is None:
