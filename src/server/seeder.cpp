@@ -71,6 +71,7 @@ Status Seeder::start(std::function<void()> notify) {
 }
 
 Status Seeder::add(const std::string& torrent_file, const std::string& tarball) {
+    std::lock_guard lock(mu_);
     if (!session_) {
         return Error{"seeder: not started"};
     }
@@ -79,7 +80,7 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
     if (ec) {
         return Error{"seeder: load " + torrent_file + ": " + ec.message(), exit_code::pack};
     }
-    remove(tarball);
+    remove_locked(tarball);
     lt::add_torrent_params p;
     p.ti = std::move(ti);
     p.save_path = std::filesystem::path(tarball).parent_path().string();
@@ -96,6 +97,11 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
 }
 
 void Seeder::remove(const std::string& tarball) {
+    std::lock_guard lock(mu_);
+    remove_locked(tarball);
+}
+
+void Seeder::remove_locked(const std::string& tarball) {
     auto it = by_tarball_.find(tarball);
     if (it == by_tarball_.end()) {
         return;
@@ -134,6 +140,7 @@ void Seeder::handle_alerts() {
 }
 
 SeederStats Seeder::stats() {
+    std::lock_guard lock(mu_);
     SeederStats s;
     for (auto& [tarball, h] : by_tarball_) {
         lt::torrent_status st = h.status();
@@ -145,13 +152,19 @@ SeederStats Seeder::stats() {
 }
 
 void Seeder::stop() {
-    if (!session_) {
-        return;
+    std::unique_ptr<lt::session> session;
+    {
+        std::lock_guard lock(mu_);
+        if (!session_) {
+            return;
+        }
+        session_->set_alert_notify([] {});
+        by_tarball_.clear();
+        session = std::move(session_);
     }
-    session_->set_alert_notify([] {});
-    by_tarball_.clear();
-    // The destructor sends the stopped announces (bounded by stop_tracker_timeout).
-    session_.reset();
+    // Outside the lock: the destructor sends the stopped announces (bounded by
+    // stop_tracker_timeout) to our own tracker, whose thread may meanwhile handle alerts.
+    session.reset();
 }
 
 }  // namespace si

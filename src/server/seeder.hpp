@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <libtorrent/session.hpp>
@@ -50,8 +51,12 @@ class Seeder {
     void stop();
 
   private:
+    void remove_locked(const std::string& tarball);
+
     SeederSettings settings_;
     Logger& log_;
+    // stop() runs on another thread than the alert loop and add/remove: guards what follows.
+    mutable std::mutex mu_;
     std::unique_ptr<lt::session> session_;
     std::map<std::string, lt::torrent_handle> by_tarball_;
 };
