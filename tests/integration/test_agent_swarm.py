@@ -16,7 +16,41 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import sitest  # noqa: E402
 import tree_compare  # noqa: E402
 
-EXIT_DISABLED, EXIT_CMDLINE, EXIT_UNREACHABLE, EXIT_UNKNOWN = 3, 4, 5, 6
+EXIT_DISABLED, EXIT_CMDLINE, EXIT_UNREACHABLE, EXIT_UNKNOWN, EXIT_BAD_TORRENT, EXIT_STALLED = 3, 4, 5, 6, 7, 8
+
+
+class FakeImageServer:
+    """An HTTP server on the image server's port that serves /torrents/ from a dict and answers
+    everything else (the tracker's /announce included) with 404."""
+
+    def __init__(self, address, port, files):
+        import http.server
+        files = dict(files)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path == "/torrents/":
+                    body = "".join(name + "\n" for name in files).encode()
+                elif self.path.startswith("/torrents/") and self.path[10:] in files:
+                    body = files[self.path[10:]]
+                else:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((address, port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class MonitorListener:
@@ -156,6 +190,38 @@ class AgentSwarm(unittest.TestCase):
         self.assertEqual(p.returncode, EXIT_CMDLINE, out)
         self.assertIn("kernel command line: IMAGENAME: not set", out)
 
+
+    def test_invalid_torrent_is_refused(self):
+        fake = FakeImageServer("127.0.0.1", self.t.tracker_port,
+                               {"image-golden.tar.gz.torrent": b"d8:announce3:xyz4:infod"})
+        try:
+            p, _ = self.agent("127.0.0.10", self.cmdline(overrides=""))
+            out = p.communicate(timeout=60)[0].decode()
+        finally:
+            fake.close()
+        self.assertEqual(p.returncode, EXIT_BAD_TORRENT, out)
+        self.assertIn("image-golden.tar.gz.torrent: not a valid torrent", out)
+
+    def test_no_peers_ends_with_stalled_in_time(self):
+        # A real torrent whose tracker and seeder are gone: nobody can send a piece.
+        self.t.start()
+        self.t.wait_served(["image-golden.tar.gz.torrent"])
+        with open(os.path.join(self.t.dir, "torrents", "image-golden.tar.gz.torrent"), "rb") as f:
+            torrent = f.read()
+        for p in self.t.procs:
+            p.terminate()
+            p.wait(30)
+        fake = FakeImageServer("127.0.0.1", self.t.tracker_port, {"image-golden.tar.gz.torrent": torrent})
+        try:
+            start = time.monotonic()
+            p, root = self.agent("127.0.0.11", self.cmdline(overrides="", extra="BITTORRENT_TIMEOUT=5"))
+            out = p.communicate(timeout=90)[0].decode()
+        finally:
+            fake.close()
+        self.assertEqual(p.returncode, EXIT_STALLED, out)
+        self.assertIn("no download progress on image-golden.tar.gz for 5 s", out)
+        self.assertLess(time.monotonic() - start, 60)
+        self.assertEqual(os.listdir(os.path.join(os.path.dirname(root), "staging")), [])
 
 if __name__ == "__main__":
     unittest.main()
