@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -20,10 +21,10 @@ EXIT_DISABLED, EXIT_CMDLINE, EXIT_UNREACHABLE, EXIT_UNKNOWN, EXIT_BAD_TORRENT, E
 
 
 class FakeImageServer:
-    """An HTTP server on the image server's port that serves /torrents/ from a dict and answers
-    everything else (the tracker's /announce included) with 404."""
+    """An HTTP server on the image server's port that serves /torrents/ from a dict, /announce
+    with a fixed bencoded reply when one is given, and 404 to everything else."""
 
-    def __init__(self, address, port, files):
+    def __init__(self, address, port, files, announce=None):
         import http.server
         files = dict(files)
 
@@ -33,6 +34,8 @@ class FakeImageServer:
                     body = "".join(name + "\n" for name in files).encode()
                 elif self.path.startswith("/torrents/") and self.path[10:] in files:
                     body = files[self.path[10:]]
+                elif self.path.startswith("/announce") and announce is not None:
+                    body = announce
                 else:
                     self.send_error(404)
                     return
@@ -222,6 +225,57 @@ class AgentSwarm(unittest.TestCase):
         self.assertIn("no download progress on image-golden.tar.gz for 5 s", out)
         self.assertLess(time.monotonic() - start, 60)
         self.assertEqual(os.listdir(os.path.join(os.path.dirname(root), "staging")), [])
+
+    def test_a_peer_sending_corrupt_data_is_survived(self):
+        # si_btd packs; then two seeders we did not write (Debian's aria2c) serve the tarball:
+        # a good one, slowed down, and a fast one with a byte flipped in every piece. A fake
+        # tracker on the image server's port hands the agent both.
+        self.t.start()
+        self.t.wait_served(["image-golden.tar.gz.torrent"])
+        torrent_path = os.path.join(self.t.dir, "torrents", "image-golden.tar.gz.torrent")
+        with open(torrent_path, "rb") as f:
+            torrent = f.read()
+        piece = sitest.bdecode(torrent)[b"info"][b"piece length"]
+        with open(os.path.join(self.t.dir, "tarballs", "image-golden.tar.gz"), "rb") as f:
+            good = f.read()
+        for p in self.t.procs:
+            p.terminate()
+            p.wait(30)
+        bad = bytearray(good)
+        for off in range(0, len(bad), piece):
+            bad[off + min(100, len(bad) - off - 1)] ^= 0xFF
+        seeders = []
+        peers = b""
+        for n, (data, limit) in enumerate([(good, "4M"), (bytes(bad), "0")]):
+            d = os.path.join(self.t.dir, "seeder%d" % n)
+            os.makedirs(d)
+            with open(os.path.join(d, "image-golden.tar.gz"), "wb") as f:
+                f.write(data)
+            port = sitest.free_port("127.0.0.%d" % (20 + n))
+            seeders.append(subprocess.Popen(
+                ["aria2c", "--interface=127.0.0.%d" % (20 + n), "--listen-port=%d" % port,
+                 "--dir=" + d, "--seed-ratio=0.0", "--bt-seed-unverified=true",
+                 "--check-integrity=false", "--max-upload-limit=" + limit, "--enable-dht=false",
+                 "--bt-enable-lpd=false", "--enable-peer-exchange=false", "--bt-tracker=",
+                 "--bt-exclude-tracker=*", "--console-log-level=error", "--summary-interval=0",
+                 torrent_path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            peers += socket.inet_aton("127.0.0.%d" % (20 + n)) + port.to_bytes(2, "big")
+        announce = b"d8:intervali30e5:peers%d:%se" % (len(peers), peers)
+        fake = FakeImageServer("127.0.0.1", self.t.tracker_port,
+                               {"image-golden.tar.gz.torrent": torrent}, announce=announce)
+        try:
+            time.sleep(1)  # the seeders listen
+            p, root = self.agent("127.0.0.12", self.cmdline(overrides=""))
+            out = p.communicate(timeout=120)[0].decode(errors="replace")
+        finally:
+            fake.close()
+            for s in seeders:
+                s.kill()
+                s.wait(10)
+        self.assertEqual(p.returncode, 0, out)
+        self.assertIn("hash", out.lower(), "the agent never met a corrupt piece: " + out[-2000:])
+        diffs = tree_compare.compare(self.src, root, ignore_root_mtime=True)
+        self.assertEqual(diffs, [])
 
 if __name__ == "__main__":
     unittest.main()
