@@ -172,6 +172,7 @@ class Client:
         else:
             args += ["-drive", "file=%s,format=raw,if=virtio" % self.disk]
         self.started = time.monotonic()
+        self.started_wall = time.time()
         with open(self.serial + ".qemu-stderr", "wb") as err:
             self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=err, preexec_fn=_die_with_parent)
@@ -330,6 +331,26 @@ class Lab:
         c = Client(self, len(self.clients), **kw)
         self.clients.append(c)
         return c
+
+    def tftp_done(self, client, name="initrd.img"):
+        """Wall-clock time at which dnsmasq finished sending `name` to this client (dnsmasq's
+        log has whole seconds), or None."""
+        ip, done = None, None
+        year = time.localtime().tm_year
+        with contextlib.suppress(FileNotFoundError), open(os.path.join(self.dir, "dnsmasq.log")) as f:
+            for line in f:
+                m = re.match(r"(\w+ +\d+ [\d:]+) dnsmasq\S*: (.*)$", line.rstrip())
+                if not m:
+                    continue
+                ack = re.search(r"DHCPACK\(\S+\) (\S+) (\S+)", m.group(2))
+                if ack and ack.group(2).lower() == client.mac:
+                    ip = ack.group(1)
+                sent = re.search(r"sent \S*/%s to (\S+)" % re.escape(name), m.group(2))
+                if sent and ip and sent.group(1) == ip:
+                    t = time.mktime(time.strptime("%d %s" % (year, m.group(1)), "%Y %b %d %H:%M:%S"))
+                    if t >= client.started_wall - 1:
+                        done = t
+        return done
 
     def wait_clients(self, clients, timeout):
         """Waits until every client's QEMU has exited (poweroff) or the deadline; kills the

@@ -5,13 +5,15 @@ nodes (virtio and e1000 NICs, virtio and AHCI disks) that network-boot through i
 into our kernel + initrd and image their prepared ext4 partition. Then each disk is checked item
 by item, every node must have reported 100 to the monitor, and the nodes must have sent pieces to
 each other. A last node boots with the image server stopped: it must fail with one clear line,
-report a negative status and power off in bounded time.
+report a negative status and power off in bounded time. A node booted without BITTORRENT=y
+must name the transport SystemImager would have used.
 
 Runs in its own network + mount namespaces (pxe_lab.enter_namespaces); needs root, QEMU,
 dnsmasq, pxelinux, busybox-static and a kernel in /lib/modules (scripts/setup-deps.sh)."""
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -121,6 +123,28 @@ class PxeBoot(unittest.TestCase):
         self.assertNotIn(100, lab.monitor.statuses(node.mac))
         print("%s: failed as expected and powered off %.0f s after power-on"
               % (node.name, node.ended - node.started), flush=True)
+
+    def test_3_without_bittorrent_names_the_other_transport(self):
+        # Direct kernel boot with QEMU's own DHCP (its next-server is 10.0.2.2): no PXE needed.
+        boot = os.path.join(self.tmp, "boot")
+        log = os.path.join(self.tmp, "nobt.serial.log")
+        args = ["qemu-system-x86_64", "-machine", "pc", "-m", "512", "-nographic", "-monitor", "none",
+                "-no-reboot", "-serial", "file:" + log, "-kernel", os.path.join(boot, "kernel"),
+                "-initrd", os.path.join(boot, "initrd.img"), "-nic", "user,model=virtio-net-pci",
+                "-append", "console=ttyS0,115200 IMAGENAME=golden SI_ON_FAIL=poweroff"]
+        p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, preexec_fn=pxe_lab._die_with_parent)
+        try:
+            p.wait(FAIL_TIMEOUT)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait(10)
+        with open(log, "rb") as f:
+            text = f.read().decode(errors="replace")
+        self.assertIn("si-init: BITTORRENT=y is not on the kernel command line: SystemImager would hand over "
+                      "to rsync (rsync://10.0.2.2/golden/)", text, text[-3000:])
+        self.assertIn("si-init: powering off", text, text[-3000:])
 
 
 if __name__ == "__main__":
