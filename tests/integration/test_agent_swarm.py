@@ -158,9 +158,9 @@ class AgentSwarm(unittest.TestCase):
             # Staged tarballs are gone.
             staging = os.path.join(os.path.dirname(root), "staging")
             self.assertEqual(os.listdir(staging), [])
-            statuses = self.monitor.statuses(address)
-            self.assertIn(0, statuses)
-            self.assertEqual(statuses[-1], 100, statuses)
+            sitest.wait_for(lambda: self.monitor.statuses(address)[-1:] == [100], 10,
+                            "status 100 from %s at the monitor" % address)
+            self.assertIn(0, self.monitor.statuses(address))
         self.assertGreater(uploaded, 0, "the agents sent nothing to each other")
 
     def test_unknown_image_names_what_the_server_has(self):
@@ -171,7 +171,9 @@ class AgentSwarm(unittest.TestCase):
         self.assertEqual(p.returncode, EXIT_UNKNOWN, out)
         self.assertIn("image 'nosuch' is not served by 127.0.0.1 (it serves images: golden; "
                       "overrides: site)", out)
-        self.assertIn(-EXIT_UNKNOWN, self.monitor.statuses("127.0.0.6"))
+        # The listener reads each report on its own thread: give the last one a moment.
+        sitest.wait_for(lambda: -EXIT_UNKNOWN in self.monitor.statuses("127.0.0.6"), 10,
+                        "the negative status at the monitor")
 
     def test_server_down_fails_in_time(self):
         start = time.monotonic()
