@@ -82,60 +82,21 @@ def build_initrd(out_dir, agent=None, compress="zstd"):
     return r.stdout.decode()
 
 
-class Monitor:
-    """A stand-in for si_monitor on SERVER_IP:8181: records (time, fields) of every line."""
+class Monitor(sitest.MonitorListener):
+    """A stand-in for si_monitor on SERVER_IP:8181; nodes are known by their MAC (aa:bb:..)."""
 
     def __init__(self, port=8181):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((SERVER_IP, port))
-        self.sock.listen(64)
-        self.sock.settimeout(0.2)
-        self.events = []
-        self.lock = threading.Lock()
-        self.stop = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
+        super().__init__(SERVER_IP, port)
 
-    def _run(self):
-        while not self.stop:
-            try:
-                conn, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            with conn:
-                conn.settimeout(2)
-                data = b""
-                with contextlib.suppress(OSError):
-                    while True:
-                        chunk = conn.recv(4096)
-                        if not chunk:
-                            break
-                        data += chunk
-                now = time.monotonic()
-                for line in data.decode(errors="replace").splitlines():
-                    fields = dict(kv.split("=", 1) for kv in line.split(":") if "=" in kv)
-                    with self.lock:
-                        self.events.append((now, fields))
+    @staticmethod
+    def _dotted(mac):
+        return mac.lower().replace(":", ".")
 
     def statuses(self, mac):
-        """Statuses reported by the node with this MAC (aa:bb:..), in order."""
-        dotted = mac.lower().replace(":", ".")
-        with self.lock:
-            return [int(f["status"]) for _, f in self.events if f.get("mac") == dotted and "status" in f]
+        return super().statuses("mac", self._dotted(mac))
 
     def first_time(self, mac, status):
-        dotted = mac.lower().replace(":", ".")
-        with self.lock:
-            for t, f in self.events:
-                if f.get("mac") == dotted and f.get("status") == str(status):
-                    return t
-        return None
-
-    def close(self):
-        self.stop = True
-        self.thread.join(5)
-        self.sock.close()
+        return super().first_time("mac", self._dotted(mac), status)
 
 
 class Client:

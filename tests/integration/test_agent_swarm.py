@@ -56,54 +56,6 @@ class FakeImageServer:
         self.server.server_close()
 
 
-class MonitorListener:
-    """A stand-in for si_monitor: records every line sent to it."""
-
-    def __init__(self, address="127.0.0.1"):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((address, 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.lines = []
-        self.stop = False
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        while not self.stop:
-            try:
-                conn, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            with conn:
-                conn.settimeout(2)
-                data = b""
-                try:
-                    while True:
-                        chunk = conn.recv(4096)
-                        if not chunk:
-                            break
-                        data += chunk
-                except socket.timeout:
-                    pass
-                self.lines.extend(data.decode(errors="replace").splitlines())
-
-    def close(self):
-        self.stop = True
-        self.thread.join(5)
-        self.sock.close()
-
-    def statuses(self, ip):
-        out = []
-        for line in self.lines:
-            fields = dict(kv.split("=", 1) for kv in line.split(":") if "=" in kv)
-            if fields.get("ip") == ip:
-                out.append(int(fields["status"]))
-        return out
-
-
 class AgentSwarm(unittest.TestCase):
     def setUp(self):
         self.t = sitest.ServerTree(compress="y", images=("golden",), overrides=("site",))
@@ -111,7 +63,7 @@ class AgentSwarm(unittest.TestCase):
         ovr = self.t.override_dir("site")
         sitest.write_file(os.path.join(ovr, "etc", "hostname"), "node\n")
         sitest.write_file(os.path.join(ovr, "etc", "site.conf"), "site=1\n", 0o600)
-        self.monitor = MonitorListener()
+        self.monitor = sitest.MonitorListener()
         self.agents = []
 
     def tearDown(self):
@@ -158,9 +110,9 @@ class AgentSwarm(unittest.TestCase):
             # Staged tarballs are gone.
             staging = os.path.join(os.path.dirname(root), "staging")
             self.assertEqual(os.listdir(staging), [])
-            sitest.wait_for(lambda: self.monitor.statuses(address)[-1:] == [100], 10,
+            sitest.wait_for(lambda: self.monitor.statuses("ip", address)[-1:] == [100], 10,
                             "status 100 from %s at the monitor" % address)
-            self.assertIn(0, self.monitor.statuses(address))
+            self.assertIn(0, self.monitor.statuses("ip", address))
         self.assertGreater(uploaded, 0, "the agents sent nothing to each other")
 
     def test_unknown_image_names_what_the_server_has(self):
@@ -172,7 +124,7 @@ class AgentSwarm(unittest.TestCase):
         self.assertIn("image 'nosuch' is not served by 127.0.0.1 (it serves images: golden; "
                       "overrides: site)", out)
         # The listener reads each report on its own thread: give the last one a moment.
-        sitest.wait_for(lambda: -EXIT_UNKNOWN in self.monitor.statuses("127.0.0.6"), 10,
+        sitest.wait_for(lambda: -EXIT_UNKNOWN in self.monitor.statuses("ip", "127.0.0.6"), 10,
                         "the negative status at the monitor")
 
     def test_server_down_fails_in_time(self):

@@ -269,3 +269,60 @@ def start_agent(tree_dir, address, cmdline, root=None, staging=None, extra_args=
             "--staging", staging]
     p = subprocess.Popen(args + list(extra_args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     return p, root
+
+
+class MonitorListener:
+    """A stand-in for si_monitor: one TCP connection per report, one line of colon-separated
+    key=value pairs. Records (monotonic time, fields) of every line, on its own thread."""
+
+    def __init__(self, address="127.0.0.1", port=0):
+        import threading
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((address, port))
+        self.sock.listen(64)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.events = []
+        self.lock = threading.Lock()
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            with conn:
+                conn.settimeout(2)
+                data = b""
+                with contextlib.suppress(OSError):
+                    while True:
+                        chunk = conn.recv(4096)
+                        if not chunk:
+                            break
+                        data += chunk
+                now = time.monotonic()
+                for line in data.decode(errors="replace").splitlines():
+                    fields = dict(kv.split("=", 1) for kv in line.split(":") if "=" in kv)
+                    with self.lock:
+                        self.events.append((now, fields))
+
+    def statuses(self, key, value):
+        """Statuses reported by the node whose field `key` (ip, mac) is `value`, in order."""
+        with self.lock:
+            return [int(f["status"]) for _, f in self.events if f.get(key) == value and "status" in f]
+
+    def first_time(self, key, value, status):
+        with self.lock:
+            for t, f in self.events:
+                if f.get(key) == value and f.get("status") == str(status):
+                    return t
+        return None
+
+    def close(self):
+        self.stop = True
+        self.thread.join(5)
+        self.sock.close()
