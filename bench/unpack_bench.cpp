@@ -20,25 +20,9 @@
 
 #include "agent/piece_feeder.hpp"
 #include "agent/stream_unpack.hpp"
+#include "common/unique_fd.hpp"
 
 namespace {
-
-// Closes the descriptor it holds.
-class Fd {
-  public:
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-    }
-    int get() const { return fd_; }
-
-  private:
-    int fd_;
-};
 
 // Reads piece after piece and hands each to the feeder once it lies inside the window. Polls
 // the window (the download loop would be woken by alerts instead); gives up when `stop` is set.
@@ -79,7 +63,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "unpack_bench: piece size and window must be positive\n");
         return 2;
     }
-    const Fd fd(::open(argv[1], O_RDONLY | O_CLOEXEC));
+    const si::UniqueFd fd(::open(argv[1], O_RDONLY | O_CLOEXEC));
     struct stat st {};
     if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) {
         std::fprintf(stderr, "unpack_bench: open %s: %s\n", argv[1], std::strerror(errno));

@@ -8,6 +8,7 @@
 
 #include "common/exit_codes.hpp"
 #include "common/list_split.hpp"
+#include "common/text_lines.hpp"
 
 namespace si {
 namespace {
@@ -154,30 +155,21 @@ Result<BtConfig> load_bt_config(const std::string& path) {
 Result<ServerDirs> parse_systemimager_conf(std::string_view text, std::string_view file,
                                            std::vector<std::string>& warnings) {
     ServerDirs dirs;
-    int line_no = 0;
-    size_t pos = 0;
-    while (pos <= text.size()) {
-        size_t nl = text.find('\n', pos);
-        if (nl == std::string_view::npos) {
-            nl = text.size();
-        }
-        std::string_view line = text.substr(pos, nl - pos);
-        pos = nl + 1;
-        ++line_no;
-        auto trim = [](std::string_view s) {
-            size_t b = s.find_first_not_of(" \t\r");
-            size_t e = s.find_last_not_of(" \t\r");
-            return b == std::string_view::npos ? std::string_view{} : s.substr(b, e - b + 1);
-        };
+    auto trim = [](std::string_view s) {
+        size_t b = s.find_first_not_of(" \t");
+        size_t e = s.find_last_not_of(" \t");
+        return b == std::string_view::npos ? std::string_view{} : s.substr(b, e - b + 1);
+    };
+    for_each_line(text, [&](int line_no, std::string_view line) {
         line = trim(line);
         if (line.empty() || line.front() == '#') {
-            continue;
+            return;
         }
         size_t eq = line.find('=');
         if (eq == std::string_view::npos) {
             warnings.push_back(std::string(file) + ":" + std::to_string(line_no) +
                                ": not a KEY = value line (ignored)");
-            continue;
+            return;
         }
         std::string_view key = trim(line.substr(0, eq));
         std::string value(trim(line.substr(eq + 1)));
@@ -195,10 +187,7 @@ Result<ServerDirs> parse_systemimager_conf(std::string_view text, std::string_vi
             dirs.torrent_dir = value;
         }
         // systemimager.conf holds many keys for other tools; the rest are not ours to judge.
-        if (nl == text.size()) {
-            break;
-        }
-    }
+    });
     return dirs;
 }
 

@@ -1,5 +1,7 @@
 #include "common/shell_conf.hpp"
 
+#include "common/text_lines.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -26,20 +28,9 @@ struct LogicalLine {
 
 std::vector<LogicalLine> split_lines(std::string_view text) {
     std::vector<LogicalLine> out;
-    int line_no = 0;
     std::string pending;
     int pending_start = 0;
-    size_t pos = 0;
-    while (pos <= text.size()) {
-        size_t nl = text.find('\n', pos);
-        if (nl == std::string_view::npos) {
-            nl = text.size();
-        }
-        std::string_view line = text.substr(pos, nl - pos);
-        if (!line.empty() && line.back() == '\r') {
-            line.remove_suffix(1);
-        }
-        ++line_no;
+    for_each_line(text, [&](int line_no, std::string_view line) {
         if (pending.empty()) {
             pending_start = line_no;
         }
@@ -55,11 +46,7 @@ std::vector<LogicalLine> split_lines(std::string_view text) {
             out.push_back({std::move(pending), pending_start});
             pending.clear();
         }
-        if (nl == text.size()) {
-            break;
-        }
-        pos = nl + 1;
-    }
+    });
     if (!pending.empty()) {
         out.push_back({std::move(pending), pending_start});
     }

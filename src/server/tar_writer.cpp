@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "common/exit_codes.hpp"
+#include "common/unique_fd.hpp"
 
 namespace si {
 namespace {
@@ -24,23 +25,6 @@ Error pack_error(std::string msg) {
 Error sys_error(const char* what, const std::string& path, int err) {
     return pack_error(std::string(what) + " " + path + ": " + std::strerror(err));
 }
-
-// An fd closed on every path.
-class Fd {
-  public:
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-    }
-    int get() const { return fd_; }
-
-  private:
-    int fd_;
-};
 
 int open_for_reading(const std::string& path) {
     // O_NONBLOCK: if the file was replaced by a fifo since the walk, open must not hang (the
@@ -171,7 +155,7 @@ Status TarWriter::add(const TreeEntry& entry) {
             return sys_error("open", entry.abs_path, errno);
         }
     }
-    Fd fd(raw_fd);
+    UniqueFd fd(raw_fd);
     if (fd.get() >= 0) {
         struct stat now {};
         if (fstat(fd.get(), &now) != 0) {
