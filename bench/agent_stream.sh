@@ -43,7 +43,7 @@ cleanup() {
   ip netns del "$ns" 2>/dev/null || true
   [ -n "$btd" ] && kill "$btd" 2>/dev/null && wait "$btd" 2>/dev/null
   mountpoint -q "$work/images/bench" && umount "$work/images/bench"
-  rm -rf "$work"
+  [ -n "${KEEP:-}" ] && cp "$work/agent.log" /tmp/agent_stream_agent.log; rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 if [ -n "$rate" ]; then
@@ -94,7 +94,7 @@ tarball=$work/tarballs/$(basename "$torrent" .torrent)
 size=$(stat -c %s "$tarball")
 grep "packed image bench" "$work/btd.log" | sed 's/^[0-9-]* [0-9:.]* /agent_stream: /'
 
-echo "BITTORRENT=y IMAGESERVER=$server_addr IMAGENAME=bench BITTORRENT_TRACKER_PORT=$port BITTORRENT_POLLING_TIME=5" > "$work/cmdline"
+echo "BITTORRENT=y IMAGESERVER=$server_addr IMAGENAME=bench BITTORRENT_TRACKER_PORT=$port BITTORRENT_POLLING_TIME=1" > "$work/cmdline"
 start=$(date +%s.%N)
 in_ns=""
 [ -n "$rate" ] && in_ns="ip netns exec $ns"
