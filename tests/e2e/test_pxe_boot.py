@@ -22,6 +22,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pxe_lab  # noqa: E402
 import tree_compare  # noqa: E402  (tests/tools, on the path through pxe_lab)
+import sitest  # noqa: E402  (tests/tools, likewise)
 
 BOOT_TIMEOUT = 270  # s for the three nodes, from power-on to power-off, in software emulation
 FAIL_TIMEOUT = 120  # s for the node facing a stopped server
@@ -150,4 +151,4 @@ class PxeBoot(unittest.TestCase):
 if __name__ == "__main__":
     if not pxe_lab.missing_requirements():
         pxe_lab.enter_namespaces()
-    unittest.main()
+    sitest.main()

@@ -46,4 +46,4 @@ class AgentStatic(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sitest.main()

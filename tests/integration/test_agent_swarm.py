@@ -232,4 +232,4 @@ class AgentSwarm(unittest.TestCase):
         self.assertEqual(diffs, [])
 
 if __name__ == "__main__":
-    unittest.main()
+    sitest.main()

@@ -111,4 +111,4 @@ class BtUpdate(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sitest.main()

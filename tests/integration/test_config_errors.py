@@ -135,4 +135,4 @@ class ConfigErrors(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sitest.main()

@@ -67,4 +67,4 @@ class DiskFull(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sitest.main()

@@ -5,6 +5,7 @@ against the real si_btd on loopback, in a temporary tree (no file outside it is 
 Environment: SI_BUILD_DIR (si_btd at $SI_BUILD_DIR/src/server/si_btd), SI_SOURCE_DIR.
 """
 import os
+import sys
 import signal
 import socket
 import subprocess
@@ -13,6 +14,9 @@ import time
 import unittest
 import urllib.error
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
+import sitest  # noqa: E402
 
 SOURCE_DIR = os.environ.get(
     "SI_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
@@ -334,4 +338,4 @@ class InitScriptTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sitest.main()

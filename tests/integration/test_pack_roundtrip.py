@@ -136,4 +136,4 @@ class PackRoundTrip(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sitest.main()

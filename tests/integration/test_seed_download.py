@@ -88,4 +88,4 @@ class SeedDownload(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sitest.main()

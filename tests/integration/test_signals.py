@@ -112,4 +112,4 @@ class Signals(unittest.TestCase):
         self.assertEqual(os.listdir(os.path.join(self.t.dir, "torrents")), [])
 
 if __name__ == "__main__":
-    unittest.main()
+    sitest.main()

@@ -251,4 +251,4 @@ class TrackerStopsCleanly(DaemonMixin, unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sitest.main()

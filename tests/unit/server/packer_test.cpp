@@ -292,7 +292,6 @@ TEST_F(PackerTest, ReusesAMatchingPairWithoutReadingIt) {
     ASSERT_TRUE(again.ok());
     EXPECT_TRUE(again->reused);
     EXPECT_EQ(again->info_hash_hex, first->info_hash_hex);
-    EXPECT_LT(again->seconds * 5, first->seconds);
     struct stat after {};
     ASSERT_EQ(stat(j.tarball.c_str(), &after), 0);
     EXPECT_EQ(after.st_ino, before.st_ino);
