@@ -13,6 +13,7 @@
 #include "common/agent_exit_codes.hpp"
 #include "common/lt_profile.hpp"
 #include "piece_feeder.hpp"
+#include "piece_priority.hpp"
 #include "stream_unpack.hpp"
 
 namespace si {
@@ -23,23 +24,7 @@ using Clock = std::chrono::steady_clock;
 // Verified pieces ahead of the unpack cursor that may wait in memory: bounds the agent's RSS
 // whatever the image size.
 constexpr std::int64_t feeder_window_bytes = 16 * 1024 * 1024;
-// Bytes right ahead of the unpack cursor whose pieces get deadlines, and the time step between
-// deadlines. The span must cover what sits in the request queues (seconds of transfer), or the
-// deadlines come too late: with 2 MiB the unpack lagged behind the download until the end
-// (bench/agent_stream.sh --rate 200mbit: tail 37 % of the download); with 32 MiB it keeps up
-// as in sequential mode (15 %).
-constexpr std::int64_t deadline_span_bytes = 32 * 1024 * 1024;
-constexpr int deadline_step_ms = 250;
-// Deadlines must not undo rarest-first: when every node starts at once they would all ask the
-// server for the same first pieces (measured with bench/deploy: the server sent 3x the image).
-// So a piece ahead of the cursor gets a deadline only once another node has it too, or once
-// the unpack lags this many verified pieces behind the download (then the prefix must catch
-// up, or the unpack would end long after the last piece: with a single node and the server,
-// no piece is ever held by two peers).
-constexpr int deadline_min_availability = 2;
-constexpr int deadline_lag_pieces_min = 8;
-constexpr double deadline_lag_share = 0.02;
-// How often piece availability is read from libtorrent for that decision.
+// How often piece availability is read from libtorrent for the deadline policy.
 constexpr auto availability_period = std::chrono::milliseconds(500);
 // How long stop() may spend telling the tracker the agent left.
 constexpr int stop_tracker_timeout_s = 3;
@@ -105,8 +90,7 @@ Result<TransferReport> Swarm::download_and_unpack(
     const int piece_length = info.piece_length();
     const int window =
         static_cast<int>(std::clamp<std::int64_t>(feeder_window_bytes / piece_length, 2, 256));
-    const int deadline_span =
-        static_cast<int>(std::clamp<std::int64_t>(deadline_span_bytes / piece_length, 4, 512));
+    const DeadlinePolicy deadline_policy = deadline_policy_for(piece_length, num_pieces);
     PieceFeeder feeder(info.total_size(), piece_length, window);
 
     lt::add_torrent_params p;
@@ -214,7 +198,7 @@ Result<TransferReport> Swarm::download_and_unpack(
             break;
         }
         // Hand the unpacker the verified pieces in its window; give the next missing ones a
-        // deadline (see deadline_min_availability) while the rest arrives rarest-first.
+        // deadline (piece_priority.hpp) while the rest arrives rarest-first.
         const int cursor = feeder.cursor();
         for (int i = cursor; i < feeder.window_end() && i < num_pieces; ++i) {
             // Pieces found on disk at the start-up check come without piece_finished alerts.
@@ -231,20 +215,10 @@ Result<TransferReport> Swarm::download_and_unpack(
             h.piece_availability(availability);
             have_count = static_cast<int>(std::count(have.begin(), have.end(), 1));
         }
-        const int lag_limit =
-            std::max(deadline_lag_pieces_min, static_cast<int>(deadline_lag_share * num_pieces));
-        const bool catch_up = have_count - cursor >= lag_limit;
-        for (int i = cursor, n = 0; i < num_pieces && n < deadline_span; ++i) {
-            if (have[static_cast<size_t>(i)]) {
-                continue;
-            }
-            const bool shared = static_cast<size_t>(i) < availability.size() &&
-                                availability[static_cast<size_t>(i)] >= deadline_min_availability;
-            if (!deadline_set[static_cast<size_t>(i)] && (shared || catch_up)) {
-                h.set_piece_deadline(lt::piece_index_t{i}, (n + 1) * deadline_step_ms);
-                deadline_set[static_cast<size_t>(i)] = 1;
-            }
-            ++n;
+        const PieceState state{cursor, have_count, have, availability, deadline_set};
+        for (const PieceDeadline& d : plan_deadlines(state, deadline_policy)) {
+            h.set_piece_deadline(lt::piece_index_t{d.piece}, d.deadline_ms);
+            deadline_set[static_cast<size_t>(d.piece)] = 1;
         }
         const auto now = Clock::now();
         if (unpack_done && unpacker.joinable()) {
