@@ -32,7 +32,7 @@ SUDO=""
 # To build libtorrent: dpkg-dev (dpkg-source), xz-utils (the orig tarball), cmake, ninja, g++,
 # Boost headers, OpenSSL. Deliberately not `apt-get build-dep`: that pulls debhelper, Python and
 # Boost.Python for the bindings we do not build.
-BUILD_PACKAGES="dpkg-dev xz-utils cmake ninja-build g++ libboost-dev libssl-dev"
+BUILD_PACKAGES="dpkg-dev xz-utils patch cmake ninja-build g++ libboost-dev libssl-dev"
 # To link the static agent (cmake/StaticAgent.cmake): the -dev packages holding the .a files that
 # libarchive's tar reader, gzip/zstd filters and disk writer (xattrs, ACLs) really pull in.
 LINK_PACKAGES="libarchive-dev zlib1g-dev libzstd-dev libacl1-dev file"
@@ -84,8 +84,12 @@ CMAKE_FLAGS="
 "
 cxx_version=$(g++ -dumpfullversion 2>/dev/null || echo unknown)
 boost_version=$(sed -n 's/^#define BOOST_LIB_VERSION "\(.*\)"/\1/p' /usr/include/boost/version.hpp 2>/dev/null || true)
-key=$(printf '%s\n' "$LT_DEB_VERSION" "$cxx_version" "$boost_version" "$CXXFLAGS_LT" "$CMAKE_FLAGS" |
-      sha256sum | cut -c1-12)
+# Our patches to libtorrent (cmake/libtorrent-patches/*.patch, applied in name order; each says
+# why in its header). They change only the image server's super-seeding, not the ABI.
+PATCH_DIR=$(cd "$(dirname "$0")" && pwd)/libtorrent-patches
+patches_sum=$(cat "$PATCH_DIR"/*.patch 2>/dev/null | sha256sum | cut -c1-16)
+key=$(printf '%s\n' "$LT_DEB_VERSION" "$cxx_version" "$boost_version" "$CXXFLAGS_LT" "$CMAKE_FLAGS" \
+      "$patches_sum" | sha256sum | cut -c1-12)
 PREFIX="$CACHE/libtorrent-$LT_UPSTREAM-static-$key"
 MARKER="$PREFIX/.complete"
 
@@ -140,6 +144,12 @@ log "fetching source libtorrent-rasterbar $LT_DEB_VERSION"
   die "apt-get source libtorrent-rasterbar=$LT_DEB_VERSION failed"
 (cd "$work/dl" && dpkg-source -x "libtorrent-rasterbar_$LT_DEB_VERSION.dsc" "$work/src") \
   >"$work/unpack.log" 2>&1 || { cat "$work/unpack.log" >&2; die "dpkg-source -x failed"; }
+for p in "$PATCH_DIR"/*.patch; do
+  [ -f "$p" ] || continue
+  log "applying $(basename "$p")"
+  patch -d "$work/src" -p1 --forward --batch <"$p" >"$work/patch.log" 2>&1 ||
+    { cat "$work/patch.log" >&2; die "patch $(basename "$p") does not apply"; }
+done
 
 log "configuring (key $key)"
 # The flag list is one per line; each line is one argument (CMAKE_CXX_FLAGS_RELEASE has a space).
@@ -169,6 +179,7 @@ end=$(date +%s)
 {
   echo "source=libtorrent-rasterbar $LT_DEB_VERSION"
   echo "key=$key"
+  echo "patches=$(cd "$PATCH_DIR" 2>/dev/null && ls -- *.patch 2>/dev/null | tr '\n' ' ')"
   echo "cxx=$cxx_version boost=$boost_version"
   echo "build_seconds=$((end - start))"
 } >"$PREFIX.tmp/.complete"

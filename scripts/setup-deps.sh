@@ -7,8 +7,8 @@ PACKAGES="
   cmake ninja-build g++ pkg-config clang-format python3 file
   libtorrent-rasterbar-dev libboost-dev libboost-system-dev libssl-dev
   libarchive-dev zlib1g-dev libzstd-dev libdeflate-dev libgtest-dev
-  libacl1-dev dpkg-dev xz-utils
-  aria2 mktorrent opentracker pigz zstd attr acl libarchive-tools iproute2 procps time
+  libacl1-dev liblzma-dev libbz2-dev dpkg-dev xz-utils
+  aria2 transmission-cli ctorrent mktorrent opentracker pigz zstd attr acl libarchive-tools iproute2 procps time
   gnuplot-nox curl iputils-ping
   busybox-static qemu-system-x86 qemu-utils dnsmasq-base pxelinux syslinux-common ipxe-qemu
   linux-image-amd64 e2fsprogs cpio kmod

@@ -130,6 +130,12 @@ Result<BtConfig> bt_config_from(const ShellConf& conf) {
                 return u.error();
             }
             bt.update = *u;
+        } else if (a.key == "BT_SUPER_SEED") {
+            auto u = parse_yes_no(conf, a);
+            if (!u) {
+                return u.error();
+            }
+            bt.super_seed = *u;
         } else if (a.key == "BT_IMAGES" || a.key == "BT_OVERRIDES") {
             auto names = parse_names(conf, a, bt.warnings);
             if (!names) {
@@ -224,6 +230,7 @@ ServerSettings make_server_settings(const BtConfig& bt, const ServerDirs& dirs,
     s.tracker.torrent_dir = dirs.torrent_dir;
     s.seeder.address = address;
     s.seeder.port = bt.seeder_port;
+    s.seeder.super_seed = bt.super_seed;
     auto add = [&](PackKind kind, const std::string& name, const std::string& dir) {
         PackJob job;
         job.kind = kind;

@@ -27,6 +27,7 @@ struct BtConfig {
     std::vector<std::string> images;
     std::vector<std::string> overrides;
     std::uint16_t seeder_port = default_seeder_port;  // BT_SEEDER_PORT (not in the original)
+    bool super_seed = true;                           // BT_SUPER_SEED (not in the original)
     std::vector<std::string> warnings;                // "file:line: ..." to show the admin
 };
 
@@ -77,6 +78,7 @@ struct TrackerSettings {
 struct SeederSettings {
     std::string address;
     std::uint16_t port = default_seeder_port;
+    bool super_seed = true;  // BT_SUPER_SEED (server/seeder_policy.hpp)
 };
 
 struct ServerSettings {

@@ -1,6 +1,6 @@
 #pragma once
 // The one place libtorrent settings are built: a LAN profile for imaging clusters, used by both
-// the server's seeder and the agent. See docs/design.md for the reasons behind each value.
+// the server's seeder and the agent. docs/benchmarks.md has the measurements behind the values.
 #include <cstdint>
 #include <string>
 

@@ -11,6 +11,7 @@
 
 #include "common/exit_codes.hpp"
 #include "common/lt_profile.hpp"
+#include "seeder_policy.hpp"
 
 namespace si {
 namespace {
@@ -19,10 +20,6 @@ namespace {
 constexpr auto listen_deadline = std::chrono::seconds(10);
 // How long the session may spend telling the tracker it stopped.
 constexpr int stop_tracker_timeout_s = 3;
-// The seeder sends each piece about once and lets the nodes spread it: two upload slots, so a
-// piece goes to few nodes first and they serve the rest (bench/deploy, 8 nodes: 8 slots made
-// the server send 3.1x the image, 2 slots 1.55x).
-constexpr int seeder_upload_slots = 2;
 
 }  // namespace
 
@@ -40,7 +37,8 @@ Status Seeder::start(std::function<void()> notify) {
     // The port is the administrator's (BT_SEEDER_PORT): never silently take another one.
     pack.set_bool(lt::settings_pack::listen_system_port_fallback, false);
     pack.set_int(lt::settings_pack::stop_tracker_timeout, stop_tracker_timeout_s);
-    pack.set_int(lt::settings_pack::unchoke_slots_limit, seeder_upload_slots);
+    pack.set_int(lt::settings_pack::unchoke_slots_limit,
+                 seeder_choking(settings_.super_seed).upload_slots);
     lt::session_params params(std::move(pack));
     session_ = std::make_unique<lt::session>(std::move(params));
     apply_lan_peer_classes(*session_);
@@ -81,10 +79,14 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
         return Error{"seeder: load " + torrent_file + ": " + ec.message(), exit_code::pack};
     }
     remove_locked(tarball);
+    const bool super = super_seeds(settings_.super_seed, ti->num_pieces());
     lt::add_torrent_params p;
     p.ti = std::move(ti);
     p.save_path = std::filesystem::path(tarball).parent_path().string();
     p.flags |= lt::torrent_flags::seed_mode;
+    if (super) {
+        p.flags |= lt::torrent_flags::super_seeding;
+    }
     p.flags &= ~lt::torrent_flags::auto_managed;
     p.flags &= ~lt::torrent_flags::paused;
     lt::torrent_handle h = session_->add_torrent(std::move(p), ec);
@@ -92,7 +94,8 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
         return Error{"seeder: add " + torrent_file + ": " + ec.message(), exit_code::pack};
     }
     by_tarball_[tarball] = h;
-    log_.info("seeder: seeding " + std::filesystem::path(tarball).filename().string());
+    log_.info(std::string("seeder: ") + (super ? "super-seeding " : "seeding ") +
+              std::filesystem::path(tarball).filename().string());
     return Ok{};
 }
 

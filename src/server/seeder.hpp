@@ -37,7 +37,8 @@ class Seeder {
 
     // Seeds `torrent_file` from `tarball` (whose directory is the save path). The pair was just
     // packed or verified against its record, so pieces are trusted (seed mode: each piece is
-    // checked the first time it is sent, no full re-hash). Replaces a torrent of the same name.
+    // checked the first time it is sent, no full re-hash). Super-seeds (BEP 16) unless
+    // BT_SUPER_SEED=n (seeder_policy.hpp). Replaces a torrent of the same name.
     Status add(const std::string& torrent_file, const std::string& tarball);
     // Stops seeding the torrent made from `tarball` (no-op when it is not seeded).
     void remove(const std::string& tarball);

@@ -83,6 +83,20 @@ TEST(BtConfig, BadNamesAndUnknownKeys) {
     EXPECT_EQ(c->warnings[0], "bittorrent.conf:4: unknown key BT_IMAGE (ignored)");
 }
 
+TEST(BtConfig, SuperSeedIsOnUnlessTurnedOff) {
+    EXPECT_TRUE(parse("")->super_seed);
+    EXPECT_FALSE(parse("BT_SUPER_SEED=n\n")->super_seed);
+    EXPECT_TRUE(parse("BT_SUPER_SEED=yes\n")->super_seed);
+    auto bad = parse("BT_SUPER_SEED=always\n");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().message, "bittorrent.conf:4: BT_SUPER_SEED: 'always' is not one of y, n");
+    EXPECT_EQ(bad.error().exit_code, exit_code::config);
+    ServerDirs dirs;
+    EXPECT_FALSE(
+        make_server_settings(*parse("BT_SUPER_SEED=n\n"), dirs, "10.0.0.1").seeder.super_seed);
+    EXPECT_TRUE(make_server_settings(*parse(""), dirs, "10.0.0.1").seeder.super_seed);
+}
+
 TEST(BtConfig, ServerSettingsJobsAndAnnounce) {
     auto c = parse("BT_IMAGES=a\nBT_OVERRIDES=o\nBT_COMPRESS=zstd\n");
     ServerDirs dirs;
