@@ -23,6 +23,8 @@ SEEDER_PORT = 6881
 HTTP_PORT = 8080      # unicast
 OT_PORT = 6970        # opentracker
 ARIA2_PORT = 6882
+# The agent's closing line per tarball (si_btagent_main.cpp).
+TAIL_RE = re.compile(r"entries unpacked; download ([0-9.]+) s, last file ([0-9.]+) s after")
 # How long a server part may take to come up before the run is called failed.
 SERVER_START_DEADLINE_S = 60
 
@@ -97,14 +99,16 @@ def stop_process(p, grace=3.0):
 class Transport:
     name = "?"
 
-    def __init__(self, ctx):
+    def __init__(self, ctx, env=None):
         self.ctx = ctx          # run.Context: cluster, paths, build dir, image facts
         self.server_procs = []
+        self.env = dict(os.environ, **(env or {}))
 
     def spawn_server(self, args, log_name, cwd=None):
         log = open(os.path.join(self.ctx.log_dir, log_name), "w")
         p = subprocess.Popen(self.ctx.cluster.exec_args(self.ctx.cluster.srv, args), stdout=log,
-                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=cwd)
+                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=cwd,
+                             env=self.env)
         log.close()
         self.server_procs.append(p)
         return p
@@ -143,12 +147,17 @@ class Transport:
         c = self.ctx.cluster
         if pipe:
             return subprocess.Popen(c.exec_args(c.node_ns[k - 1], args), stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    env=self.env)
         log = open(self.node_log(k), "w")
         p = subprocess.Popen(c.exec_args(c.node_ns[k - 1], args), stdout=log,
-                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env)
         log.close()
         return p
+
+    def unpack_tail(self, node):
+        """(download s, last piece -> last file s) of a node whose log says so, else None."""
+        return None
 
     def finish(self):
         for p in reversed(self.server_procs):
@@ -178,6 +187,14 @@ class Ours(Transport):
         p = self.popen_node(k, [self.ctx.si_btagent, "--cmdline", cmdline, "--root", root,
                                 "--staging", staging, "--bind", node_ip(k)])
         return Node(k, p, self.node_log(k), done_regex=r"entries unpacked; download")
+
+    def unpack_tail(self, node):
+        try:
+            with open(node.log_path) as f:
+                m = TAIL_RE.search(f.read())
+        except OSError:
+            return None
+        return (float(m.group(1)), float(m.group(2))) if m else None
 
 
 class Unicast(Transport):
@@ -254,6 +271,19 @@ class Handbuilt(Transport):
 
 
 TRANSPORTS = {"ours": Ours, "unicast": Unicast, "handbuilt": Handbuilt}
+
+
+def split_variant(name):
+    """'ours+A=1+B=2' -> ('ours', {'A': '1', 'B': '2'}): a transport run with extra
+    environment variables for every process it starts."""
+    base, *assignments = name.split("+")
+    env = {}
+    for a in assignments:
+        key, sep, value = a.partition("=")
+        if not sep or not key:
+            raise SystemExit("--transports: %r: expected NAME=VALUE after '+'" % a)
+        env[key] = value
+    return base, env
 
 
 def torrent_info_hash(data):
