@@ -45,6 +45,7 @@ class Cluster:
 
     # ---- life cycle -------------------------------------------------------------------------
     def create(self):
+        self._raise_neighbour_limits()
         sh("ip", "netns", "add", self.br)
         self.created.append(self.br)
         sh("ip", "-n", self.br, "link", "add", "br0", "type", "bridge")
@@ -90,6 +91,23 @@ class Cluster:
                 self.netem = False  # e.g. CONFIG_NET_SCH_NETEM off: say so in the report
         sh(*add_leaf, "pfifo", "limit", "2000")
 
+    def _raise_neighbour_limits(self):
+        """The kernel's ARP table is shared by all namespaces and every host talks to every
+        other: (N + 1)^2 entries. Above the default gc_thresh3 (1024, about 31 nodes) the
+        kernel logs 'neighbor table overflow' and connections fail (seen at 64 nodes: half
+        the nodes never reached a peer). Raised for the run, restored by destroy()."""
+        need = 2 * (self.nodes + 1) ** 2
+        self.saved_sysctls = {}
+        for i, key in enumerate(("gc_thresh1", "gc_thresh2", "gc_thresh3")):
+            path = "/proc/sys/net/ipv4/neigh/default/" + key
+            with open(path) as f:
+                old = int(f.read())
+            want = need * (i + 1) // 3 if i < 2 else need
+            if old < want:
+                self.saved_sysctls[path] = old
+                with open(path, "w") as f:
+                    f.write(str(want))
+
     def destroy(self):
         """Kills whatever still runs in our namespaces, then deletes them. Safe to call twice."""
         for p in self.sleepers.values():
@@ -102,6 +120,10 @@ class Cluster:
         for ns in reversed(self.created):
             sh("ip", "netns", "del", ns, check=False)
         self.created = []
+        for path, old in getattr(self, "saved_sysctls", {}).items():
+            with open(path, "w") as f:
+                f.write(str(old))
+        self.saved_sysctls = {}
 
     # ---- running and counting ---------------------------------------------------------------
     def exec_args(self, ns, args):
