@@ -18,6 +18,7 @@
 #include "common/kernel_cmdline.hpp"
 #include "common/log.hpp"
 #include "common/shell_conf.hpp"
+#include "incomplete_mark.hpp"
 #include "monitor.hpp"
 #include "progress_line.hpp"
 #include "staging.hpp"
@@ -159,6 +160,9 @@ class Agent {
             std::filesystem::remove(staged_.back(), ec);  // a leftover of an earlier attempt
         }
 
+        if (auto st = si::mark_incomplete(args_.root, s_.image_name, s_.overrides); !st) {
+            return fail("root", st.error());
+        }
         swarm_ = std::make_unique<si::Swarm>(s_, bind_, log_);
         if (auto st = swarm_->start(); !st) {
             return fail("swarm", st.error());
@@ -182,6 +186,9 @@ class Agent {
                           r->tarball.c_str(), static_cast<long long>(r->entries),
                           r->download_seconds, r->unpack_tail_seconds);
             log_.info(line);
+        }
+        if (auto st = si::clear_incomplete(args_.root); !st) {
+            return fail("root", st.error());
         }
         monitor_->send(si::monitor_status::finalizing, 0);
         if (s_.seed_wait) {

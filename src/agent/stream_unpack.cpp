@@ -60,9 +60,9 @@ la_ssize_t read_source(archive* a, void* client, const void** buffer) {
     return static_cast<la_ssize_t>(bytes->size());
 }
 
-Error unpack_error(std::string_view name, std::string_view cause) {
-    return Error{"unpack: " + std::string(name) + ": " + std::string(cause),
-                 unpack_error_exit_code};
+Error unpack_error(std::string_view name, std::string_view cause,
+                   int exit_code = unpack_error_exit_code) {
+    return Error{"unpack: " + std::string(name) + ": " + std::string(cause), exit_code};
 }
 
 Error refused(std::string_view name) {
@@ -77,6 +77,14 @@ std::string archive_cause(archive* a) {
         return std::strerror(err);
     }
     return text != nullptr ? text : "unknown error";
+}
+
+// A failed write to the root: "no room" (exit 9) when the filesystem is full, else exit 10.
+Error write_error(std::string_view name, std::string_view step, archive* out) {
+    const int err = archive_errno(out);
+    return unpack_error(
+        name, std::string(step) + ": " + archive_cause(out),
+        err == ENOSPC || err == EDQUOT ? unpack_no_space_exit_code : unpack_error_exit_code);
 }
 
 // The components of a tar entry name, without "." and empty ones; nullopt when the name is
@@ -278,6 +286,20 @@ class Extractor {
         return Ok{};
     }
 
+    // After a failure: tells libarchive not to finish the entry it has open (freeing the write
+    // archive would otherwise give the file its declared size, mode and mtime, padded with
+    // zeros: a file a size-and-mtime check takes for complete) and removes a regular file
+    // whose data stopped short. Returns the path removed, "" when none.
+    std::string abandon_open_file() {
+        archive_write_fail(out_);
+        std::string removed;
+        if (!open_file_.empty() && ::unlink(open_file_.c_str()) == 0) {
+            removed = std::move(open_file_);
+        }
+        open_file_.clear();
+        return removed;
+    }
+
   private:
     Status extract(archive_entry* entry, UnpackStats& stats) {
         const std::string& name = last_name_;
@@ -340,7 +362,12 @@ class Extractor {
         }
 
         if (archive_write_header(out_, entry) != ARCHIVE_OK) {
-            return unpack_error(name, "create: " + archive_cause(out_));
+            return write_error(name, "create", out_);
+        }
+        // Until its last byte is written, the file must not be finished by anyone: see
+        // abandon_open_file().
+        if (archive_entry_filetype(entry) == AE_IFREG) {
+            open_file_ = path;
         }
         if (archive_entry_size(entry) > 0) {
             for (;;) {
@@ -355,11 +382,12 @@ class Extractor {
                     return read_error(name);
                 }
                 if (archive_write_data_block(out_, block, size, offset) != ARCHIVE_OK) {
-                    return unpack_error(name, "write: " + archive_cause(out_));
+                    return write_error(name, "write", out_);
                 }
                 stats.bytes_out += static_cast<std::int64_t>(size);
             }
         }
+        open_file_.clear();  // every byte is there; a metadata failure below leaves it as it is
         if (archive_write_finish_entry(out_) != ARCHIVE_OK) {
             const char* what = archive_error_string(out_);
             return unpack_error(name, "restore metadata: " + archive_cause(out_) +
@@ -414,6 +442,7 @@ class Extractor {
     archive* out_;
     Source& source_;
     std::string last_name_;
+    std::string open_file_;  // the regular file being written, until its data is complete
 };
 
 // The root as an absolute path without symlinks or "..": write_disk refuses any ".." (and the
@@ -473,6 +502,7 @@ Result<UnpackStats> stream_unpack(PieceFeeder& feeder, const UnpackOptions& opti
     }
     auto done = extractor.run(stats);
     if (!done) {
+        extractor.abandon_open_file();
         return done.error();
     }
     // Directory modes and times were deferred by write_disk until now.

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "common/appconfig_file.hpp"
 #include "common/exit_codes.hpp"
 #include "common/list_split.hpp"
 #include "common/text_lines.hpp"
@@ -161,39 +162,17 @@ Result<BtConfig> load_bt_config(const std::string& path) {
 Result<ServerDirs> parse_systemimager_conf(std::string_view text, std::string_view file,
                                            std::vector<std::string>& warnings) {
     ServerDirs dirs;
-    auto trim = [](std::string_view s) {
-        size_t b = s.find_first_not_of(" \t");
-        size_t e = s.find_last_not_of(" \t");
-        return b == std::string_view::npos ? std::string_view{} : s.substr(b, e - b + 1);
-    };
-    for_each_line(text, [&](int line_no, std::string_view line) {
-        line = trim(line);
-        if (line.empty() || line.front() == '#') {
-            return;
+    const AppConfigFile conf = parse_appconfig(text, file);
+    warnings.insert(warnings.end(), conf.warnings.begin(), conf.warnings.end());
+    // systemimager.conf holds many keys for other tools; the rest are not ours to judge.
+    for (auto [name, dir] : {std::pair{"default_image_dir", &dirs.image_dir},
+                             std::pair{"default_override_dir", &dirs.override_dir},
+                             std::pair{"autoinstall_tarball_dir", &dirs.tarball_dir},
+                             std::pair{"autoinstall_torrent_dir", &dirs.torrent_dir}}) {
+        if (const AppConfigValue* v = conf.find(name); v != nullptr && !v->value.empty()) {
+            *dir = v->value;
         }
-        size_t eq = line.find('=');
-        if (eq == std::string_view::npos) {
-            warnings.push_back(std::string(file) + ":" + std::to_string(line_no) +
-                               ": not a KEY = value line (ignored)");
-            return;
-        }
-        std::string_view key = trim(line.substr(0, eq));
-        std::string value(trim(line.substr(eq + 1)));
-        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-            value.back() == value.front()) {
-            value = value.substr(1, value.size() - 2);
-        }
-        if (key == "DEFAULT_IMAGE_DIR") {
-            dirs.image_dir = value;
-        } else if (key == "DEFAULT_OVERRIDE_DIR") {
-            dirs.override_dir = value;
-        } else if (key == "AUTOINSTALL_TARBALL_DIR") {
-            dirs.tarball_dir = value;
-        } else if (key == "AUTOINSTALL_TORRENT_DIR") {
-            dirs.torrent_dir = value;
-        }
-        // systemimager.conf holds many keys for other tools; the rest are not ours to judge.
-    });
+    }
     return dirs;
 }
 

@@ -42,7 +42,8 @@ struct ServerDirs {
     std::string torrent_dir = "/var/lib/systemimager/torrents";
 };
 
-// systemimager.conf has `KEY = value` lines; a missing file or key keeps the original default.
+// systemimager.conf is read with AppConfig's rules (appconfig_file.hpp): names in any case,
+// "# comment" after a value; a missing file or key keeps the original default.
 // Fails only when the file exists but cannot be read (exit_code::config).
 Result<ServerDirs> parse_systemimager_conf(std::string_view text, std::string_view file,
                                            std::vector<std::string>& warnings);

@@ -156,6 +156,25 @@ class ValueReader {
     const ShellConf& conf_;
 };
 
+// `s` with bytes a terminal would not show (controls, non-ASCII) spelled \xNN, so that an
+// error about an invisible character shows it.
+std::string visible(std::string_view s) {
+    std::string out;
+    for (unsigned char c : s) {
+        if (c < 0x20 || c >= 0x7f) {
+            static constexpr char hex[] = "0123456789abcdef";
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        } else {
+            out.push_back(static_cast<char>(c));
+        }
+    }
+    return out;
+}
+
+constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
+
 }  // namespace
 
 const Assignment* ShellConf::find(std::string_view key) const {
@@ -170,6 +189,12 @@ const Assignment* ShellConf::find(std::string_view key) const {
 Result<ShellConf> parse_shell_conf(std::string_view text, std::string_view file) {
     ShellConf conf;
     conf.file = std::string(file);
+    if (text.substr(0, utf8_bom.size()) == utf8_bom) {
+        // Some editors start a file with one. sh would try to run "\xEF\xBB\xBF# ..." as a
+        // command, fail, and go on with the rest: the assignments still count.
+        text.remove_prefix(utf8_bom.size());
+        conf.warnings.push_back(conf.file + ":1: UTF-8 byte-order mark at the start (ignored)");
+    }
     for (const LogicalLine& ll : split_lines(text)) {
         std::string_view s = ll.text;
         size_t i = 0;
@@ -200,8 +225,8 @@ Result<ShellConf> parse_shell_conf(std::string_view text, std::string_view file)
                 s.substr(i, eq - i).find_first_not_of(" \t") == std::string_view::npos) {
                 hint = " (no spaces around '=' in a shell assignment)";
             }
-            return Error{where + "not a KEY=value line: '" + std::string(s.substr(key_start)) +
-                         "'" + hint};
+            return Error{where + "not a KEY=value line: '" + visible(s.substr(key_start)) + "'" +
+                         hint};
         }
         ++i;
         Assignment a{key, "", ll.first_line};

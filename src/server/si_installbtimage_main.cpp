@@ -199,7 +199,10 @@ int run(int argc, char** argv) {
             continue;
         }
         if (r->skipped) {
-            log.warn(label + " skipped: " + r->note);
+            // Named on the command line, so wanted: unlike si_btd, which keeps serving the
+            // rest of BT_IMAGES, a one-shot pack that packed nothing for it has failed.
+            log.error(label + ": nothing packed: " + r->note);
+            rc = si::exit_code::pack;
             continue;
         }
         if (!o.quiet) {

@@ -126,10 +126,32 @@ class PackRoundTrip(unittest.TestCase):
         leftovers = [n for n in os.listdir(os.path.dirname(demo)) if ".tmp." in n]
         self.assertEqual(leftovers, [])
 
-    def test_missing_image_is_a_warning_and_images_is_required(self):
-        r = self.install("--images", "demo,absent")
+    def test_config_files_as_administrators_write_them(self):
+        # systemimager.conf as SystemImager's Perl tools (AppConfig) read it: names in any
+        # case, a comment after the value; bittorrent.conf saved by an editor that starts it
+        # with a UTF-8 byte-order mark.
+        moved = os.path.join(self.t.dir, "moved-tarballs")
+        os.makedirs(moved)
+        with open(self.t.si_conf, "w") as f:
+            f.write("default_image_dir = %s/images    # moved in 2024\n"
+                    "Autoinstall_Tarball_Dir %s\t# the big disk\n"
+                    "AUTOINSTALL_TORRENT_DIR = \"%s/torrents\"\n" % (self.t.dir, moved, self.t.dir))
+        with open(self.t.bt_conf, "rb") as f:
+            conf = f.read()
+        with open(self.t.bt_conf, "wb") as f:
+            f.write(b"\xef\xbb\xbf# SystemImager BitTorrent configuration\n" + conf)
+        r = self.install("--images", "demo")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("warning: image absent skipped", r.stderr)
+        self.assertIn("bittorrent.conf:1: UTF-8 byte-order mark at the start (ignored)", r.stderr)
+        self.assertTrue(os.path.exists(os.path.join(moved, "image-demo.tar")), r.stdout + r.stderr)
+        self.assertTrue(os.path.exists(self.paths(".tar")[1]))
+
+    def test_missing_image_fails_and_images_is_required(self):
+        r = self.install("--images", "demo,absent")
+        self.assertEqual(r.returncode, EXIT_PACK, r.stderr)
+        self.assertIn("error: image absent: nothing packed: %s does not exist"
+                      % os.path.join(self.t.dir, "images", "absent"), r.stderr)
+        self.assertTrue(os.path.exists(self.paths(".tar")[0]), "demo is still packed")
         r = self.install("--overrides", "demo")
         self.assertEqual(r.returncode, EXIT_USAGE, r.stderr)
         self.assertIn("--images is required", r.stderr)

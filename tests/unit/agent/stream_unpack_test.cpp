@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -514,7 +515,46 @@ TEST_F(StreamUnpack, DiskFullNamesTheEntryAndTheCause) {
         unpack_bytes(make_tar({{"./usr", 'd', ""}, {"./usr/big", 'f', big}}), small, 65536, 9);
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().message, "unpack: ./usr/big: write: No space left on device");
-    EXPECT_EQ(result.error().exit_code, unpack_error_exit_code);
+    EXPECT_EQ(result.error().exit_code, unpack_no_space_exit_code);
+    // Not left behind with its declared size and time, zeros where the data never came.
+    EXPECT_FALSE(exists(small + "/usr/big"));
+}
+
+// The first pieces of a tarball whose second file is large arrive, then the download stops
+// (`stop` is handed the feeder): the file being written must not be left looking finished.
+void expect_no_finished_partial_file(const std::string& root,
+                                     const std::function<void(PieceFeeder&)>& stop) {
+    std::string big(300000, '\0');
+    std::mt19937 rng(21);
+    for (auto& c : big) {
+        c = static_cast<char>(rng());
+    }
+    const std::string tarball = make_tar({{"./small", 'f', "done"}, {"./big", 'f', big}});
+    constexpr int piece = 4096;
+    PieceFeeder feeder(static_cast<std::int64_t>(tarball.size()), piece, 16);
+    for (int i = 0; i < 10; ++i) {  // 40 KiB: "small" whole, "big" begun
+        std::shared_ptr<char[]> data(new char[piece]);
+        std::memcpy(data.get(), tarball.data() + static_cast<std::size_t>(i) * piece, piece);
+        ASSERT_TRUE(feeder.deliver(i, std::move(data), piece));
+    }
+    stop(feeder);
+    auto result = stream_unpack(feeder, UnpackOptions{root, 200ms});
+    ASSERT_FALSE(result);
+    EXPECT_EQ(read_file(root + "/small"), "done");  // complete files stay
+    struct stat st {};
+    if (::lstat((root + "/big").c_str(), &st) == 0) {
+        ADD_FAILURE() << "big left behind: " << st.st_size << " bytes, mtime " << st.st_mtime;
+    }
+}
+
+TEST_F(StreamUnpack, DownloadFailureMidFileLeavesNoFinishedLookingFile) {
+    expect_no_finished_partial_file(root_, [](PieceFeeder& f) {
+        f.fail(Error{"download: staging full", 9});
+    });
+}
+
+TEST_F(StreamUnpack, StallMidFileLeavesNoFinishedLookingFile) {
+    expect_no_finished_partial_file(root_, [](PieceFeeder&) {});
 }
 
 TEST_F(StreamUnpack, DownloadFailureIsHandedUpUnchanged) {

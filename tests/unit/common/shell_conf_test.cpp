@@ -28,6 +28,22 @@ TEST(ShellConf, CommentsBlankLinesAndLineNumbers) {
     EXPECT_TRUE(c.warnings.empty());
 }
 
+TEST(ShellConf, ByteOrderMarkIsSkippedWithAWarning) {
+    ShellConf c = parse_ok("\xEF\xBB\xBF# SystemImager BitTorrent configuration\nBT_IMAGES=x\n");
+    EXPECT_EQ(c.find("BT_IMAGES")->value, "x");
+    ASSERT_EQ(c.warnings.size(), 1U);
+    EXPECT_EQ(c.warnings[0], "test.conf:1: UTF-8 byte-order mark at the start (ignored)");
+}
+
+TEST(ShellConf, InvisibleBytesAreNamedInErrors) {
+    auto r = parse_shell_conf(
+        "BT_IMAGES=x\n\xC2\xA0"
+        "BT_COMPRESS=y\n",
+        "test.conf");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message, "test.conf:2: not a KEY=value line: '\\xc2\\xa0BT_COMPRESS=y'");
+}
+
 TEST(ShellConf, CommentedAssignmentIsNotRead) {
     // The original's grep matched "#BT_IMAGES=x"; a shell does not.
     EXPECT_EQ(value_of("#BT_IMAGES=old\nBT_IMAGES=new\n", "BT_IMAGES"), "new");

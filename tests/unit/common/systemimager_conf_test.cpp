@@ -19,6 +19,21 @@ TEST(SystemImagerConf, KeysAndDefaults) {
     EXPECT_TRUE(warnings.empty());
 }
 
+// The way administrators write it, read as SystemImager's Perl tools (AppConfig) read it.
+TEST(SystemImagerConf, TrailingCommentsAndLowerCaseNames) {
+    std::vector<std::string> warnings;
+    auto d = parse_systemimager_conf(
+        "DEFAULT_IMAGE_DIR = /srv/images    # moved\n"
+        "default_override_dir = /srv/overrides\n"
+        "Autoinstall_Tarball_Dir /srv/tarballs\n",
+        "systemimager.conf", warnings);
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->image_dir, "/srv/images");
+    EXPECT_EQ(d->override_dir, "/srv/overrides");
+    EXPECT_EQ(d->tarball_dir, "/srv/tarballs");
+    EXPECT_EQ(d->torrent_dir, "/var/lib/systemimager/torrents");
+}
+
 TEST(SystemImagerConf, MissingFileKeepsDefaultsAndSaysSo) {
     std::vector<std::string> warnings;
     auto d = load_systemimager_conf("/nonexistent/systemimager.conf", warnings);

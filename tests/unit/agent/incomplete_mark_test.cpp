@@ -1,0 +1,78 @@
+#include "agent/incomplete_mark.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/agent_exit_codes.hpp"
+
+namespace si {
+namespace {
+
+namespace fs = std::filesystem;
+
+class IncompleteMark : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string tmpl = (fs::temp_directory_path() / "si_mark_XXXXXX").string();
+        ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+        root_ = tmpl;
+        mark_ = root_ + "/" + incomplete_mark_name;
+    }
+    void TearDown() override {
+        std::error_code ec;
+        fs::remove_all(root_, ec);
+    }
+
+    std::string root_, mark_;
+};
+
+TEST_F(IncompleteMark, NamesTheImageAndOverridesUntilCleared) {
+    ASSERT_TRUE(mark_incomplete(root_, "rocky9", {"compute", "site"}));
+    std::ifstream in(mark_);
+    std::ostringstream text;
+    text << in.rdbuf();
+    EXPECT_NE(text.str().find("image rocky9 with overrides compute site"), std::string::npos)
+        << text.str();
+    ASSERT_TRUE(clear_incomplete(root_));
+    EXPECT_FALSE(fs::exists(mark_));
+}
+
+TEST_F(IncompleteMark, ClearingKeepsTheRootsTime) {
+    ASSERT_TRUE(mark_incomplete(root_, "img", {}));
+    const timespec times[2] = {{0, UTIME_OMIT}, {1600000000, 0}};  // the image's, once unpacked
+    ASSERT_EQ(::utimensat(AT_FDCWD, root_.c_str(), times, 0), 0);
+    ASSERT_TRUE(clear_incomplete(root_));
+    struct stat st {};
+    ASSERT_EQ(::stat(root_.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mtim.tv_sec, 1600000000);
+}
+
+TEST_F(IncompleteMark, ClearingWithoutAMarkIsFine) {
+    EXPECT_TRUE(clear_incomplete(root_));
+}
+
+TEST_F(IncompleteMark, NeverWritesThroughASymlink) {
+    const std::string elsewhere = root_ + "/elsewhere";
+    fs::create_symlink(elsewhere, mark_);
+    auto st = mark_incomplete(root_, "img", {});
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().exit_code, agent_exit::io);
+    EXPECT_FALSE(fs::exists(elsewhere));
+}
+
+TEST_F(IncompleteMark, MissingRootIsAnIoError) {
+    auto st = mark_incomplete(root_ + "/nope", "img", {});
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().exit_code, agent_exit::io);
+    EXPECT_EQ(st.error().message,
+              "mark " + root_ + "/nope/" + incomplete_mark_name + ": No such file or directory");
+}
+
+}  // namespace
+}  // namespace si
