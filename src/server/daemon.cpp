@@ -283,6 +283,8 @@ Status Daemon::start() {
     for (const auto& w : d.config.warnings) {
         d.log.warn(w);
     }
+    d.tracker.on_new_leecher([&d](const std::string& info_hash, const asio::ip::address& ip,
+                                  std::uint16_t port) { d.seeder.introduce(info_hash, ip, port); });
     if (auto st = d.tracker.start(); !st) {
         return st;
     }

@@ -212,6 +212,7 @@ std::optional<AnnounceResult> PeerStore::announce(const AnnounceRequest& req) {
         p.left = req.left;
         insert_peer(s, std::move(p));
         self = static_cast<std::uint32_t>(s.peers.size() - 1);
+        result.new_peer = true;
     }
     Peer& p = s.peers[*self];
     if (p.ip != req.ip || p.port != req.port) {

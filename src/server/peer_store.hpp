@@ -92,6 +92,8 @@ struct AnnounceResult {
     // This announce finished a download: event=completed, or a peer seen with bytes left now
     // reports none (some clients, aria2 among them, never send "completed").
     bool completed_now = false;
+    // The first announce of this peer (peer_id) in this swarm.
+    bool new_peer = false;
 };
 
 class PeerStore {

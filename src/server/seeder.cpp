@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <string_view>
 #include <thread>
 
 #include <libtorrent/add_torrent_params.hpp>
@@ -97,6 +98,26 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
     log_.info(std::string("seeder: ") + (super ? "super-seeding " : "seeding ") +
               std::filesystem::path(tarball).filename().string());
     return Ok{};
+}
+
+void Seeder::introduce(const std::string& info_hash, const boost::asio::ip::address& ip,
+                       std::uint16_t port) {
+    boost::system::error_code ec;
+    if (ip == boost::asio::ip::make_address(settings_.address, ec) && port == settings_.port) {
+        return;
+    }
+    // An optimisation only: never wait for stop() or add(), which hold the lock for long.
+    std::unique_lock lock(mu_, std::try_to_lock);
+    if (!lock.owns_lock()) {
+        return;
+    }
+    for (const auto& [tarball, handle] : by_tarball_) {
+        const lt::sha1_hash& v1 = handle.info_hashes().v1;
+        if (std::string_view(v1.data(), v1.size()) == info_hash) {
+            handle.connect_peer(lt::tcp::endpoint(ip, port));
+            return;
+        }
+    }
 }
 
 void Seeder::remove(const std::string& tarball) {

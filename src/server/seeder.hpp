@@ -2,6 +2,8 @@
 // The server's seeder: one libtorrent session bound to the BT_INTERFACE address with the LAN
 // profile, seeding every packed tarball. Its alerts are handled in one loop (handle_alerts),
 // which the daemon runs on its io_context whenever libtorrent says alerts are waiting.
+#include <boost/asio/ip/address.hpp>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -43,6 +45,12 @@ class Seeder {
     // Stops seeding the torrent made from `tarball` (no-op when it is not seeded).
     void remove(const std::string& tarball);
     bool seeding(const std::string& tarball) const;
+
+    // Connects to a leecher of the torrent with this raw 20-byte v1 info-hash at ip:port
+    // (asynchronous; never blocks: skipped while add/remove/stop hold the seeder). Ignored for
+    // an unknown torrent or our own endpoint.
+    void introduce(const std::string& info_hash, const boost::asio::ip::address& ip,
+                   std::uint16_t port);
 
     void handle_alerts();
     SeederStats stats();

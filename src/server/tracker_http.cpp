@@ -360,6 +360,10 @@ Status TrackerServer::start() {
     return Ok{};
 }
 
+void TrackerServer::on_new_leecher(TrackerService::NewLeecherHook hook) {
+    impl_->core->service.on_new_leecher(std::move(hook));
+}
+
 void TrackerServer::set_torrents(std::vector<ServedTorrent> torrents) {
     impl_->core->service.set_torrents(torrents);
 }

@@ -18,14 +18,10 @@
 #include "common/bt_config.hpp"
 #include "common/log.hpp"
 #include "common/result.hpp"
+#include "server/served_torrent.hpp"
+#include "server/tracker_service.hpp"
 
 namespace si {
-
-// One torrent this server serves.
-struct ServedTorrent {
-    std::string info_hash_hex;  // 40 lowercase hex digits
-    std::string file_name;      // e.g. "image-suse10.tar.gz.torrent", in settings.torrent_dir
-};
 
 class TrackerServer {
   public:
@@ -42,6 +38,9 @@ class TrackerServer {
     // Replaces the set of served torrents; swarms of dropped torrents are forgotten.
     // Must be called on the io_context's thread.
     void set_torrents(std::vector<ServedTorrent> torrents);
+
+    // See TrackerService::on_new_leecher. Set before start().
+    void on_new_leecher(TrackerService::NewLeecherHook hook);
 
     // Writes BT_TRACKER_STATE atomically (temp + rename). Also done periodically by start().
     Status save_state();

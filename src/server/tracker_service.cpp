@@ -120,6 +120,9 @@ HttpReply TrackerService::announce(std::string_view query, const boost::asio::ip
         log_.info("tracker: " + endpoint_text(remote, q->port) + " " + what + " " +
                   file_by_hash_[q->info_hash]);
     }
+    if (result->new_peer && q->left > 0 && new_leecher_) {
+        new_leecher_(q->info_hash, remote, q->port);
+    }
     AnnounceReply reply;
     reply.interval = announce_interval;
     reply.min_interval = announce_min_interval;

@@ -3,6 +3,8 @@
 // TrackerServer feeds it parsed HTTP requests; tests call it directly.
 #include <boost/asio/ip/address.hpp>
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -11,7 +13,7 @@
 
 #include "common/log.hpp"
 #include "server/peer_store.hpp"
-#include "server/tracker_http.hpp"
+#include "server/served_torrent.hpp"
 
 namespace si {
 
@@ -39,6 +41,15 @@ class TrackerService {
     // names with a '/' (or "." / "..") are tracked but never served as files.
     void set_torrents(const std::vector<ServedTorrent>& torrents);
 
+    // Called (on the tracker's thread; must not block) with the raw 20-byte info-hash, the
+    // address and the listen port of a peer that announces for the first time with bytes left:
+    // the embedded seeder connects to it at once instead of at its own next announce (up to
+    // announce_interval later; clients that never connect out themselves, as transmission-cli
+    // on loopback, otherwise waited that long for their first byte).
+    using NewLeecherHook = std::function<void(
+        const std::string& info_hash, const boost::asio::ip::address& ip, std::uint16_t port)>;
+    void on_new_leecher(NewLeecherHook hook) { new_leecher_ = std::move(hook); }
+
     // Never fails: every bad request becomes a bencoded failure (announce, scrape) or an
     // HTTP error status with a short text body (404 unknown path or file, 405 not GET).
     HttpReply handle(std::string_view method, std::string_view target,
@@ -55,6 +66,7 @@ class TrackerService {
     Logger& log_;
     std::unordered_map<std::string, std::string> file_by_hash_;  // raw hash -> file name
     std::set<std::string> files_;                                // the servable file names, sorted
+    NewLeecherHook new_leecher_;
 };
 
 }  // namespace si

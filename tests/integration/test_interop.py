@@ -2,7 +2,8 @@
 """BitTorrent clients we did not write download an image from si_btd's tracker and seeder:
 Debian's aria2c from the super-seeding seeder (BEP 16, BT_SUPER_SEED's default), alone (the
 seeder offers a peer two pieces at a time: a lone foreign leecher must still finish), and
-transmission-cli and ctorrent from a normal seeder (BT_SUPER_SEED=n): from a super-seeder
+transmission-cli (with uTP off, and on as SystemImager 4.9 runs it) and ctorrent from a normal
+seeder (BT_SUPER_SEED=n): from a super-seeder
 transmission-cli took 33 s to over 4 minutes for 9 MiB, and ctorrent drops the connection
 every few pieces ("close: receive" after "choke oscillation"), so docs/server-howto.md sends
 their users to BT_SUPER_SEED=n. The bytes must be the tarball's."""
@@ -116,6 +117,22 @@ class InteropNormalSeeding(Interop):
                     '"port-forwarding-enabled":'
                     ' false, "encryption": 0, "peer-port": %d}\n' % sitest.free_port("127.0.0.7"))
         # The file keeps a .part suffix until every piece is verified.
+        target = os.path.join(out, os.path.basename(self.tarball))
+        args = ["transmission-cli", "-g", conf, "-w", out, self.torrent]
+        self.check_download(args, target, target, "transmission-cli",
+                            env=dict(os.environ, HOME=home))
+
+    def test_transmission_cli_with_utp_as_systemimager_4_9_runs_it(self):
+        # SystemImager 4.9's initrd runs transmission-cli with its defaults: uTP on. The
+        # seeder must answer uTP (or the client waits ~20 s per peer before trying TCP).
+        home = tempfile.mkdtemp(dir=self.t.dir)
+        conf, out = os.path.join(home, "conf"), os.path.join(home, "dl")
+        os.makedirs(conf)
+        os.makedirs(out)
+        with open(os.path.join(conf, "settings.json"), "w") as f:
+            f.write('{"bind-address-ipv4": "127.0.0.6", "utp-enabled": true, "dht-enabled": false,'
+                    ' "lpd-enabled": false, "port-forwarding-enabled": false, "peer-port": %d}\n'
+                    % sitest.free_port("127.0.0.6"))
         target = os.path.join(out, os.path.basename(self.tarball))
         args = ["transmission-cli", "-g", conf, "-w", out, self.torrent]
         self.check_download(args, target, target, "transmission-cli",

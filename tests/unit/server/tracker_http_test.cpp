@@ -165,6 +165,21 @@ TEST_F(TrackerServiceTest, AnnounceIgnoresIpParameterAndUnmapsV4MappedRemotes) {
     EXPECT_EQ(str(peers.list_at(0).dict_find_string_value("peer id")), peer_id('a'));
 }
 
+TEST_F(TrackerServiceTest, NewLeechersAreHandedToTheSeederOnce) {
+    std::vector<std::string> seen;
+    service->on_new_leecher(
+        [&](const std::string& info_hash, const net::ip::address& ip, std::uint16_t port) {
+            EXPECT_EQ(info_hash, hash_raw());
+            seen.push_back(ip.to_string() + ":" + std::to_string(port));
+        });
+    get(announce_target(peer_id('a'), 6881, "&event=started"), "10.0.0.1");
+    get(announce_target(peer_id('a'), 6881), "10.0.0.1");                     // the same peer again
+    get(announce_target(peer_id('b'), 6882, "", hash_raw(), 0), "10.0.0.2");  // a seed
+    get(announce_target(peer_id('c'), 6883, "", std::string(20, 'x')), "10.0.0.3");  // unknown
+    get(announce_target(peer_id('d'), 6884), "10.0.0.4");
+    EXPECT_EQ(seen, (std::vector<std::string>{"10.0.0.1:6881", "10.0.0.4:6884"}));
+}
+
 TEST_F(TrackerServiceTest, StoppedRemovesThePeer) {
     get(announce_target(peer_id('a'), 6881), "10.0.0.1");
     get(announce_target(peer_id('a'), 6881, "&event=stopped"), "10.0.0.1");
