@@ -23,6 +23,8 @@ using tcp = asio::ip::tcp;
 // The original reported every 10 s.
 constexpr auto report_interval = std::chrono::seconds(10);
 constexpr auto send_timeout = std::chrono::seconds(3);
+// Reports waiting for a slow monitor; older ones are dropped beyond this.
+constexpr std::size_t max_pending_reports = 4;
 
 std::string first_line_with(const std::string& path, const std::string& key) {
     std::ifstream in(path);
@@ -134,6 +136,21 @@ void MonitorReporter::maybe_send(int status, int speed_kbs) {
     }
 }
 
+MonitorReporter::~MonitorReporter() {
+    {
+        std::lock_guard lock(mu_);
+        closing_ = true;
+        // At exit only the final state matters: keep the last report, drop older ones.
+        while (pending_.size() > 1) {
+            pending_.pop_front();
+        }
+    }
+    wake_.notify_all();
+    if (worker_.joinable()) {
+        worker_.join();
+    }
+}
+
 void MonitorReporter::send(int status, int speed_kbs) {
     if (!enabled()) {
         return;
@@ -141,6 +158,35 @@ void MonitorReporter::send(int status, int speed_kbs) {
     last_ = std::chrono::steady_clock::now();
     std::string line =
         monitor_line(node_, os_, tmpfs_use_percent(), uptime_seconds(), status, speed_kbs) + "\n";
+    {
+        std::lock_guard lock(mu_);
+        while (pending_.size() >= max_pending_reports) {
+            pending_.pop_front();
+        }
+        pending_.push_back(std::move(line));
+        if (!worker_.joinable()) {
+            worker_ = std::thread([this] { run(); });
+        }
+    }
+    wake_.notify_one();
+}
+
+void MonitorReporter::run() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+        wake_.wait(lock, [this] { return closing_ || !pending_.empty(); });
+        if (pending_.empty()) {
+            return;  // closing, and everything delivered
+        }
+        std::string line = std::move(pending_.front());
+        pending_.pop_front();
+        lock.unlock();
+        deliver(line);
+        lock.lock();
+    }
+}
+
+void MonitorReporter::deliver(const std::string& line) {
     asio::io_context io;
     tcp::socket sock(io);
     boost::system::error_code ec;

@@ -3,6 +3,7 @@
 with its own root: every root ends equal to the image item by item with the override on top,
 the agents serve pieces to each other, and the failure modes end in time with the documented
 exit codes."""
+import contextlib
 import os
 import re
 import signal
@@ -114,6 +115,43 @@ class AgentSwarm(unittest.TestCase):
                             "status 100 from %s at the monitor" % address)
             self.assertIn(0, self.monitor.statuses("ip", address))
         self.assertGreater(uploaded, 0, "the agents sent nothing to each other")
+
+    def test_a_black_holed_monitor_does_not_stop_the_install(self):
+        # A monitor whose accept queue is full: the kernel drops further SYNs, so every report
+        # times out. Reports go off the download loop; the install finishes and says once
+        # that the monitor does not answer.
+        hole = socket.socket()
+        self.addCleanup(hole.close)
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(0)
+        fillers = []
+        for _ in range(4):
+            c = socket.socket()
+            c.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                c.connect(hole.getsockname())
+            fillers.append(c)
+            self.addCleanup(c.close)
+        time.sleep(0.5)
+        self.t.start()
+        self.t.wait_served(["image-golden.tar.gz.torrent"])
+        cmdline = self.cmdline(overrides="").replace("MONITOR_PORT=%d" % self.monitor.port,
+                                                     "MONITOR_PORT=%d" % hole.getsockname()[1])
+        started = time.monotonic()
+        p, root = self.agent("127.0.0.13", cmdline)
+        out = p.communicate(timeout=120)[0].decode(errors="replace")
+        print("install with a black-holed monitor: %.1f s" % (time.monotonic() - started))
+        self.assertEqual(p.returncode, 0, out)
+        warnings = [line for line in out.splitlines()
+                    if "monitor 127.0.0.1:%d: " % hole.getsockname()[1] in line]
+        self.assertEqual(len(warnings), 1, out)
+        self.assertIn("timed out", warnings[0])
+        # The first report (status 0) is queued before the install starts; sent on the install's
+        # path, its time-out would come before the install's first line.
+        lines = out.splitlines()
+        self.assertLess(next(i for i, line in enumerate(lines) if "installing image golden" in line),
+                        lines.index(warnings[0]), out)
+        self.assertFalse(os.path.exists(os.path.join(root, ".systemimager-incomplete")))
 
     def test_unknown_image_names_what_the_server_has(self):
         self.t.start()
