@@ -10,7 +10,7 @@ inline constexpr int config = 3;   // bittorrent.conf / systemimager.conf invali
 inline constexpr int address = 4;  // BT_INTERFACE unknown or without an IPv4 address
 inline constexpr int bind = 5;     // tracker or seeder port cannot be bound (in use)
 inline constexpr int pack = 6;     // an image could not be packed (I/O error, disk full)
-inline constexpr int already_running = 7;  // the pidfile names a live si_btd
+inline constexpr int already_running = 7;  // the pidfile or BT_TRACKER_STATE's lock: a live si_btd
 
 const char* describe(int code);
 

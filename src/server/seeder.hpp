@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include <libtorrent/session.hpp>
@@ -46,7 +47,8 @@ class Seeder {
     void remove(const std::string& tarball);
     bool seeding(const std::string& tarball) const;
 
-    // Connects to a leecher of the torrent with this raw 20-byte v1 info-hash at ip:port
+    // Connects to a leecher of the normally seeded torrent (not super-seeded: its peers
+    // connect themselves) with this raw 20-byte v1 info-hash at ip:port
     // (asynchronous; never blocks: skipped while add/remove/stop hold the seeder). Ignored for
     // an unknown torrent or our own endpoint.
     void introduce(const std::string& info_hash, const boost::asio::ip::address& ip,
@@ -68,6 +70,7 @@ class Seeder {
     mutable std::mutex mu_;
     std::unique_ptr<lt::session> session_;
     std::map<std::string, lt::torrent_handle> by_tarball_;
+    std::set<std::string> super_seeded_;  // tarballs of by_tarball_ seeded with BEP 16
 };
 
 }  // namespace si

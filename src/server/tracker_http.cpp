@@ -1,6 +1,8 @@
 #include "server/tracker_http.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -15,6 +17,7 @@
 
 #include "common/exit_codes.hpp"
 #include "common/shell_conf.hpp"
+#include "common/unique_fd.hpp"
 #include "server/peer_store.hpp"
 #include "server/tracker_service.hpp"
 
@@ -37,6 +40,9 @@ constexpr std::size_t max_connections = 512;
 constexpr std::chrono::seconds maintenance_period{60};
 // After a failed accept (EMFILE, ...), wait before trying again instead of spinning.
 constexpr std::chrono::milliseconds accept_retry_delay{200};
+// A tracker state larger than this is not restored: a deployment's swarms hold a few thousand
+// peers (~100 bytes each); a 38 MB file once restored 300,000 peers silently.
+constexpr std::int64_t max_state_bytes = 4 * 1024 * 1024;
 
 std::string host_port(const std::string& address, std::uint16_t port) {
     return address + ":" + std::to_string(port);
@@ -275,25 +281,95 @@ struct TrackerServer::Impl {
         if (path.empty()) {
             return Ok{};
         }
+        struct stat st {};
+        if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+            return Error{"tracker: state " + path + " is not a regular file; not saved",
+                         exit_code::failure};
+        }
         return write_file_atomic(path, core->store.save());
     }
 
+    UniqueFd state_lock;  // held while this daemon owns BT_TRACKER_STATE
+
+    // Takes <state>.lock (flock, never waiting): two daemons must never write one state.
+    Status lock_state() {
+        const std::string& path = core->settings.state_file;
+        if (path.empty()) {
+            return Ok{};
+        }
+        const std::string lock_path = path + ".lock";
+        std::error_code ec;
+        const auto parent = std::filesystem::path(path).parent_path();
+        if (!parent.empty()) {
+            std::filesystem::create_directories(parent, ec);
+        }
+        UniqueFd fd(::open(lock_path.c_str(),
+                           O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644));
+        if (!fd) {
+            return Error{"tracker: lock " + lock_path + ": " + std::strerror(errno),
+                         exit_code::config};
+        }
+        if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+            if (errno == EWOULDBLOCK) {
+                return Error{"tracker: BT_TRACKER_STATE " + path +
+                                 " belongs to another running si_btd (" + lock_path + " is locked)",
+                             exit_code::already_running};
+            }
+            return Error{"tracker: lock " + lock_path + ": " + std::strerror(errno),
+                         exit_code::config};
+        }
+        state_lock = std::move(fd);
+        return Ok{};
+    }
+
+    // Restores the state file when it is a regular file of sensible size. Opened without
+    // blocking (a FIFO there must not stop the start-up) and checked with fstat.
     void load() {
         const std::string& path = core->settings.state_file;
-        std::error_code ec;
-        if (path.empty() || !std::filesystem::exists(path, ec)) {
+        if (path.empty()) {
             return;
         }
-        auto text = read_text_file(path);
-        if (!text) {
-            core->log.warn("tracker: cannot read state " + text.error().message +
+        UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd) {
+            if (errno != ENOENT) {
+                core->log.warn("tracker: cannot read state " + path + ": " + std::strerror(errno) +
+                               "; starting with no peers");
+            }
+            return;
+        }
+        struct stat st {};
+        if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+            core->log.warn("tracker: state " + path +
+                           " is not a regular file; starting with no peers, and it will not be "
+                           "written");
+            return;
+        }
+        if (st.st_size > max_state_bytes) {
+            core->log.warn("tracker: state " + path + " is " + std::to_string(st.st_size) +
+                           " bytes, over the " + std::to_string(max_state_bytes) +
+                           "-byte limit; starting with no peers");
+            return;
+        }
+        std::string text(static_cast<std::size_t>(st.st_size), '\0');
+        std::size_t got = 0;
+        while (got < text.size()) {
+            const auto n = ::read(fd.get(), text.data() + got, text.size() - got);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                break;
+            }
+            got += static_cast<std::size_t>(n);
+        }
+        text.resize(got);
+        if (auto st2 = core->store.load(text); !st2) {
+            core->log.warn("tracker: ignoring state " + path + ": " + st2.error().message +
                            "; starting with no peers");
             return;
         }
-        if (auto st = core->store.load(*text); !st) {
-            core->log.warn("tracker: ignoring state " + path + ": " + st.error().message +
-                           "; starting with no peers");
-        }
+        core->log.info("tracker: restored " + std::to_string(core->store.peer_count()) +
+                       " peers from " + path);
     }
 
     void schedule_maintenance() {
@@ -328,7 +404,11 @@ TrackerServer::~TrackerServer() {
 
 Status TrackerServer::start() {
     Core& c = *impl_->core;
-    impl_->load();
+    // First the state's lock, then the port, then the state: a start that fails leaves the
+    // state of another daemon (or its own, when it has not read it) as it was.
+    if (auto st = impl_->lock_state(); !st) {
+        return st;
+    }
 
     std::string address = c.settings.address.empty() ? "0.0.0.0" : c.settings.address;
     std::string where = host_port(address, c.settings.port);
@@ -353,6 +433,7 @@ Status TrackerServer::start() {
         c.acceptor.close(ignored);
         return Error{"tracker: bind " + where + ": " + ec.message(), exit_code::bind};
     }
+    impl_->load();
     c.started = true;
     c.log.info("tracker: listening on http://" + where + "/announce");
     accept_next(impl_->core);
@@ -389,9 +470,14 @@ void TrackerServer::stop() {
     if (c.started) {
         if (auto st = impl_->save(); !st) {
             c.log.error(st.error().message);
+            c.log.info("tracker: stopped; " + std::to_string(c.store.peer_count()) +
+                       " peers not saved");
+        } else {
+            c.log.info("tracker: stopped; " + std::to_string(c.store.peer_count()) +
+                       " peers saved");
         }
-        c.log.info("tracker: stopped; " + std::to_string(c.store.peer_count()) + " peers saved");
     }
+    impl_->state_lock.reset();  // the state is another start's to take now
 }
 
 std::size_t TrackerServer::peer_count() const {

@@ -30,9 +30,13 @@ class TrackerServer {
     TrackerServer(const TrackerServer&) = delete;
     TrackerServer& operator=(const TrackerServer&) = delete;
 
-    // Restores BT_TRACKER_STATE (expired peers dropped; a missing file is fine, a corrupt one
-    // is logged and ignored), binds <address>:<port> and starts accepting.
-    // Fails (exit_code::bind) with "tracker: bind 10.0.0.1:6969: Address already in use".
+    // Locks BT_TRACKER_STATE (<state>.lock, held until stop()), binds
+    // <address>:<port>, then restores the state (expired peers dropped; a missing file is
+    // fine; a corrupt one, one that is not a regular file or one over 4 MiB is logged and
+    // ignored) and starts accepting.
+    // Fails (exit_code::already_running) with "tracker: BT_TRACKER_STATE /x belongs to another
+    // running si_btd (/x.lock is locked)", or (exit_code::bind) with "tracker: bind
+    // 10.0.0.1:6969: Address already in use"; a failed start writes no state.
     Status start();
 
     // Replaces the set of served torrents; swarms of dropped torrents are forgotten.

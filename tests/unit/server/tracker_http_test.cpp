@@ -440,9 +440,25 @@ TEST_F(TrackerServerTest, KeepAliveAnnouncesGarbageAndStop) {
     again.stop();
 }
 
+TEST_F(TrackerServerTest, SecondTrackerOnTheSameStateFailsBeforeBinding) {
+    net::io_context io2;
+    TrackerSettings other_port = settings;
+    other_port.port = free_port();
+    TrackerServer second(io2, other_port, log);
+    auto st = second.start();
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().message, "tracker: BT_TRACKER_STATE " + settings.state_file +
+                                      " belongs to another running si_btd (" + settings.state_file +
+                                      ".lock is locked)");
+    EXPECT_EQ(st.error().exit_code, exit_code::already_running);
+    EXPECT_TRUE(stop_and_drain());
+}
+
 TEST_F(TrackerServerTest, SecondBindFailsWithAClearMessage) {
     net::io_context io2;
-    TrackerServer second(io2, settings, log);
+    TrackerSettings other_state = settings;
+    other_state.state_file += ".other";
+    TrackerServer second(io2, other_state, log);
     auto st = second.start();
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().message,
