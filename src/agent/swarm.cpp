@@ -28,6 +28,8 @@ constexpr std::int64_t feeder_window_bytes = 16 * 1024 * 1024;
 constexpr auto availability_period = std::chrono::milliseconds(500);
 // How long stop() may spend telling the tracker the agent left.
 constexpr int stop_tracker_timeout_s = 3;
+// libtorrent's retry delay after n failed announces is 5 s + 5 s * n^2 * this / 100.
+constexpr int tracker_backoff_percent = 0;
 // How often the alert loop wakes up when nothing happens.
 constexpr auto alert_wait = std::chrono::milliseconds(100);
 
@@ -52,6 +54,10 @@ Status Swarm::start() {
     LanProfile profile{bind_, 0, PeerRole::agent, false};
     lt::settings_pack pack = lan_settings(profile);
     pack.set_int(lt::settings_pack::stop_tracker_timeout, stop_tracker_timeout_s);
+    // A tracker that does not answer is asked again every 5 s (libtorrent's minimum), not
+    // on its default back-off (7, 15, 27, 45, 95 s...): an image server back within
+    // BITTORRENT_TIMEOUT must find its nodes announcing, not waiting out minutes.
+    pack.set_int(lt::settings_pack::tracker_backoff, tracker_backoff_percent);
     pack.set_int(lt::settings_pack::alert_mask,
                  pack.get_int(lt::settings_pack::alert_mask) | lt::alert_category::piece_progress);
     session_ = std::make_unique<lt::session>(lt::session_params(std::move(pack)));
@@ -271,11 +277,18 @@ Result<TransferReport> Swarm::download_and_unpack(
         }
         if (!finished && now - last_progress > std::chrono::seconds(settings_.stall_timeout_s)) {
             lt::torrent_status st = h.status();
+            // The tracker counts no seed (a super-seeder hides its pieces from its peers, so
+            // ask the tracker): the image server is not seeding the tarball (stopped,
+            // repacking, or its copy is damaged). Say so instead of blaming the network.
+            const std::string no_seed =
+                st.num_complete == 0
+                    ? "; the tracker knows no seed: is the image server seeding it?"
+                    : "";
             failure = Error{"no download progress on " + t.tarball + " for " +
                                 std::to_string(settings_.stall_timeout_s) + " s (" +
                                 std::to_string(st.num_peers) + " peers, " +
                                 std::to_string(st.total_wanted_done >> 20) + " of " +
-                                std::to_string(st.total_wanted >> 20) + " MiB)",
+                                std::to_string(st.total_wanted >> 20) + " MiB" + no_seed + ")",
                             agent_exit::stalled};
         }
     }

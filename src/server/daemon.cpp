@@ -136,6 +136,25 @@ struct Daemon::Impl {
         publish();
     }
 
+    // The seeder found data in `tarball` that does not match its hashes (bit rot on the
+    // server, or a write behind our back): stop serving it and pack it again from its tree.
+    void repack_bad(const std::string& tarball) {
+        auto it = wanted.find(tarball);
+        if (stopping || it == wanted.end()) {
+            return;
+        }
+        const PackJob job = it->second;
+        log.error("seeder: " + std::filesystem::path(tarball).filename().string() +
+                  ": a piece read from disk does not match its hash (the file changed after "
+                  "packing: bit rot, or a write behind si_btd's back); no longer seeding it, "
+                  "repacking it from " +
+                  job.source_dir);
+        seeder.remove(tarball);
+        served.erase(tarball);
+        publish();
+        enqueue(job, true);
+    }
+
     void publish() {
         std::vector<ServedTorrent> list;
         for (auto& [tarball, t] : served) {
@@ -283,6 +302,7 @@ Status Daemon::start() {
     for (const auto& w : d.config.warnings) {
         d.log.warn(w);
     }
+    d.seeder.on_bad_tarball([&d](const std::string& tarball) { d.repack_bad(tarball); });
     d.tracker.on_new_leecher([&d](const std::string& info_hash, const asio::ip::address& ip,
                                   std::uint16_t port) { d.seeder.introduce(info_hash, ip, port); });
     if (auto st = d.tracker.start(); !st) {

@@ -8,6 +8,8 @@
 #include <libtorrent/entry.hpp>
 #include <limits>
 
+#include "server/peer_selection.hpp"
+
 namespace si {
 namespace {
 
@@ -83,33 +85,6 @@ PeerEntry entry_of(const Peer& p) {
 
 // Up to `want` distinct indexes of [0, n) other than `self`, uniformly at random
 // (Floyd's sampling: O(want) draws whatever n is).
-std::vector<std::uint32_t> sample_others(std::uint32_t n, std::uint32_t self, std::uint32_t want,
-                                         std::mt19937_64& rng) {
-    std::uint32_t others = n - 1;  // n >= 1: the requester is in the swarm
-    std::vector<std::uint32_t> out;
-    if (want >= others) {
-        out.reserve(others);
-        for (std::uint32_t i = 0; i < n; ++i) {
-            if (i != self) {
-                out.push_back(i);
-            }
-        }
-        return out;
-    }
-    out.reserve(want);
-    for (std::uint32_t j = others - want; j < others; ++j) {
-        std::uint32_t t = std::uniform_int_distribution<std::uint32_t>(0, j)(rng);
-        bool taken = std::find(out.begin(), out.end(), t) != out.end();
-        out.push_back(taken ? j : t);
-    }
-    for (auto& i : out) {
-        if (i >= self) {
-            ++i;  // skip over the requester
-        }
-    }
-    return out;
-}
-
 void merge_into(Swarm& dst, Swarm&& src) {
     dst.downloaded = std::max(dst.downloaded, src.downloaded);
     for (Peer& p : src.peers) {
@@ -235,7 +210,16 @@ std::optional<AnnounceResult> PeerStore::announce(const AnnounceRequest& req) {
     p.seen = clock_.now();
 
     auto want = static_cast<std::uint32_t>(std::clamp(req.numwant, 0, max_numwant));
-    auto picks = sample_others(static_cast<std::uint32_t>(s.peers.size()), *self, want, rng_);
+    std::vector<PeerCandidate> candidates;
+    candidates.reserve(s.peers.size());
+    const auto now = clock_.now();
+    for (std::uint32_t i = 0; i < s.peers.size(); ++i) {
+        if (i != *self) {
+            candidates.push_back(
+                {i, std::chrono::duration_cast<std::chrono::seconds>(now - s.peers[i].seen)});
+        }
+    }
+    auto picks = select_peers(candidates, want, peer_live_within, rng_);
     result.peers.reserve(picks.size());
     for (std::uint32_t i : picks) {
         result.peers.push_back(entry_of(s.peers[i]));

@@ -23,6 +23,9 @@ namespace si {
 // Third-party libtorrent clients re-announce at most every 300 s (their min_announce_interval)
 // whatever interval we hand out; a peer silent for four of those periods is gone.
 inline constexpr std::chrono::seconds peer_expiry{20 * 60};
+// A peer heard from within this is handed out before older ones (peer_selection.hpp): two
+// of our announce intervals (30 s) and some slack.
+inline constexpr std::chrono::seconds peer_live_within{75};
 // Version written by PeerStore::save(); load() refuses any other.
 inline constexpr std::int64_t peer_store_format_version = 1;
 

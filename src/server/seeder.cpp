@@ -163,8 +163,26 @@ void Seeder::handle_alerts() {
         } else if (auto* f = lt::alert_cast<lt::file_error_alert>(a)) {
             log_.error("seeder: " + f->message());
         } else if (auto* h = lt::alert_cast<lt::hash_failed_alert>(a)) {
-            // Seed mode checks a piece the first time it is sent: the tarball changed on disk.
             log_.error("seeder: " + h->message() + " (tarball modified after packing?)");
+        } else if (auto* s = lt::alert_cast<lt::state_changed_alert>(a)) {
+            // Seed mode checks a piece the first time it is sent; one that fails makes
+            // libtorrent leave seed mode (seeding -> downloading) and re-check the file,
+            // without any other alert: the tarball on disk is not what was packed.
+            if (s->prev_state == lt::torrent_status::seeding &&
+                s->state == lt::torrent_status::downloading) {
+                std::string tarball;
+                {
+                    std::lock_guard lock(mu_);
+                    for (const auto& [name, handle] : by_tarball_) {
+                        if (handle == s->handle) {
+                            tarball = name;
+                        }
+                    }
+                }
+                if (!tarball.empty() && bad_tarball_) {
+                    bad_tarball_(tarball);
+                }
+            }
         } else if (auto* t = lt::alert_cast<lt::tracker_error_alert>(a)) {
             log_.warn("seeder: " + t->message());
         } else if (auto* l = lt::alert_cast<lt::listen_failed_alert>(a)) {

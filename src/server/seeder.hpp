@@ -54,6 +54,13 @@ class Seeder {
     void introduce(const std::string& info_hash, const boost::asio::ip::address& ip,
                    std::uint16_t port);
 
+    // Called from handle_alerts() with the tarball of a torrent whose data on disk turned out
+    // not to match its piece hashes (libtorrent checks each piece the first time it is sent,
+    // then leaves seed mode and re-checks the file). Set before start().
+    void on_bad_tarball(std::function<void(const std::string& tarball)> hook) {
+        bad_tarball_ = std::move(hook);
+    }
+
     void handle_alerts();
     SeederStats stats();
 
@@ -71,6 +78,7 @@ class Seeder {
     std::unique_ptr<lt::session> session_;
     std::map<std::string, lt::torrent_handle> by_tarball_;
     std::set<std::string> super_seeded_;  // tarballs of by_tarball_ seeded with BEP 16
+    std::function<void(const std::string&)> bad_tarball_;
 };
 
 }  // namespace si

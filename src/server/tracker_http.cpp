@@ -12,7 +12,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <optional>
+#include <string_view>
 #include <unordered_set>
 
 #include "common/exit_codes.hpp"
@@ -40,6 +42,10 @@ constexpr std::size_t max_connections = 512;
 constexpr std::chrono::seconds maintenance_period{60};
 // After a failed accept (EMFILE, ...), wait before trying again instead of spinning.
 constexpr std::chrono::milliseconds accept_retry_delay{200};
+// After an announce, the state is written within this (coalesced): a SIGKILL loses no more.
+// The original saved only every 60 s and at a clean stop; nodes announced after a crash then
+// waited for their next announce cycle, or failed.
+constexpr std::chrono::seconds state_save_delay{1};
 // A tracker state larger than this is not restored: a deployment's swarms hold a few thousand
 // peers (~100 bytes each); a 38 MB file once restored 300,000 peers silently.
 constexpr std::int64_t max_state_bytes = 4 * 1024 * 1024;
@@ -119,7 +125,8 @@ struct Core {
           service(store, settings.torrent_dir, l),
           acceptor(io),
           maintenance(io),
-          accept_retry(io) {}
+          accept_retry(io),
+          state_save(io) {}
 
     net::io_context& io;
     TrackerSettings settings;
@@ -130,11 +137,33 @@ struct Core {
     tcp::acceptor acceptor;
     net::steady_timer maintenance;
     net::steady_timer accept_retry;
+    net::steady_timer state_save;
+    std::function<Status()> save_state;  // set once the state is this tracker's to write
+    bool save_pending = false;
     std::unordered_set<Session*> sessions;
     bool started = false;
     bool stopped = false;
     bool at_limit = false;  // the connection limit was reached and logged
 };
+
+// An announce changed the swarms: write the state within state_save_delay, once for all the
+// announces of that time. A daemon killed at any moment loses at most that much.
+void schedule_state_save(const std::shared_ptr<Core>& core) {
+    if (core->save_pending || core->stopped || !core->save_state) {
+        return;
+    }
+    core->save_pending = true;
+    core->state_save.expires_after(state_save_delay);
+    core->state_save.async_wait([core](beast::error_code ec) {
+        core->save_pending = false;
+        if (ec || core->stopped) {
+            return;
+        }
+        if (auto st = core->save_state(); !st) {
+            core->log.error(st.error().message);
+        }
+    });
+}
 
 class Session : public std::enable_shared_from_this<Session> {
   public:
@@ -150,8 +179,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void start() { read(); }
 
+    // Waiting for a request (a new connection or a kept-alive one), since when: the one
+    // waiting longest is closed to make room when the connection limit is reached.
+    bool idle() const { return waiting_; }
+    std::chrono::steady_clock::time_point idle_since() const { return waiting_since_; }
+
     // Pending operations complete with operation_aborted; the last handler frees the session.
     void close() {
+        waiting_ = false;  // never picked to make room twice
         beast::error_code ec;
         stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
         stream_.close();
@@ -162,12 +197,15 @@ class Session : public std::enable_shared_from_this<Session> {
         parser_.emplace();
         parser_->header_limit(max_header_bytes);
         parser_->body_limit(0);  // requests carry no body
+        waiting_ = true;
+        waiting_since_ = std::chrono::steady_clock::now();
         stream_.expires_after(io_timeout);
         http::async_read(stream_, buffer_, *parser_,
                          beast::bind_front_handler(&Session::on_read, shared_from_this()));
     }
 
     void on_read(beast::error_code ec, std::size_t) {
+        waiting_ = false;
         if (core_->stopped) {
             return;
         }
@@ -196,6 +234,9 @@ class Session : public std::enable_shared_from_this<Session> {
         auto target = req.target();
         HttpReply reply = core_->service.handle({method.data(), method.size()},
                                                 {target.data(), target.size()}, remote_);
+        if (std::string_view(target.data(), target.size()).starts_with("/announce")) {
+            schedule_state_save(core_);
+        }
         respond(std::move(reply), req.version(), req.keep_alive());
     }
 
@@ -232,7 +273,27 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::flat_buffer buffer_{2 * max_header_bytes};
     std::optional<http::request_parser<http::empty_body>> parser_;
     std::optional<http::response<http::string_body>> response_;
+    bool waiting_ = false;
+    std::chrono::steady_clock::time_point waiting_since_{};
 };
+
+// At the connection limit: closes the connection that has waited longest for a request and
+// returns true, or false when every connection is busy answering. An announce storm then
+// turns idle connections over instead of refusing the booting node that asks for a .torrent
+// (17 of 22 requests failed at accept during a storm of 2000 announcers, issue 15).
+bool close_longest_idle(Core& core) {
+    Session* oldest = nullptr;
+    for (Session* s : core.sessions) {
+        if (s->idle() && (oldest == nullptr || s->idle_since() < oldest->idle_since())) {
+            oldest = s;
+        }
+    }
+    if (oldest == nullptr) {
+        return false;
+    }
+    oldest->close();
+    return true;
+}
 
 void accept_next(const std::shared_ptr<Core>& core);
 
@@ -250,7 +311,9 @@ void on_accept(const std::shared_ptr<Core>& core, beast::error_code ec, tcp::soc
         });
         return;
     }
-    if (core->sessions.size() >= max_connections) {
+    // A closed session leaves the set when its last handler runs, so the count may pass the
+    // limit by the connections closed in this turn of the io_context.
+    if (core->sessions.size() >= max_connections && !close_longest_idle(*core)) {
         if (!core->at_limit) {
             core->log.warn("tracker: " + std::to_string(max_connections) +
                            " connections open; refusing more until some close");
@@ -368,8 +431,8 @@ struct TrackerServer::Impl {
                            "; starting with no peers");
             return;
         }
-        core->log.info("tracker: restored " + std::to_string(core->store.peer_count()) +
-                       " peers from " + path);
+        // Its peers join their swarms when the torrents are served (set_torrents).
+        core->log.info("tracker: restored the state saved in " + path);
     }
 
     void schedule_maintenance() {
@@ -434,6 +497,7 @@ Status TrackerServer::start() {
         return Error{"tracker: bind " + where + ": " + ec.message(), exit_code::bind};
     }
     impl_->load();
+    c.save_state = [impl = impl_.get()] { return impl->save(); };
     c.started = true;
     c.log.info("tracker: listening on http://" + where + "/announce");
     accept_next(impl_->core);
@@ -463,6 +527,7 @@ void TrackerServer::stop() {
     c.acceptor.close(ignored);
     c.maintenance.cancel();
     c.accept_retry.cancel();
+    c.state_save.cancel();
     std::vector<Session*> open(c.sessions.begin(), c.sessions.end());
     for (Session* s : open) {
         s->close();

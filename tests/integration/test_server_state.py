@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
@@ -68,6 +69,32 @@ class ServerState(unittest.TestCase):
             saved = f.read()
         self.assertIn(b"-XX0001-bbbbbbbbbbbb", saved)
 
+    def test_a_crash_loses_no_announced_peer(self):
+        # Killed before its first periodic save (60 s): what was announced is on disk anyway.
+        p = self.t.start()
+        self.t.wait_served(["image-demo.tar.torrent"])
+        self.announce(7003, "-XX0001-cccccccccccc")
+
+        def saved():
+            with open(self.t.state, "rb") as f:
+                return b"-XX0001-cccccccccccc" in f.read()
+        sitest.wait_for(lambda: os.path.exists(self.t.state) and saved(), 10,
+                        "the announced peer in the saved state")
+        p.kill()
+        p.wait(10)
+        p = self.t.start()
+        self.t.wait_served(["image-demo.tar.torrent"])
+        # A node announcing now is handed the peer announced before the crash.
+        with open(os.path.join(self.t.dir, "torrents", "image-demo.tar.torrent"), "rb") as f:
+            info_hash = sitest.torrent_info_hash(f.read())
+        q = "".join("%%%s" % info_hash[i:i + 2] for i in range(0, 40, 2))
+        status, body = sitest.http_get(self.t.url(
+            "/announce?info_hash=%s&peer_id=-XX0001-dddddddddddd&port=7004&uploaded=0"
+            "&downloaded=0&left=5&compact=0" % q))
+        self.assertEqual(status, 200)
+        self.assertIn(b"-XX0001-cccccccccccc", body)
+        self.stop(p)
+
     def test_a_fifo_as_state_does_not_block_the_start(self):
         os.mkfifo(self.t.state)
         p = self.t.start()
@@ -95,6 +122,84 @@ class ServerState(unittest.TestCase):
         self.t.wait_served(["image-demo.tar.torrent"])
         self.stop(p)
         self.assertIn("-byte limit; starting with no peers", self.t.log_text())
+
+
+class BitRotOnTheServer(unittest.TestCase):
+    """A tarball damaged on the server's disk after packing (bytes flipped in place, size and
+    mtime kept): si_btd notices at the first damaged piece it would send, says so in one
+    line, stops seeding it, packs it again from the image tree and seeds that; the node
+    finishes with the exact image."""
+
+    def test_a_damaged_tarball_is_repacked_and_the_node_finishes(self):
+        import random
+        import tree_compare
+        t = sitest.ServerTree(images=("golden",))
+        self.addCleanup(t.cleanup)
+        rng = random.Random(2)
+        image = t.image_dir("golden")
+        for i in range(6):
+            sitest.write_file(os.path.join(image, "usr", "f%d" % i), rng.randbytes(2_000_000))
+        p = t.start()
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        self.addCleanup(p.stdout.close)
+        t.wait_served(["image-golden.tar.torrent"])
+        tarball = os.path.join(t.dir, "tarballs", "image-golden.tar")
+        st = os.stat(tarball)
+        with open(tarball, "r+b") as f:
+            f.seek(st.st_size // 2)
+            chunk = f.read(64)
+            f.seek(st.st_size // 2)
+            f.write(bytes(b ^ 0xFF for b in chunk))
+        os.utime(tarball, ns=(st.st_atime_ns, st.st_mtime_ns))
+        agent, root = sitest.start_agent(
+            t.dir, "127.0.0.15",
+            "BITTORRENT=y IMAGESERVER=127.0.0.1 IMAGENAME=golden BITTORRENT_TRACKER_PORT=%d "
+            "BITTORRENT_POLLING_TIME=1 BITTORRENT_TIMEOUT=60" % t.tracker_port)
+        out = agent.communicate(timeout=180)[0].decode(errors="replace")
+        agent.stdout.close()
+        log = t.log_text()
+        self.assertEqual(agent.returncode, 0, out + log[-3000:])
+        self.assertIn("image-golden.tar: a piece read from disk does not match its hash", log)
+        self.assertIn("repacking it from", log)
+        self.assertEqual(tree_compare.compare(image, root, ignore_root_mtime=True), [])
+
+
+class ServerBackWithinTheTimeout(unittest.TestCase):
+    """Nodes that lost their image server while it was down keep asking on a short schedule:
+    one back well within BITTORRENT_TIMEOUT never fails them (libtorrent's default back-off
+    would next ask 50 s after the start, past this test's 45 s limit)."""
+
+    def test_an_agent_finds_a_server_that_comes_back(self):
+        from test_agent_swarm import FakeImageServer
+        t = sitest.ServerTree(images=("golden",))
+        self.addCleanup(t.cleanup)
+        sitest.make_image_tree(t.image_dir("golden"), special=False, megabytes=4)
+        p = t.start()
+        t.wait_served(["image-golden.tar.torrent"])
+        with open(os.path.join(t.dir, "torrents", "image-golden.tar.torrent"), "rb") as f:
+            torrent = f.read()
+        p.terminate()
+        p.wait(30)
+        # Down, except for the .torrent (as if si_btd died right after the node fetched it).
+        fake = FakeImageServer("127.0.0.1", t.tracker_port, {"image-golden.tar.torrent": torrent})
+        agent, root = sitest.start_agent(
+            t.dir, "127.0.0.14",
+            "BITTORRENT=y IMAGESERVER=127.0.0.1 IMAGENAME=golden BITTORRENT_TRACKER_PORT=%d "
+            "BITTORRENT_POLLING_TIME=1 BITTORRENT_TIMEOUT=45" % t.tracker_port)
+        self.addCleanup(agent.stdout.close)
+        self.addCleanup(lambda: agent.poll() is None and agent.kill())
+        lines = []
+        for raw in agent.stdout:
+            lines.append(raw.decode(errors="replace"))
+            if "downloading image-golden.tar" in lines[-1]:
+                break
+        fake.close()
+        time.sleep(30)  # the server is down for 30 s of the node's 45 s
+        t.start()
+        out = "".join(lines) + agent.communicate(timeout=120)[0].decode(errors="replace")
+        self.assertEqual(agent.returncode, 0, out)
+        self.assertIn("imaged: golden", out)
+        self.assertFalse(os.path.exists(os.path.join(root, ".systemimager-incomplete")))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <boost/asio/connect.hpp>
@@ -438,6 +439,28 @@ TEST_F(TrackerServerTest, KeepAliveAnnouncesGarbageAndStop) {
     ASSERT_TRUE(again.start().ok());
     EXPECT_EQ(again.peer_count(), 2u);
     again.stop();
+}
+
+TEST_F(TrackerServerTest, AtTheConnectionLimitTheLongestIdleConnectionMakesRoom) {
+    // More idle connections than the tracker keeps (512), e.g. an announce storm's clients
+    // that keep their connections: a node that then asks for the .torrent list is answered.
+    rlimit lim{};
+    ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &lim), 0);
+    if (lim.rlim_max < 2048) {
+        GTEST_SKIP() << "needs RLIMIT_NOFILE of 2048 (both ends of 600 connections)";
+    }
+    lim.rlim_cur = lim.rlim_max;
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lim), 0);
+    net::io_context cio;
+    std::vector<tcp::socket> idle;
+    for (int i = 0; i < 600; ++i) {
+        idle.emplace_back(cio);
+        idle.back().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    }
+    std::string list = raw_exchange(port, "GET /torrents/ HTTP/1.0\r\n\r\n");
+    EXPECT_TRUE(list.starts_with("HTTP/1.0 200")) << list;
+    idle.clear();
+    EXPECT_TRUE(stop_and_drain());
 }
 
 TEST_F(TrackerServerTest, SecondTrackerOnTheSameStateFailsBeforeBinding) {

@@ -1,0 +1,43 @@
+#include "server/peer_selection.hpp"
+
+#include <algorithm>
+
+namespace si {
+namespace {
+
+// Moves a random `count` of [first, last) to its front (a partial Fisher-Yates shuffle).
+template <typename It>
+void sample_to_front(It first, It last, std::size_t count, std::mt19937_64& rng) {
+    const auto n = static_cast<std::size_t>(last - first);
+    for (std::size_t i = 0; i < count && i + 1 < n; ++i) {
+        std::uniform_int_distribution<std::size_t> pick(i, n - 1);
+        std::swap(first[static_cast<std::ptrdiff_t>(i)],
+                  first[static_cast<std::ptrdiff_t>(pick(rng))]);
+    }
+}
+
+}  // namespace
+
+std::vector<std::uint32_t> select_peers(std::span<const PeerCandidate> candidates,
+                                        std::uint32_t want, std::chrono::seconds live_within,
+                                        std::mt19937_64& rng) {
+    std::vector<std::uint32_t> live;
+    std::vector<std::uint32_t> stale;
+    for (const PeerCandidate& c : candidates) {
+        (c.since_seen <= live_within ? live : stale).push_back(c.index);
+    }
+    std::vector<std::uint32_t> out;
+    out.reserve(std::min<std::size_t>(want, candidates.size()));
+    for (auto* tier : {&live, &stale}) {
+        const std::size_t room = want - out.size();
+        const std::size_t take = std::min(room, tier->size());
+        sample_to_front(tier->begin(), tier->end(), take, rng);
+        out.insert(out.end(), tier->begin(), tier->begin() + static_cast<std::ptrdiff_t>(take));
+        if (out.size() == want) {
+            break;
+        }
+    }
+    return out;
+}
+
+}  // namespace si

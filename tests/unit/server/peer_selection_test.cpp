@@ -1,0 +1,68 @@
+#include "server/peer_selection.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+namespace si {
+namespace {
+
+using std::chrono::seconds;
+
+std::vector<PeerCandidate> swarm(int live, int dead) {
+    std::vector<PeerCandidate> out;
+    for (int i = 0; i < live; ++i) {
+        out.push_back({static_cast<std::uint32_t>(i), seconds(10)});
+    }
+    for (int i = 0; i < dead; ++i) {
+        out.push_back({static_cast<std::uint32_t>(live + i), seconds(600)});
+    }
+    return out;
+}
+
+TEST(PeerSelection, LivePeersComeFirstAmongManyDeadOnes) {
+    // The storm's aftermath: 512 peers that went away, 3 live agents.
+    const auto candidates = swarm(3, 512);
+    std::mt19937_64 rng(1);
+    for (int round = 0; round < 20; ++round) {
+        auto picks = select_peers(candidates, 50, seconds(75), rng);
+        ASSERT_EQ(picks.size(), 50U);
+        std::set<std::uint32_t> first3(picks.begin(), picks.begin() + 3);
+        EXPECT_EQ(first3, (std::set<std::uint32_t>{0, 1, 2}));
+        EXPECT_EQ(std::set<std::uint32_t>(picks.begin(), picks.end()).size(), 50U) << "twice";
+    }
+}
+
+TEST(PeerSelection, StalePeersStillFillTheReply) {
+    // Third-party clients announce only every 300 s: they are older, not gone.
+    std::mt19937_64 rng(2);
+    auto picks = select_peers(swarm(2, 5), 200, seconds(75), rng);
+    std::sort(picks.begin(), picks.end());
+    EXPECT_EQ(picks, (std::vector<std::uint32_t>{0, 1, 2, 3, 4, 5, 6}));
+}
+
+TEST(PeerSelection, ManyLivePeersAreSampledUniformly) {
+    const auto candidates = swarm(100, 0);
+    std::mt19937_64 rng(3);
+    std::vector<int> times(100, 0);
+    for (int round = 0; round < 2000; ++round) {
+        for (auto i : select_peers(candidates, 10, seconds(75), rng)) {
+            ++times[i];
+        }
+    }
+    // 2000 replies x 10 of 100 peers: each about 200 times.
+    for (int t : times) {
+        EXPECT_GT(t, 120);
+        EXPECT_LT(t, 280);
+    }
+}
+
+TEST(PeerSelection, NothingWantedOrNobodyThere) {
+    std::mt19937_64 rng(4);
+    EXPECT_TRUE(select_peers(swarm(3, 3), 0, seconds(75), rng).empty());
+    EXPECT_TRUE(select_peers({}, 50, seconds(75), rng).empty());
+}
+
+}  // namespace
+}  // namespace si
