@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <string_view>
 #include <thread>
 
 #include <libtorrent/add_torrent_params.hpp>
@@ -80,6 +79,7 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
         return Error{"seeder: load " + torrent_file + ": " + ec.message(), exit_code::pack};
     }
     remove_locked(tarball);
+    const lt::sha1_hash v1 = ti->info_hashes().v1;
     const bool super = super_seeds(settings_.super_seed, ti->num_pieces());
     lt::add_torrent_params p;
     p.ti = std::move(ti);
@@ -95,8 +95,10 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
         return Error{"seeder: add " + torrent_file + ": " + ec.message(), exit_code::pack};
     }
     by_tarball_[tarball] = h;
-    if (super) {
-        super_seeded_.insert(tarball);
+    if (!super) {
+        // A super-seeder's peers connect to it themselves (our agents do); with the
+        // introduction on, a 64-node run left 2 nodes without their last piece.
+        introducible_[std::string(v1.data(), v1.size())] = tarball;
     }
     log_.info(std::string("seeder: ") + (super ? "super-seeding " : "seeding ") +
               std::filesystem::path(tarball).filename().string());
@@ -114,18 +116,9 @@ void Seeder::introduce(const std::string& info_hash, const boost::asio::ip::addr
     if (!lock.owns_lock()) {
         return;
     }
-    for (const auto& [tarball, handle] : by_tarball_) {
-        const lt::sha1_hash& v1 = handle.info_hashes().v1;
-        if (std::string_view(v1.data(), v1.size()) == info_hash) {
-            if (super_seeded_.contains(tarball)) {
-                // A super-seeder's peers connect to it themselves (our agents do); a second
-                // connection from our side measurably hurt it: 2 of 64 nodes never got
-                // their last piece (bench/deploy/run, 64 nodes, 2 Mbit/s).
-                return;
-            }
-            handle.connect_peer(lt::tcp::endpoint(ip, port));
-            return;
-        }
+    auto it = introducible_.find(info_hash);
+    if (it != introducible_.end()) {
+        by_tarball_.at(it->second).connect_peer(lt::tcp::endpoint(ip, port));
     }
 }
 
@@ -135,7 +128,7 @@ void Seeder::remove(const std::string& tarball) {
 }
 
 void Seeder::remove_locked(const std::string& tarball) {
-    super_seeded_.erase(tarball);
+    std::erase_if(introducible_, [&](const auto& entry) { return entry.second == tarball; });
     auto it = by_tarball_.find(tarball);
     if (it == by_tarball_.end()) {
         return;

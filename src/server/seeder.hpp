@@ -8,7 +8,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 
 #include <libtorrent/session.hpp>
@@ -77,7 +76,9 @@ class Seeder {
     mutable std::mutex mu_;
     std::unique_ptr<lt::session> session_;
     std::map<std::string, lt::torrent_handle> by_tarball_;
-    std::set<std::string> super_seeded_;  // tarballs of by_tarball_ seeded with BEP 16
+    // Raw v1 info-hash -> tarball, for the normally seeded torrents of by_tarball_: read once
+    // in add(), so that introduce() makes no call into libtorrent's thread but connect_peer.
+    std::map<std::string, std::string> introducible_;
     std::function<void(const std::string&)> bad_tarball_;
 };
 

@@ -7,6 +7,7 @@ seeder (BT_SUPER_SEED=n): from a super-seeder
 transmission-cli took 33 s to over 4 minutes for 9 MiB, and ctorrent drops the connection
 every few pieces ("close: receive" after "choke oscillation"), so docs/server-howto.md sends
 their users to BT_SUPER_SEED=n. The bytes must be the tarball's."""
+import json
 import os
 import shutil
 import signal
@@ -105,38 +106,32 @@ class InteropNormalSeeding(Interop):
     # aria2c also works with normal seeding (test_seed_download.py).
     test_aria2c_leeches_from_the_super_seeder = None
 
-    def test_transmission_cli_leeches_from_a_normal_seeder(self):
+    def run_transmission_cli(self, address, settings):
+        """transmission-cli bound to an address of its own (the tracker never hands a peer its
+        own address), with `settings` added to its settings.json."""
         home = tempfile.mkdtemp(dir=self.t.dir)
         conf, out = os.path.join(home, "conf"), os.path.join(home, "dl")
         os.makedirs(conf)
         os.makedirs(out)
-        # Bound to an address of its own: the tracker never hands a peer its own address.
+        settings = dict(settings, **{"bind-address-ipv4": address, "dht-enabled": False,
+                                     "lpd-enabled": False, "port-forwarding-enabled": False,
+                                     "peer-port": sitest.free_port(address)})
         with open(os.path.join(conf, "settings.json"), "w") as f:
-            f.write('{"bind-address-ipv4": "127.0.0.7", "dht-enabled": false, "lpd-enabled": '
-                    'false, "pex-enabled": false, "utp-enabled": false, "rename-partial-files": true, '
-                    '"port-forwarding-enabled":'
-                    ' false, "encryption": 0, "peer-port": %d}\n' % sitest.free_port("127.0.0.7"))
+            json.dump(settings, f)
         # The file keeps a .part suffix until every piece is verified.
         target = os.path.join(out, os.path.basename(self.tarball))
         args = ["transmission-cli", "-g", conf, "-w", out, self.torrent]
         self.check_download(args, target, target, "transmission-cli",
                             env=dict(os.environ, HOME=home))
 
+    def test_transmission_cli_leeches_from_a_normal_seeder(self):
+        self.run_transmission_cli("127.0.0.7", {"pex-enabled": False, "utp-enabled": False,
+                                                "rename-partial-files": True, "encryption": 0})
+
     def test_transmission_cli_with_utp_as_systemimager_4_9_runs_it(self):
         # SystemImager 4.9's initrd runs transmission-cli with its defaults: uTP on. The
         # seeder must answer uTP (or the client waits ~20 s per peer before trying TCP).
-        home = tempfile.mkdtemp(dir=self.t.dir)
-        conf, out = os.path.join(home, "conf"), os.path.join(home, "dl")
-        os.makedirs(conf)
-        os.makedirs(out)
-        with open(os.path.join(conf, "settings.json"), "w") as f:
-            f.write('{"bind-address-ipv4": "127.0.0.6", "utp-enabled": true, "dht-enabled": false,'
-                    ' "lpd-enabled": false, "port-forwarding-enabled": false, "peer-port": %d}\n'
-                    % sitest.free_port("127.0.0.6"))
-        target = os.path.join(out, os.path.basename(self.tarball))
-        args = ["transmission-cli", "-g", conf, "-w", out, self.torrent]
-        self.check_download(args, target, target, "transmission-cli",
-                            env=dict(os.environ, HOME=home))
+        self.run_transmission_cli("127.0.0.6", {"utp-enabled": True})
 
     def test_ctorrent_leeches_from_a_normal_seeder(self):
         out = tempfile.mkdtemp(dir=self.t.dir)
