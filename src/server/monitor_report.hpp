@@ -1,0 +1,97 @@
+#pragma once
+// One progress report of a node, in the protocol of SystemImager's si_monitor (TCP 8181): one
+// line of colon-separated key=value pairs per connection, as SystemImager 4.x clients send it
+// (sbin/si_monitor, update_db): mac ip host cpu ncpus kernel mem os tmpfs time status speed log.
+// si_btagent adds keys of its own, which si_monitor skips as it skips every unknown key:
+//   phase=download|unpack|seeding|done|failed  up=<KB/s>  peers=<n>
+//   pieces=<verified>/<total>  archive=end  overrides=<applied>/<fetched>
+//   entries=<n>  bytes=<file bytes written>  error=<one line>
+// The last five are the proof of a finished install (node_table.hpp).
+// Parsing is pure; the listener (monitor_listener.hpp) does the I/O.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+
+namespace si {
+
+// A report line longer than this is refused: the original protocol's lines are ~200 bytes.
+inline constexpr std::size_t max_report_bytes = 4096;
+// Any one value is cut to this many bytes (a host name, a CPU model, an error line).
+inline constexpr std::size_t max_report_value_bytes = 256;
+
+// Status codes of the original protocol: 0 initializing, 1-99 percent imaged, then these;
+// a negative status is an error (si_btagent sends minus its exit code).
+namespace report_status {
+inline constexpr int initializing = 0;
+inline constexpr int imaged = 100;
+inline constexpr int finalizing = 101;
+inline constexpr int rebooted = 102;
+inline constexpr int beeping = 103;
+inline constexpr int rebooting = 104;
+inline constexpr int shutdown = 105;
+inline constexpr int lowest_error = -999;
+}  // namespace report_status
+
+struct MonitorReport {
+    std::string mac;  // normalized: six lowercase hex pairs joined by ':'
+    std::string ip;
+    std::string host;
+    std::string cpu;
+    std::string kernel;
+    std::string os;  // the image name
+    std::string log;
+    std::optional<int> ncpus;
+    std::optional<std::int64_t> mem_kb;
+    std::optional<int> tmpfs_percent;
+    std::optional<std::int64_t> uptime_s;
+    std::optional<int> status;
+    std::optional<std::int64_t> speed_kbs;  // download, KB/s
+    // si_btagent's own keys.
+    std::string phase;
+    std::optional<std::int64_t> up_kbs;
+    std::optional<int> peers;
+    std::optional<std::int64_t> pieces_verified;
+    std::optional<std::int64_t> pieces_total;
+    bool archive_end = false;
+    std::optional<int> overrides_applied;
+    std::optional<int> overrides_fetched;
+    std::optional<std::int64_t> entries;
+    std::optional<std::int64_t> bytes;
+    std::string error;
+    int unknown_keys = 0;  // keys neither protocol knows (skipped, as si_monitor did)
+};
+
+// Parses one line (a trailing "\n" or "\r\n" is allowed). Fails, with a message naming the
+// field, on: a line over max_report_bytes, control bytes, no mac= field, a mac that is not six
+// hex pairs (':' '.' or '-' between them), a number field that is not a decimal integer in
+// range, a status outside -999..105, pieces/overrides not "<n>/<m>" with n <= m.
+// Fields without '=' and unknown keys are skipped; a repeated key keeps its last value.
+Result<MonitorReport> parse_monitor_report(std::string_view line);
+
+// The report as one protocol line (no newline) with every field it holds: parsing it gives
+// the same report back (what node_table.cpp saves).
+std::string format_monitor_report(const MonitorReport& r);
+
+// Formats a MAC as the original protocol sends it ('.' for ':'), from the normalized form.
+std::string protocol_mac(std::string_view mac);
+
+// Collects one report line from a connection's bytes, whatever the chunks it arrives in: the
+// line ends at the first '\n' or when the peer closes the connection.
+class ReportLineReader {
+  public:
+    enum class State { need_more, complete, too_long };
+    // Takes the next chunk; bytes after the first newline are ignored.
+    State feed(std::string_view chunk);
+    // The peer closed: complete when any byte came, else need_more (nothing to parse).
+    State finish();
+    const std::string& line() const { return line_; }
+
+  private:
+    std::string line_;
+    State state_ = State::need_more;
+};
+
+}  // namespace si
