@@ -126,7 +126,8 @@ std::vector<std::string_view> split_fields(std::string_view line) {
             }
             if (pairs) {
                 const char* begin = parts[i].data();
-                fields.emplace_back(begin, static_cast<std::size_t>(parts[i + 5].data() + 2 - begin));
+                fields.emplace_back(begin,
+                                    static_cast<std::size_t>(parts[i + 5].data() + 2 - begin));
                 i += 5;
                 continue;
             }
@@ -166,7 +167,9 @@ Result<MonitorReport> parse_monitor_report(std::string_view line) {
         }
         std::string_view key = field.substr(0, eq);
         std::string_view value = field.substr(eq + 1);
-        auto text = [&](std::string& out) { out = std::string(value.substr(0, max_report_value_bytes)); };
+        auto text = [&](std::string& out) {
+            out = std::string(value.substr(0, max_report_value_bytes));
+        };
         auto number = [&](auto& out, std::int64_t lo, std::int64_t hi) -> Status {
             if (value.empty()) {
                 return Ok{};  // a client that could not measure it: as if not sent
@@ -279,8 +282,8 @@ std::string format_monitor_report(const MonitorReport& r) {
     number("up", r.up_kbs);
     number("peers", r.peers);
     if (r.pieces_verified && r.pieces_total) {
-        out += ":pieces=" + std::to_string(*r.pieces_verified) + "/" +
-               std::to_string(*r.pieces_total);
+        out +=
+            ":pieces=" + std::to_string(*r.pieces_verified) + "/" + std::to_string(*r.pieces_total);
     }
     if (r.archive_end) {
         out += ":archive=end";

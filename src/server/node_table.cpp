@@ -169,8 +169,8 @@ Status NodeTable::load(std::string_view text) {
         return Error{"not a JSON object", 1};
     }
     if (!doc.contains("version") || doc["version"] != node_table_format_version) {
-        return Error{"unsupported version " + (doc.contains("version") ? doc["version"].dump()
-                                                                        : std::string("(none)")),
+        return Error{"unsupported version " +
+                         (doc.contains("version") ? doc["version"].dump() : std::string("(none)")),
                      1};
     }
     if (!doc.contains("nodes") || !doc["nodes"].is_array()) {

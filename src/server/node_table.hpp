@@ -21,15 +21,15 @@ inline constexpr std::size_t max_node_samples = 720;
 inline constexpr std::size_t max_nodes = 10000;
 
 struct NodeSample {
-    std::int64_t time = 0;       // Unix seconds
-    std::int64_t down_kbs = 0;   // KB/s
-    std::int64_t up_kbs = 0;     // KB/s
+    std::int64_t time = 0;      // Unix seconds
+    std::int64_t down_kbs = 0;  // KB/s
+    std::int64_t up_kbs = 0;    // KB/s
     int status = 0;
 };
 
 struct NodeRecord {
-    MonitorReport report;       // every field as last reported (absent fields keep old values)
-    std::string from;           // the address the last report came from
+    MonitorReport report;  // every field as last reported (absent fields keep old values)
+    std::string from;      // the address the last report came from
     std::int64_t first_seen = 0;
     std::int64_t last_report = 0;
     std::int64_t started = 0;   // the install's first report (status 0, or first seen)
