@@ -104,19 +104,43 @@ NodeFacts read_node_facts(const std::string& own_address) {
 }
 
 std::string monitor_line(const NodeFacts& n, const std::string& os, int tmpfs_percent,
-                         std::int64_t uptime_s, int status, int speed_kbs) {
+                         std::int64_t uptime_s, const AgentReport& r) {
     // ':' separates fields: keep it out of the values.
+    // ':' separates fields and the server refuses control bytes: keep both out of values.
     auto clean = [](std::string v) {
         for (char& c : v) {
-            c = (c == ':' || c == '\n') ? ' ' : c;
+            const auto u = static_cast<unsigned char>(c);
+            c = (c == ':' || u < 0x20 || u == 0x7f) ? ' ' : c;
         }
         return v;
     };
-    return "mac=" + n.mac + ":ip=" + n.ip + ":host=" + clean(n.host) + ":cpu=" + clean(n.cpu) +
-           ":ncpus=" + std::to_string(n.ncpus) + ":kernel=" + clean(n.kernel) +
-           ":mem=" + std::to_string(n.mem_kb) + ":os=" + clean(os) +
-           ":tmpfs=" + std::to_string(tmpfs_percent) + ":time=" + std::to_string(uptime_s) +
-           ":status=" + std::to_string(status) + ":speed=" + std::to_string(speed_kbs);
+    std::string line = "mac=" + n.mac + ":ip=" + n.ip + ":host=" + clean(n.host) +
+                       ":cpu=" + clean(n.cpu) + ":ncpus=" + std::to_string(n.ncpus) +
+                       ":kernel=" + clean(n.kernel) + ":mem=" + std::to_string(n.mem_kb) +
+                       ":os=" + clean(os) + ":tmpfs=" + std::to_string(tmpfs_percent) +
+                       ":time=" + std::to_string(uptime_s) + ":status=" + std::to_string(r.status) +
+                       ":speed=" + std::to_string(r.speed_kbs);
+    if (!r.phase.empty()) {
+        line += ":phase=" + clean(r.phase);
+    }
+    if (r.up_kbs >= 0) {
+        line += ":up=" + std::to_string(r.up_kbs);
+    }
+    if (r.peers >= 0) {
+        line += ":peers=" + std::to_string(r.peers);
+    }
+    if (r.proof) {
+        const InstallProof& p = *r.proof;
+        line += ":pieces=" + std::to_string(p.pieces_verified) + "/" +
+                std::to_string(p.pieces_total) + (p.archive_end ? ":archive=end" : "") +
+                ":overrides=" + std::to_string(p.overrides_applied) + "/" +
+                std::to_string(p.overrides_fetched) + ":entries=" + std::to_string(p.entries) +
+                ":bytes=" + std::to_string(p.bytes);
+    }
+    if (!r.error.empty()) {
+        line += ":error=" + clean(r.error.substr(0, 200));
+    }
+    return line;
 }
 
 MonitorReporter::MonitorReporter(const AgentSettings& s, std::string own_address, Logger& log)
@@ -130,9 +154,9 @@ MonitorReporter::MonitorReporter(const AgentSettings& s, std::string own_address
     }
 }
 
-void MonitorReporter::maybe_send(int status, int speed_kbs) {
+void MonitorReporter::maybe_send(const AgentReport& report) {
     if (std::chrono::steady_clock::now() - last_ >= report_interval) {
-        send(status, speed_kbs);
+        send(report);
     }
 }
 
@@ -151,13 +175,13 @@ MonitorReporter::~MonitorReporter() {
     }
 }
 
-void MonitorReporter::send(int status, int speed_kbs) {
+void MonitorReporter::send(const AgentReport& report) {
     if (!enabled()) {
         return;
     }
     last_ = std::chrono::steady_clock::now();
     std::string line =
-        monitor_line(node_, os_, tmpfs_use_percent(), uptime_seconds(), status, speed_kbs) + "\n";
+        monitor_line(node_, os_, tmpfs_use_percent(), uptime_seconds(), report) + "\n";
     {
         std::lock_guard lock(mu_);
         while (pending_.size() >= max_pending_reports) {

@@ -2,11 +2,15 @@
 // Progress reports to SystemImager's si_monitor (MONITOR_SERVER:MONITOR_PORT): one TCP
 // connection per message, one line of colon-separated key=value pairs, as the original sent:
 // mac=..:ip=..:host=..:cpu=..:ncpus=..:kernel=..:mem=..:os=..:tmpfs=..:time=..:status=..:speed=..
+// followed by keys of our own that si_monitor skips and si_btd reads
+// (src/server/monitor_report.hpp): phase, up, peers, the proof of a whole install (pieces,
+// archive, overrides, entries, bytes) and error.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -20,6 +24,29 @@ inline constexpr int initializing = 0;  // 1-99: percent imaged
 inline constexpr int imaged = 100;
 inline constexpr int finalizing = 101;
 }  // namespace monitor_status
+
+// What the agent verified when the image and every override are in the root: sent with the
+// imaged status so that the server can tell a whole install from a claimed one.
+struct InstallProof {
+    std::int64_t pieces_verified = 0;  // across all torrents, each checked against its SHA-1
+    std::int64_t pieces_total = 0;
+    bool archive_end = false;  // every tarball read to its end-of-archive blocks
+    int overrides_applied = 0;
+    int overrides_fetched = 0;
+    std::int64_t entries = 0;  // entries unpacked, all tarballs
+    std::int64_t bytes = 0;    // file data written, all tarballs
+};
+
+// One report beyond the node's facts.
+struct AgentReport {
+    int status = monitor_status::initializing;
+    std::int64_t speed_kbs = 0;  // download, KB/s
+    std::string phase;           // start, download, seeding, done, failed
+    std::int64_t up_kbs = -1;    // upload, KB/s; -1: not sent
+    int peers = -1;              // -1: not sent
+    std::optional<InstallProof> proof;
+    std::string error;  // why it failed (one line)
+};
 
 // The fields that describe this node, read once from /proc, /sys and uname.
 struct NodeFacts {
@@ -36,7 +63,7 @@ NodeFacts read_node_facts(const std::string& own_address);
 
 // Formats one report line (without the newline).
 std::string monitor_line(const NodeFacts& node, const std::string& os, int tmpfs_percent,
-                         std::int64_t uptime_s, int status, int speed_kbs);
+                         std::int64_t uptime_s, const AgentReport& report);
 
 // Reports are delivered by a thread of their own, never on the download loop: a monitor that
 // is slow, refused or black-holed costs the install nothing (each delivery is bounded by 3 s;
@@ -53,9 +80,9 @@ class MonitorReporter {
     bool enabled() const { return !server_.empty(); }
     // Queues a report now; returns at once. When reports pile up (the monitor is slow), the
     // oldest waiting ones are dropped: the monitor wants the latest state, not the history.
-    void send(int status, int speed_kbs);
+    void send(const AgentReport& report);
     // Queues a report when at least the report interval passed since the last one.
-    void maybe_send(int status, int speed_kbs);
+    void maybe_send(const AgentReport& report);
 
   private:
     void deliver(const std::string& line);  // one connection, bounded by the time-out

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -118,7 +119,7 @@ class Agent {
         }
         bind_ = *bind;
         monitor_ = std::make_unique<si::MonitorReporter>(s_, bind_, log_);
-        monitor_->send(si::monitor_status::initializing, 0);
+        monitor_->send(report(si::monitor_status::initializing, "start"));
         log_.info("si_btagent " SI_VERSION ": installing image " + s_.image_name + " from " +
                   s_.image_server + " into " + args_.root + " (this node: " + bind_ + ")");
         std::error_code ec;
@@ -168,17 +169,32 @@ class Agent {
             return fail("swarm", st.error());
         }
         std::int64_t done_before = 0;
+        si::InstallProof proof;
+        proof.archive_end = true;
+        proof.overrides_fetched = static_cast<int>(torrents.size()) - 1;
         for (const auto& t : torrents) {
             auto on_progress = [&](const si::TransferProgress& p) {
                 log_.info(si::progress_line(p));
-                monitor_->maybe_send(si::monitor_percent(done_before + p.downloaded_bytes, total),
-                                     p.download_rate / 1024);
+                auto r = report(si::monitor_percent(done_before + p.downloaded_bytes, total),
+                                "download");
+                r.speed_kbs = p.download_rate / 1024;
+                r.up_kbs = p.upload_rate / 1024;
+                r.peers = p.peers;
+                monitor_->maybe_send(r);
             };
             auto r = swarm_->download_and_unpack(t, staging_, args_.root, on_progress);
             if (!r) {
                 return fail("install " + t.tarball, r.error());
             }
             done_before += t.info->total_size();
+            proof.pieces_verified += r->pieces_verified;
+            proof.pieces_total += r->pieces_total;
+            proof.archive_end = proof.archive_end && r->archive_end;
+            proof.entries += r->entries;
+            proof.bytes += r->file_bytes;
+            if (&t != &torrents.front()) {
+                ++proof.overrides_applied;
+            }
             char line[256];
             std::snprintf(line, sizeof line,
                           "%s: %lld entries unpacked; download %.1f s, last file %.2f s after "
@@ -190,18 +206,22 @@ class Agent {
         if (auto st = si::clear_incomplete(args_.root); !st) {
             return fail("root", st.error());
         }
-        monitor_->send(si::monitor_status::finalizing, 0);
+        // Imaged: the image and every override are in the root, with what proves it.
+        monitor_->send(report(si::monitor_status::imaged, "imaged", proof));
         if (s_.seed_wait) {
             swarm_->seed_wait([&](const si::TransferProgress& p) {
                 log_.info(si::seeding_line(p));
-                monitor_->maybe_send(si::monitor_status::finalizing, 0);
+                auto r = report(si::monitor_status::imaged, "seeding", proof);
+                r.up_kbs = p.upload_rate / 1024;
+                r.peers = p.peers;
+                monitor_->maybe_send(r);
             });
         }
         std::int64_t uploaded = swarm_->uploaded_total();
         swarm_->stop();
         remove_staged();
         sync();
-        monitor_->send(si::monitor_status::imaged, 0);
+        monitor_->send(report(si::monitor_status::imaged, "done", proof));
         std::printf("si_btagent: imaged: %s%s into %s; sent %lld bytes to peers\n",
                     s_.image_name.c_str(),
                     torrents.size() > 1
@@ -213,6 +233,15 @@ class Agent {
     }
 
   private:
+    static si::AgentReport report(int status, std::string phase,
+                                  std::optional<si::InstallProof> proof = std::nullopt) {
+        si::AgentReport r;
+        r.status = status;
+        r.phase = std::move(phase);
+        r.proof = std::move(proof);
+        return r;
+    }
+
     int fail(const std::string& step, const si::Error& e) {
         std::fprintf(stderr, "si_btagent: %s: %s\n", step.c_str(), e.message.c_str());
         if (swarm_) {
@@ -220,7 +249,9 @@ class Agent {
         }
         remove_staged();
         if (monitor_) {
-            monitor_->send(-e.exit_code, 0);
+            auto r = report(-(e.exit_code == 0 ? si::agent_exit::failure : e.exit_code), "failed");
+            r.error = step + ": " + e.message;
+            monitor_->send(r);
         }
         return e.exit_code == 0 ? si::agent_exit::failure : e.exit_code;
     }

@@ -244,6 +244,7 @@ class Extractor {
             archive_entry* entry = nullptr;
             const int r = archive_read_next_header(in_, &entry);
             if (r == ARCHIVE_EOF) {
+                stats.archive_end = true;
                 return Ok{};
             }
             if (r < ARCHIVE_WARN) {

@@ -21,6 +21,7 @@ struct UnpackStats {
     std::int64_t entries = 0;
     std::int64_t bytes_in = 0;   // tarball bytes consumed
     std::int64_t bytes_out = 0;  // file data written
+    bool archive_end = false;    // tar's end-of-archive was read
 };
 
 struct UnpackOptions {

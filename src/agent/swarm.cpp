@@ -255,6 +255,10 @@ Result<TransferReport> Swarm::download_and_unpack(
             r.tarball = t.tarball;
             r.bytes = info.total_size();
             r.entries = unpacked->entries;
+            r.file_bytes = unpacked->bytes_out;
+            r.pieces_verified = h.status().num_pieces;
+            r.pieces_total = info.num_pieces();
+            r.archive_end = unpacked->archive_end;
             r.download_seconds = std::chrono::duration<double>(finished_at - started).count();
             r.unpack_tail_seconds =
                 std::max(0.0, std::chrono::duration<double>(*unpacked_at - finished_at).count());

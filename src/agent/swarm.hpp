@@ -35,6 +35,10 @@ struct TransferReport {
     std::string tarball;
     std::int64_t bytes = 0;
     std::int64_t entries = 0;
+    std::int64_t file_bytes = 0;       // file data written into the root
+    std::int64_t pieces_verified = 0;  // pieces libtorrent checked against their SHA-1
+    std::int64_t pieces_total = 0;
+    bool archive_end = false;        // the unpacker read the tarball to its end-of-archive blocks
     double download_seconds = 0;     // from start to the last piece verified
     double unpack_tail_seconds = 0;  // from the last piece verified to the last file on disk
 };

@@ -131,6 +131,32 @@ Result<BtConfig> bt_config_from(const ShellConf& conf) {
                 return u.error();
             }
             bt.update = *u;
+        } else if (a.key == "BT_MONITOR") {
+            auto u = parse_yes_no(conf, a);
+            if (!u) {
+                return u.error();
+            }
+            bt.monitor = *u;
+        } else if (a.key == "BT_MONITOR_PORT") {
+            auto port = parse_port(conf, a);
+            if (!port) {
+                return port.error();
+            }
+            bt.monitor_port = *port;
+        } else if (a.key == "BT_MONITOR_STATE") {
+            if (a.value.empty()) {
+                return config_error(where(conf, a) + "must name a file");
+            }
+            bt.monitor_state = a.value;
+        } else if (a.key == "BT_MONITOR_STUCK") {
+            std::int64_t v = 0;
+            const char* end = a.value.data() + a.value.size();
+            auto [p, ec] = std::from_chars(a.value.data(), end, v);
+            if (a.value.empty() || ec != std::errc() || p != end || v < 10 || v > 86400) {
+                return config_error(where(conf, a) + "'" + a.value +
+                                    "' is not a number of seconds (10-86400)");
+            }
+            bt.monitor_stuck_s = v;
         } else if (a.key == "BT_SUPER_SEED") {
             auto u = parse_yes_no(conf, a);
             if (!u) {
@@ -210,6 +236,12 @@ ServerSettings make_server_settings(const BtConfig& bt, const ServerDirs& dirs,
     s.seeder.address = address;
     s.seeder.port = bt.seeder_port;
     s.seeder.super_seed = bt.super_seed;
+    s.monitor.enabled = bt.monitor;
+    s.monitor.address = address;
+    s.monitor.port = bt.monitor_port;
+    s.monitor.state_file =
+        bt.monitor_state.empty() ? bt.tracker_state + ".nodes" : bt.monitor_state;
+    s.monitor.stuck_after_s = bt.monitor_stuck_s;
     auto add = [&](PackKind kind, const std::string& name, const std::string& dir) {
         PackJob job;
         job.kind = kind;

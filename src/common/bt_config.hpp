@@ -15,6 +15,10 @@ namespace si {
 inline constexpr const char* default_bt_conf_path = "/etc/systemimager/bittorrent.conf";
 inline constexpr const char* default_si_conf_path = "/etc/systemimager/systemimager.conf";
 inline constexpr std::uint16_t default_seeder_port = 6881;
+// SystemImager's si_monitor port; nodes send to it when MONITOR_SERVER is on their command line.
+inline constexpr std::uint16_t default_monitor_port = 8181;
+// An installing node silent this long is shown as stuck: six of the protocol's 10 s reports.
+inline constexpr std::int64_t default_monitor_stuck_s = 60;
 
 struct BtConfig {
     std::string file;
@@ -28,7 +32,12 @@ struct BtConfig {
     std::vector<std::string> overrides;
     std::uint16_t seeder_port = default_seeder_port;  // BT_SEEDER_PORT (not in the original)
     bool super_seed = true;                           // BT_SUPER_SEED (not in the original)
-    std::vector<std::string> warnings;                // "file:line: ..." to show the admin
+    // The monitor listener and the operator's view (not in the original's bittorrent.conf).
+    bool monitor = true;                                // BT_MONITOR
+    std::uint16_t monitor_port = default_monitor_port;  // BT_MONITOR_PORT
+    std::string monitor_state;  // BT_MONITOR_STATE; "": <BT_TRACKER_STATE>.nodes
+    std::int64_t monitor_stuck_s = default_monitor_stuck_s;  // BT_MONITOR_STUCK, seconds
+    std::vector<std::string> warnings;                       // "file:line: ..." to show the admin
 };
 
 // Checks every key. Fails with "file:line: KEY: reason" (exit_code::config).
@@ -82,10 +91,19 @@ struct SeederSettings {
     bool super_seed = true;  // BT_SUPER_SEED (server/seeder_policy.hpp)
 };
 
+struct MonitorSettings {
+    bool enabled = true;
+    std::string address;
+    std::uint16_t port = default_monitor_port;
+    std::string state_file;  // the node table, next to the tracker's state
+    std::int64_t stuck_after_s = default_monitor_stuck_s;
+};
+
 struct ServerSettings {
     PackerSettings packer;
     TrackerSettings tracker;
     SeederSettings seeder;
+    MonitorSettings monitor;
     ServerDirs dirs;
     std::vector<PackJob> jobs;  // images first, then overrides, in the order listed
 };

@@ -15,10 +15,18 @@
 #include <optional>
 #include <thread>
 
+#include <sys/stat.h>
+
 #include "common/exit_codes.hpp"
+#include "common/shell_conf.hpp"
 #include "packer.hpp"
 #include "pidfile.hpp"
 #include "seeder.hpp"
+#include "server/atomic_file.hpp"
+#include "server/latest_file_writer.hpp"
+#include "server/monitor_listener.hpp"
+#include "server/node_table.hpp"
+#include "server/status_pages.hpp"
 #include "tracker_http.hpp"
 
 namespace si {
@@ -28,6 +36,22 @@ namespace asio = boost::asio;
 
 // How often a line with the seeder's peers and upload total goes to the log.
 constexpr auto stats_interval = std::chrono::seconds(60);
+// How often the seeder's per-torrent upload totals are read for the operator's view (each
+// read is a round trip into libtorrent's thread, so not on every page request).
+constexpr auto view_refresh_interval = std::chrono::seconds(5);
+// After a node report, the node table is written within this (coalesced).
+constexpr auto nodes_save_delay = std::chrono::seconds(5);
+// A node table file larger than this is not restored (max_nodes nodes with full histories
+// stay well below it).
+constexpr std::int64_t max_nodes_state_bytes = 64 * 1024 * 1024;
+// Dropped monitor reports are logged at most once per this, with a count of the others.
+constexpr auto reject_log_interval = std::chrono::seconds(10);
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 
 struct QueuedPack {
     PackJob job;
@@ -44,7 +68,14 @@ struct Daemon::Impl {
           tracker(io, config.settings.tracker, log),
           seeder(config.settings.seeder, log),
           signals(io, SIGTERM, SIGINT, SIGHUP),
-          stats_timer(io) {}
+          stats_timer(io),
+          view_timer(io),
+          nodes_save_timer(io),
+          monitor(
+              io, [this](const MonitorReport& r, const std::string& from) { on_report(r, from); },
+              [this](const std::string& why, const std::string& from) { on_reject(why, from); }),
+          nodes_writer(config.settings.monitor.state_file, log),
+          pages([this] { return gather_status(); }) {}
 
     DaemonOptions options;
     LoadedConfig config;
@@ -54,7 +85,25 @@ struct Daemon::Impl {
     Seeder seeder;
     asio::signal_set signals;
     asio::steady_timer stats_timer;
+    asio::steady_timer view_timer;
+    asio::steady_timer nodes_save_timer;
     Pidfile pidfile;
+
+    // The operator's view: node reports, what is shown of them, and the counters.
+    MonitorListener monitor;
+    NodeTable nodes;
+    LatestFileWriter nodes_writer;
+    StatusPages pages;
+    bool nodes_save_pending = false;
+    std::int64_t started = unix_now();
+    std::uint64_t packs_made = 0;
+    std::uint64_t packs_reused = 0;
+    std::uint64_t packs_failed = 0;
+    std::uint64_t reports_accepted = 0;
+    std::uint64_t reports_rejected = 0;
+    std::uint64_t rejects_unlogged = 0;
+    std::chrono::steady_clock::time_point last_reject_log{};
+    std::map<std::string, std::int64_t> uploaded_by_tarball;
 
     // Jobs of the current configuration, by tarball path, and what is being served.
     std::map<std::string, PackJob> wanted;
@@ -109,8 +158,12 @@ struct Daemon::Impl {
         }
         std::string what = std::string(kind_word(job.kind)) + " " + job.name;
         if (!result) {
+            ++packs_failed;
             log.error(result.error().message);
             return;
+        }
+        if (!result->skipped) {
+            ++(result->reused ? packs_reused : packs_made);
         }
         if (result->skipped) {
             log.warn(what + ": " + result->note + " (skipped)");
@@ -203,10 +256,13 @@ struct Daemon::Impl {
             new_s.tracker.port != old_s.tracker.port || new_s.seeder.port != old_s.seeder.port ||
             new_s.tracker.state_file != old_s.tracker.state_file ||
             new_s.tracker.log_file != old_s.tracker.log_file ||
+            new_s.monitor.enabled != old_s.monitor.enabled ||
+            new_s.monitor.port != old_s.monitor.port ||
+            new_s.monitor.state_file != old_s.monitor.state_file ||
             new_s.dirs.torrent_dir != old_s.dirs.torrent_dir) {
             log.warn(
-                "BT_INTERFACE, ports, tracker files and directories change only on restart; "
-                "keeping the running ones");
+                "BT_INTERFACE, ports, tracker and monitor files and directories change only on "
+                "restart; keeping the running ones");
         }
         if (new_s.dirs.torrent_dir != old_s.dirs.torrent_dir) {
             return;  // the tracker serves torrents from the old directory
@@ -219,6 +275,146 @@ struct Daemon::Impl {
         bt.tracker_port = old_s.tracker.port;
         ServerSettings rebuilt = make_server_settings(bt, next->dirs, old_s.tracker.address);
         apply(rebuilt.jobs, config.settings.packer.update, /*recheck_kept=*/true);
+    }
+
+    void on_report(const MonitorReport& r, const std::string& from) {
+        if (stopping) {
+            return;
+        }
+        if (!nodes.apply(r, from, unix_now())) {
+            on_reject("monitor report: " + std::to_string(max_nodes) +
+                          " nodes known already; a new MAC is not taken",
+                      from);
+            return;
+        }
+        ++reports_accepted;
+        const int status = r.status.value_or(0);
+        if (status < 0 || status >= report_status::imaged) {
+            const std::string who =
+                (r.host.empty() ? r.mac : r.host + " (" + r.mac + ")") + " at " + from;
+            if (status < 0) {
+                log.warn("monitor: " + who + " failed, status " + std::to_string(status) +
+                         (r.error.empty() ? "" : ": " + r.error));
+            } else if (const NodeRecord& n = nodes.nodes().at(node_key(r, from));
+                       n.finished == n.last_report) {
+                log.info("monitor: " + who + " reports status " + std::to_string(status) +
+                         (proves_install(n.report) ? " with the proof of a whole install"
+                                                   : " without proof of a whole install"));
+            }
+        }
+        schedule_nodes_save();
+    }
+
+    void on_reject(const std::string& why, const std::string& from) {
+        ++reports_rejected;
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_reject_log < reject_log_interval) {
+            ++rejects_unlogged;
+            return;
+        }
+        last_reject_log = now;
+        log.warn(why + " (from " + from + "; dropped" +
+                 (rejects_unlogged > 0
+                      ? ", and " + std::to_string(rejects_unlogged) + " more since the last one"
+                      : std::string()) +
+                 ")");
+        rejects_unlogged = 0;
+    }
+
+    void schedule_nodes_save() {
+        if (nodes_save_pending || stopping) {
+            return;
+        }
+        nodes_save_pending = true;
+        nodes_save_timer.expires_after(nodes_save_delay);
+        nodes_save_timer.async_wait([this](const boost::system::error_code& ec) {
+            nodes_save_pending = false;
+            if (!ec) {
+                nodes_writer.write(nodes.save());
+            }
+        });
+    }
+
+    // Restores the node table saved by an earlier run (a missing file is fine).
+    void load_nodes() {
+        const std::string& path = config.settings.monitor.state_file;
+        struct stat st {};
+        if (::stat(path.c_str(), &st) != 0) {
+            return;
+        }
+        if (!S_ISREG(st.st_mode) || st.st_size > max_nodes_state_bytes) {
+            log.warn("monitor: " + path +
+                     " is not a regular file of at most 64 MiB; starting with no nodes");
+            return;
+        }
+        auto text = read_text_file(path);
+        if (!text) {
+            log.warn("monitor: " + text.error().message + "; starting with no nodes");
+            return;
+        }
+        if (auto loaded = nodes.load(*text); !loaded) {
+            log.warn("monitor: ignoring " + path + ": " + loaded.error().message +
+                     "; starting with no nodes");
+            return;
+        }
+        log.info("monitor: restored " + std::to_string(nodes.nodes().size()) + " node(s) from " +
+                 path);
+    }
+
+    void start_monitor() {
+        const MonitorSettings& m = config.settings.monitor;
+        if (!m.enabled) {
+            log.info("monitor: off (BT_MONITOR=n); the status page shows the tracker only");
+            return;
+        }
+        if (auto st = monitor.start(m.address, m.port); !st) {
+            // The tracker and the seeder are what nodes need; reports are a view of them.
+            log.warn(st.error().message +
+                     " (SystemImager's si_monitor running? set BT_MONITOR_PORT or "
+                     "BT_MONITOR=n); node reports are not received");
+            return;
+        }
+        log.info("monitor: listening for node reports on " + monitor.address());
+    }
+
+    StatusInput gather_status() const {
+        StatusInput in;
+        in.now = unix_now();
+        in.stuck_after_s = config.settings.monitor.stuck_after_s;
+        in.nodes = &nodes;
+        in.daemon = {SI_VERSION,       started,          tracker.announces(),
+                     packs_made,       packs_reused,     packs_failed,
+                     reports_accepted, reports_rejected, monitor.address()};
+        for (const auto& [tarball, job] : wanted) {
+            ImageView v;
+            v.name = job.name;
+            v.kind = std::string(kind_word(job.kind));
+            v.tarball = std::filesystem::path(tarball).filename().string();
+            std::error_code ec;
+            auto size = std::filesystem::file_size(tarball, ec);
+            v.size_bytes = ec ? 0 : static_cast<std::int64_t>(size);
+            if (auto it = served.find(tarball); it != served.end()) {
+                v.info_hash_hex = it->second.info_hash_hex;
+                v.seeding = true;
+                v.swarm = tracker.swarm(v.info_hash_hex);
+            }
+            if (auto up = uploaded_by_tarball.find(tarball); up != uploaded_by_tarball.end()) {
+                v.server_bytes = up->second;
+            }
+            in.images.push_back(std::move(v));
+        }
+        return in;
+    }
+
+    void schedule_view_refresh() {
+        view_timer.expires_after(view_refresh_interval);
+        view_timer.async_wait([this](const boost::system::error_code& ec) {
+            if (ec || stopping) {
+                return;
+            }
+            uploaded_by_tarball = seeder.stats().uploaded_by_tarball;
+            schedule_view_refresh();
+        });
     }
 
     void schedule_stats() {
@@ -264,6 +460,12 @@ struct Daemon::Impl {
         }
         cv.notify_all();
         stats_timer.cancel();
+        view_timer.cancel();
+        nodes_save_timer.cancel();
+        monitor.stop();
+        if (!nodes.empty()) {
+            nodes_writer.write(nodes.save());  // written before the writer's destructor returns
+        }
         // The seeder's stopped announces go to our own tracker, which keeps running on this
         // thread meanwhile; only then does the tracker stop and save its state.
         stopper = std::thread([this] {
@@ -308,6 +510,12 @@ Status Daemon::start() {
     if (auto st = d.tracker.start(); !st) {
         return st;
     }
+    // After the tracker: its state lock (next to which the node table lives) is ours now.
+    d.load_nodes();
+    d.tracker.serve_pages([&d](std::string_view path, std::string_view query) {
+        return d.pages.handle(path, query);
+    });
+    d.start_monitor();
     if (auto st = d.seeder.start([&d] { asio::post(d.io, [&d] { d.seeder.handle_alerts(); }); });
         !st) {
         return st;
@@ -326,6 +534,7 @@ int Daemon::run() {
     Impl& d = *impl_;
     d.wait_signals();
     d.schedule_stats();
+    d.schedule_view_refresh();
     if (d.config.settings.jobs.empty()) {
         d.log.warn("BT_IMAGES and BT_OVERRIDES are empty: running the tracker only");
     }

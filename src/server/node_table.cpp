@@ -72,6 +72,13 @@ bool terminal(int status) {
 
 }  // namespace
 
+std::string node_key(const MonitorReport& r, const std::string& from) {
+    if (r.mac != "00:00:00:00:00:00") {
+        return r.mac;
+    }
+    return "ip:" + (r.ip.empty() ? from : r.ip);
+}
+
 const char* node_state_name(NodeState s) {
     switch (s) {
         case NodeState::installing:
@@ -113,12 +120,13 @@ int node_percent(const NodeRecord& n) {
 }
 
 bool NodeTable::apply(const MonitorReport& r, const std::string& from, std::int64_t now) {
-    auto it = nodes_.find(r.mac);
+    const std::string key = node_key(r, from);
+    auto it = nodes_.find(key);
     if (it == nodes_.end()) {
         if (nodes_.size() >= max_nodes) {
             return false;
         }
-        it = nodes_.emplace(r.mac, NodeRecord{}).first;
+        it = nodes_.emplace(key, NodeRecord{}).first;
         it->second.first_seen = now;
         it->second.started = now;
     }
@@ -200,10 +208,11 @@ Status NodeTable::load(std::string_view text) {
                 n.history.push_back({s.at(0).get<std::int64_t>(), s.at(1).get<std::int64_t>(),
                                      s.at(2).get<std::int64_t>(), s.at(3).get<int>()});
             }
-            if (loaded.size() >= max_nodes && !loaded.contains(n.report.mac)) {
+            const std::string key = node_key(n.report, n.from);
+            if (loaded.size() >= max_nodes && !loaded.contains(key)) {
                 return Error{where + "more than " + std::to_string(max_nodes) + " nodes", 1};
             }
-            loaded[n.report.mac] = std::move(n);
+            loaded[key] = std::move(n);
         } catch (const json::exception& e) {
             return Error{where + e.what(), 1};
         }

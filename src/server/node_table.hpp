@@ -37,6 +37,11 @@ struct NodeRecord {
     std::deque<NodeSample> history;
 };
 
+// The key a node is known by: its MAC; a node that sent the all-zero MAC (it could not read
+// one: a loopback address, a missing /sys) is known by "ip:<its address>" instead, so that
+// such nodes do not all merge into one.
+std::string node_key(const MonitorReport& r, const std::string& from);
+
 enum class NodeState {
     installing,  // reporting 0-99
     stuck,       // installing, but silent for longer than the stuck limit
@@ -63,6 +68,7 @@ class NodeTable {
     // when the report is of a new MAC and the table already holds max_nodes.
     bool apply(const MonitorReport& r, const std::string& from, std::int64_t now);
 
+    // By node_key().
     const std::map<std::string, NodeRecord>& nodes() const { return nodes_; }
     bool empty() const { return nodes_.empty(); }
 

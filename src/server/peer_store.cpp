@@ -52,6 +52,7 @@ void insert_peer(Swarm& s, Peer p) {
 // Removes peers[idx] by moving the last peer into its slot.
 void remove_at(Swarm& s, std::uint32_t idx) {
     Peer& victim = s.peers[idx];
+    s.gone_downloaded += victim.downloaded;
     if (victim.left == 0) {
         --s.seeds;
     }
@@ -173,6 +174,7 @@ std::optional<AnnounceResult> PeerStore::announce(const AnnounceRequest& req) {
                 ++s.downloaded;
                 result.completed_now = true;
             }
+            s.peers[*self].downloaded = req.downloaded;
             remove_at(s, *self);
         }
         result.counts = counts_of(s);
@@ -234,6 +236,32 @@ std::optional<SwarmCounts> PeerStore::counts(std::string_view info_hash) const {
         return std::nullopt;
     }
     return counts_of(it->second);
+}
+
+std::vector<TrackedPeer> PeerStore::peers(std::string_view info_hash) const {
+    std::vector<TrackedPeer> out;
+    auto it = swarms_.find(std::string(info_hash));
+    if (it == swarms_.end()) {
+        return out;
+    }
+    const auto now = clock_.now();
+    for (const Peer& p : it->second.peers) {
+        out.push_back({p.ip, p.port, p.left, p.uploaded, p.downloaded,
+                       std::chrono::duration_cast<std::chrono::seconds>(now - p.seen)});
+    }
+    return out;
+}
+
+std::uint64_t PeerStore::downloaded_bytes(std::string_view info_hash) const {
+    auto it = swarms_.find(std::string(info_hash));
+    if (it == swarms_.end()) {
+        return 0;
+    }
+    std::uint64_t sum = it->second.gone_downloaded;
+    for (const Peer& p : it->second.peers) {
+        sum += p.downloaded;
+    }
+    return sum;
 }
 
 std::vector<std::string> PeerStore::torrents() const {

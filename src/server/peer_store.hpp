@@ -71,10 +71,27 @@ struct PeerEntry {
     bool seed = false;  // left == 0
 };
 
+// A peer as the operator's view shows it (status_view.hpp): what its last announce said.
+struct TrackedPeer {
+    boost::asio::ip::address ip;
+    std::uint16_t port = 0;
+    std::uint64_t left = 0;        // bytes
+    std::uint64_t uploaded = 0;    // bytes, as the client counts them
+    std::uint64_t downloaded = 0;  // bytes
+    std::chrono::seconds idle{0};  // since its last announce
+};
+
 struct SwarmCounts {
     std::uint64_t complete = 0;    // seeds (left == 0)
     std::uint64_t incomplete = 0;  // leechers
     std::uint64_t downloaded = 0;  // downloads finished here (see completed_now)
+};
+
+// One swarm as the operator's view shows it.
+struct SwarmSnapshot {
+    SwarmCounts counts;
+    std::vector<TrackedPeer> peers;
+    std::uint64_t downloaded_bytes = 0;  // PeerStore::downloaded_bytes
 };
 
 struct AnnounceRequest {
@@ -117,6 +134,11 @@ class PeerStore {
 
     // nullopt when the hash is not tracked.
     std::optional<SwarmCounts> counts(std::string_view info_hash) const;
+    // The peers of a tracked swarm (empty when not tracked), in no particular order.
+    std::vector<TrackedPeer> peers(std::string_view info_hash) const;
+    // Bytes the swarm's peers said they downloaded: the current peers' last announces plus
+    // the last figures of peers that left or were replaced since the daemon started.
+    std::uint64_t downloaded_bytes(std::string_view info_hash) const;
     // The tracked info-hashes, in no particular order.
     std::vector<std::string> torrents() const;
 
@@ -159,6 +181,7 @@ class PeerStore {
         std::unordered_map<EndpointKey, std::uint32_t, KeyHash> by_endpoint;
         std::uint64_t seeds = 0;
         std::uint64_t downloaded = 0;
+        std::uint64_t gone_downloaded = 0;  // "downloaded" of the peers removed
     };
 
   private:

@@ -192,6 +192,7 @@ SeederStats Seeder::stats() {
         ++s.torrents;
         s.peers += st.num_peers;
         s.uploaded_bytes += st.total_payload_upload;
+        s.uploaded_by_tarball[tarball] = st.total_payload_upload;
     }
     return s;
 }

@@ -22,7 +22,8 @@ namespace si {
 struct SeederStats {
     int torrents = 0;
     int peers = 0;
-    std::int64_t uploaded_bytes = 0;  // payload sent since start
+    std::int64_t uploaded_bytes = 0;                          // payload sent since start
+    std::map<std::string, std::int64_t> uploaded_by_tarball;  // the same, per tarball
 };
 
 class Seeder {

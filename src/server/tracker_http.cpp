@@ -20,6 +20,7 @@
 #include "common/exit_codes.hpp"
 #include "common/shell_conf.hpp"
 #include "common/unique_fd.hpp"
+#include "server/announce_query.hpp"
 #include "server/peer_store.hpp"
 #include "server/tracker_service.hpp"
 
@@ -222,7 +223,7 @@ class Session : public std::enable_shared_from_this<Session> {
                 } else if (ec == http::error::body_limit || ec == http::error::unexpected_body) {
                     status = 413;
                 }
-                respond({status, text_content_type, "bad request: " + ec.message() + "\n"}, 11,
+                respond({status, text_content_type, "bad request: " + ec.message() + "\n", {}}, 11,
                         false);
             } else {
                 close();
@@ -246,6 +247,9 @@ class Session : public std::enable_shared_from_this<Session> {
         res.set(http::field::content_type, reply.content_type);
         if (reply.status == 405) {
             res.set(http::field::allow, "GET");
+        }
+        for (const auto& [name, value] : reply.headers) {
+            res.set(name, value);
         }
         res.body() = std::move(reply.body);
         res.keep_alive(keep_alive);
@@ -511,6 +515,27 @@ void TrackerServer::on_new_leecher(TrackerService::NewLeecherHook hook) {
 
 void TrackerServer::set_torrents(std::vector<ServedTorrent> torrents) {
     impl_->core->service.set_torrents(torrents);
+}
+
+void TrackerServer::serve_pages(TrackerService::PageHandler pages) {
+    impl_->core->service.serve_pages(std::move(pages));
+}
+
+std::optional<SwarmSnapshot> TrackerServer::swarm(const std::string& info_hash_hex) const {
+    auto raw = from_hex(info_hash_hex);
+    if (!raw) {
+        return std::nullopt;
+    }
+    const PeerStore& store = impl_->core->store;
+    auto counts = store.counts(*raw);
+    if (!counts) {
+        return std::nullopt;
+    }
+    return SwarmSnapshot{*counts, store.peers(*raw), store.downloaded_bytes(*raw)};
+}
+
+std::uint64_t TrackerServer::announces() const {
+    return impl_->core->service.announces();
 }
 
 Status TrackerServer::save_state() {

@@ -12,12 +12,14 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/bt_config.hpp"
 #include "common/log.hpp"
 #include "common/result.hpp"
+#include "server/peer_store.hpp"
 #include "server/served_torrent.hpp"
 #include "server/tracker_service.hpp"
 
@@ -45,6 +47,14 @@ class TrackerServer {
 
     // See TrackerService::on_new_leecher. Set before start().
     void on_new_leecher(TrackerService::NewLeecherHook hook);
+
+    // See TrackerService::serve_pages: the operator's pages on the tracker's port.
+    void serve_pages(TrackerService::PageHandler pages);
+
+    // What the tracker knows of one served torrent (40 hex digits), for the operator's view;
+    // nullopt when it is not tracked. Call on the io_context's thread.
+    std::optional<SwarmSnapshot> swarm(const std::string& info_hash_hex) const;
+    std::uint64_t announces() const;
 
     // Writes BT_TRACKER_STATE atomically (temp + rename). Also done periodically by start().
     Status save_state();

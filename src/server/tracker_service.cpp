@@ -8,13 +8,13 @@ namespace si {
 namespace {
 
 HttpReply bencoded(std::string body) {
-    return {200, bencode_content_type, std::move(body)};
+    return {200, bencode_content_type, std::move(body), {}};
 }
 HttpReply failure(std::string_view reason) {
     return bencoded(failure_reply(reason));
 }
 HttpReply text(unsigned status, std::string body) {
-    return {status, text_content_type, std::move(body)};
+    return {status, text_content_type, std::move(body), {}};
 }
 
 boost::asio::ip::address unmapped(const boost::asio::ip::address& a) {
@@ -74,6 +74,7 @@ HttpReply TrackerService::handle(std::string_view method, std::string_view targe
     std::string_view query =
         q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
     if (path == "/announce") {
+        ++announces_;
         return announce(query, unmapped(remote));
     }
     if (path == "/scrape") {
@@ -85,6 +86,11 @@ HttpReply TrackerService::handle(std::string_view method, std::string_view targe
     constexpr std::string_view prefix = "/torrents/";
     if (path.starts_with(prefix)) {
         return torrent_file(path.substr(prefix.size()));
+    }
+    if (pages_) {
+        if (auto page = pages_(path, query)) {
+            return std::move(*page);
+        }
     }
     return text(404, "not found\n");
 }
@@ -169,7 +175,7 @@ HttpReply TrackerService::torrent_file(std::string_view encoded_name) {
         log_.error("tracker: " + data.error().message);
         return text(404, "no such torrent\n");
     }
-    return {200, torrent_content_type, std::move(*data)};
+    return {200, torrent_content_type, std::move(*data), {}};
 }
 
 }  // namespace si

@@ -5,10 +5,12 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/log.hpp"
@@ -26,6 +28,7 @@ struct HttpReply {
     unsigned status = 200;
     std::string content_type;
     std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;  // beyond Server/Content-Type
 };
 
 inline constexpr const char* bencode_content_type = "text/plain";
@@ -50,6 +53,15 @@ class TrackerService {
         const std::string& info_hash, const boost::asio::ip::address& ip, std::uint16_t port)>;
     void on_new_leecher(NewLeecherHook hook) { new_leecher_ = std::move(hook); }
 
+    // Other paths (the operator's pages, status_pages.hpp) are offered to this handler, with
+    // the path and the raw query; nullopt means 404. Called on the tracker's thread.
+    using PageHandler =
+        std::function<std::optional<HttpReply>(std::string_view path, std::string_view query)>;
+    void serve_pages(PageHandler pages) { pages_ = std::move(pages); }
+
+    // Announces answered since the start (also the refused ones).
+    std::uint64_t announces() const { return announces_; }
+
     // Never fails: every bad request becomes a bencoded failure (announce, scrape) or an
     // HTTP error status with a short text body (404 unknown path or file, 405 not GET).
     HttpReply handle(std::string_view method, std::string_view target,
@@ -67,6 +79,8 @@ class TrackerService {
     std::unordered_map<std::string, std::string> file_by_hash_;  // raw hash -> file name
     std::set<std::string> files_;                                // the servable file names, sorted
     NewLeecherHook new_leecher_;
+    PageHandler pages_;
+    std::uint64_t announces_ = 0;
 };
 
 }  // namespace si

@@ -26,6 +26,9 @@ import sitest  # noqa: E402
 SOURCE_DIR = os.path.abspath(sitest.SOURCE_DIR)
 BUILD_DIR = os.path.abspath(sitest.BUILD_DIR)
 SERVER_IP = "172.16.36.1"  # the HOWTO's MONITOR_SERVER address
+# si_btd's own monitor listener in the lab; the stand-in si_monitor holds the default 8181 and
+# still hears nodes while si_btd is stopped.
+SI_BTD_MONITOR_PORT = 8182
 BRIDGE = "br0"
 PXELINUX = "/usr/lib/PXELINUX/pxelinux.0"
 LDLINUX = "/usr/lib/syslinux/modules/bios/ldlinux.c32"
@@ -253,6 +256,7 @@ class Lab:
         seeder_mbit: cap what the seeder sends (a server uplink slower than the nodes' sum)."""
         t = sitest.ServerTree(address=SERVER_IP, compress=compress, images=images, overrides=overrides)
         t.tracker_port = 6969  # the default the agent uses: nothing on the command line
+        t.monitor_port = SI_BTD_MONITOR_PORT  # 8181 is the lab's stand-in si_monitor
         t.write_bt_conf(compress=compress, images=images, overrides=overrides)
         self.server = t
         self.src = sitest.make_image_tree(t.image_dir(images[0]), special=True, megabytes=megabytes)

@@ -64,8 +64,10 @@ class PxeBoot(unittest.TestCase):
         # unshaped, the local seeder serves each node in moments and nobody needs a peer.
         lab.start_server(seeder_mbit=SEEDER_MBIT)
         # The shipped example, with this lab's image, override and a serial console.
+        # Reports go to si_btd's own monitor: the operator's view must show each node done.
         lab.set_pxelinux_config({"IMAGENAME": "golden", "OVERRIDES": "site", "SI_DONE": "poweroff",
                                  "SI_ON_FAIL": "poweroff", "MONITOR_SERVER": pxe_lab.SERVER_IP,
+                                 "MONITOR_PORT": str(pxe_lab.SI_BTD_MONITOR_PORT),
                                  "BITTORRENT_SEED_WAIT": "y", "BITTORRENT_POLLING_TIME": "2"},
                                 extra="console=ttyS0,115200")
         lab.start_dnsmasq()
@@ -87,10 +89,16 @@ class PxeBoot(unittest.TestCase):
             self.assertIsNotNone(m, self.show(c))
             sent += int(m.group(1))
             self.assertIn("si-init: powering off", text, self.show(c))
-            statuses = lab.monitor.statuses(c.mac)
+            node = lab.server.node(c.mac, history=True)
+            self.assertIsNotNone(node, "%s is not on si_btd's /status.json" % c.name)
+            statuses = [s[3] for s in node["history"]]
             self.assertIn(100, statuses, "%s reported %s" % (c.name, statuses))
             self.assertIn(105, statuses, "%s reported %s" % (c.name, statuses))
             self.assertFalse([s for s in statuses if s < 0], "%s reported %s" % (c.name, statuses))
+            self.assertEqual(node["state"], "done", node)
+            self.assertTrue(node["proof"]["complete"], node)
+            self.assertEqual(node["proof"]["overrides_applied"], 1, node)
+            self.assertEqual(node["image"], "golden", node)
             with c.mounted() as root:
                 with open(os.path.join(root, "etc", "hostname")) as f:
                     self.assertEqual(f.read(), "node\n")

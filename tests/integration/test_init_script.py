@@ -83,7 +83,7 @@ class InitScriptTest(unittest.TestCase):
             os.makedirs(d)
         for name in ("demo", "demo2"):
             self.make_image(name)
-        self.tracker_port, self.seeder_port = free_ports(2)
+        self.tracker_port, self.seeder_port, self.monitor_port = free_ports(3)
         self.state = os.path.join(t, "dstate")
         self.log = os.path.join(t, "log", "bittorrent-tracker.log")
         self.conf = os.path.join(t, "bittorrent.conf")
@@ -137,6 +137,7 @@ class InitScriptTest(unittest.TestCase):
                     f"BT_TRACKER_LOG={self.log}\n"
                     "BT_INTERFACE=127.0.0.1\n"
                     f"BT_SEEDER_PORT={self.seeder_port}\n"
+                    f"BT_MONITOR_PORT={self.monitor_port}\n"
                     f"BT_COMPRESS={compress}\n"
                     "BT_UPDATE=n\n"
                     f"BT_IMAGES={images}\n"

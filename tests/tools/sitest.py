@@ -141,6 +141,7 @@ class ServerTree:
         self.address = address
         self.tracker_port = free_port(address)
         self.seeder_port = free_port(address)
+        self.monitor_port = free_port(address)  # si_btd's monitor listener (not 8181: tests run side by side)
         for d in ("images", "overrides", "tarballs", "torrents", "etc", "log"):
             os.makedirs(os.path.join(self.dir, d))
         self.bt_conf = os.path.join(self.dir, "etc", "bittorrent.conf")
@@ -157,10 +158,11 @@ class ServerTree:
 
     def write_bt_conf(self, compress="n", update="y", images=("demo",), overrides=(), extra=""):
         with open(self.bt_conf, "w") as f:
-            f.write("BT_TRACKER_PORT=%d\nBT_SEEDER_PORT=%d\nBT_TRACKER_STATE=%s\nBT_TRACKER_LOG=%s\n"
-                    "BT_INTERFACE=%s\nBT_COMPRESS=%s\nBT_UPDATE=%s\nBT_IMAGES=%s\nBT_OVERRIDES=%s\n%s"
-                    % (self.tracker_port, self.seeder_port, self.state, self.log, self.address,
-                       compress, update, ",".join(images), ",".join(overrides), extra))
+            f.write("BT_TRACKER_PORT=%d\nBT_SEEDER_PORT=%d\nBT_MONITOR_PORT=%d\nBT_TRACKER_STATE=%s\n"
+                    "BT_TRACKER_LOG=%s\nBT_INTERFACE=%s\nBT_COMPRESS=%s\nBT_UPDATE=%s\nBT_IMAGES=%s\n"
+                    "BT_OVERRIDES=%s\n%s"
+                    % (self.tracker_port, self.seeder_port, self.monitor_port, self.state, self.log,
+                       self.address, compress, update, ",".join(images), ",".join(overrides), extra))
 
     def image_dir(self, name):
         return os.path.join(self.dir, "images", name)
@@ -180,6 +182,21 @@ class ServerTree:
         p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kw)
         self.procs.append(p)
         return p
+
+    def status(self, history=False):
+        """si_btd's /status.json as a dict (None when it does not answer 200)."""
+        import json
+        code, body = http_get(self.url("/status.json" + ("?history=1" if history else "")), timeout=5)
+        return json.loads(body) if code == 200 else None
+
+    def node(self, mac, history=False):
+        """The /status.json entry of the node with this MAC (aa:bb:.. or aa.bb..), or None."""
+        doc = self.status(history)
+        want = mac.lower().replace(".", ":")
+        for n in (doc or {}).get("nodes", []):
+            if n["mac"] == want:
+                return n
+        return None
 
     def served(self):
         status, body = http_get(self.url("/torrents/"), timeout=2)

@@ -114,3 +114,53 @@ TEST(BtConfig, ServerSettingsJobsAndAnnounce) {
 
 }  // namespace
 }  // namespace si
+
+namespace si {
+namespace {
+
+Result<BtConfig> parse_monitor(const std::string& extra) {
+    auto conf = parse_shell_conf(
+        "BT_TRACKER_PORT=6969\nBT_TRACKER_STATE=/var/state/dstate\nBT_TRACKER_LOG=/tmp/bt.log\n" +
+            extra,
+        "bittorrent.conf");
+    if (!conf) {
+        return conf.error();
+    }
+    return bt_config_from(*conf);
+}
+
+TEST(BtConfigMonitor, DefaultsListenOn8181WithStateNextToTheTrackers) {
+    auto bt = parse_monitor("");
+    ASSERT_TRUE(bt);
+    EXPECT_TRUE(bt->monitor);
+    EXPECT_EQ(bt->monitor_port, 8181);
+    auto s = make_server_settings(*bt, ServerDirs{}, "10.0.0.1");
+    EXPECT_TRUE(s.monitor.enabled);
+    EXPECT_EQ(s.monitor.address, "10.0.0.1");
+    EXPECT_EQ(s.monitor.state_file, "/var/state/dstate.nodes");
+    EXPECT_EQ(s.monitor.stuck_after_s, 60);
+}
+
+TEST(BtConfigMonitor, KeysAreReadAndChecked) {
+    auto bt = parse_monitor(
+        "BT_MONITOR=n\nBT_MONITOR_PORT=9181\nBT_MONITOR_STATE=/srv/"
+        "nodes.json\nBT_MONITOR_STUCK=90\n");
+    ASSERT_TRUE(bt) << bt.error().message;
+    EXPECT_FALSE(bt->monitor);
+    EXPECT_EQ(bt->monitor_port, 9181);
+    auto s = make_server_settings(*bt, ServerDirs{}, "10.0.0.1");
+    EXPECT_EQ(s.monitor.state_file, "/srv/nodes.json");
+    EXPECT_EQ(s.monitor.stuck_after_s, 90);
+    auto bad_stuck = parse_monitor("BT_MONITOR_STUCK=5s\n");
+    ASSERT_FALSE(bad_stuck);
+    EXPECT_EQ(bad_stuck.error().message,
+              "bittorrent.conf:4: BT_MONITOR_STUCK: '5s' is not a number of seconds (10-86400)");
+    auto bad_port = parse_monitor("BT_MONITOR_PORT=0\n");
+    ASSERT_FALSE(bad_port);
+    EXPECT_NE(bad_port.error().message.find("BT_MONITOR_PORT: '0' is not a port number"),
+              std::string::npos);
+    EXPECT_FALSE(parse_monitor("BT_MONITOR=maybe\n"));
+}
+
+}  // namespace
+}  // namespace si

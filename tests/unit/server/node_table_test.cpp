@@ -134,3 +134,22 @@ TEST(NodeTable, BadSnapshotsChangeNothing) {
 
 }  // namespace
 }  // namespace si
+
+namespace si {
+namespace {
+
+TEST(NodeTable, NodesWithoutAMacAreKnownByTheirAddress) {
+    NodeTable t;
+    t.apply(report("mac=00.00.00.00.00.00:ip=127.0.0.2:status=5"), "127.0.0.2", 1);
+    t.apply(report("mac=00.00.00.00.00.00:ip=127.0.0.3:status=6"), "127.0.0.3", 1);
+    t.apply(report("mac=00.00.00.00.00.00:status=7"), "127.0.0.4", 1);
+    ASSERT_EQ(t.nodes().size(), 3u);
+    EXPECT_TRUE(t.nodes().contains("ip:127.0.0.2"));
+    EXPECT_TRUE(t.nodes().contains("ip:127.0.0.4"));
+    NodeTable back;
+    ASSERT_TRUE(back.load(t.save()));
+    EXPECT_EQ(back.nodes().size(), 3u);
+}
+
+}  // namespace
+}  // namespace si
