@@ -138,7 +138,12 @@ std::string monitor_line(const NodeFacts& n, const std::string& os, int tmpfs_pe
                 ":bytes=" + std::to_string(p.bytes);
     }
     if (!r.error.empty()) {
-        line += ":error=" + clean(r.error.substr(0, 200));
+        // "fetch torrent: image 'x' is not served" reads "fetch torrent - image 'x' ...".
+        std::string error = r.error.substr(0, 200);
+        for (std::size_t at = error.find(": "); at != std::string::npos; at = error.find(": ")) {
+            error.replace(at, 2, " - ");
+        }
+        line += ":error=" + clean(error);
     }
     return line;
 }

@@ -36,9 +36,9 @@ namespace asio = boost::asio;
 
 // How often a line with the seeder's peers and upload total goes to the log.
 constexpr auto stats_interval = std::chrono::seconds(60);
-// How often the seeder's per-torrent upload totals are read for the operator's view (each
-// read is a round trip into libtorrent's thread, so not on every page request).
-constexpr auto view_refresh_interval = std::chrono::seconds(5);
+// The seeder's per-torrent upload totals shown are at most this old: each read is a round
+// trip into libtorrent's thread, so not one per request when many operators poll the page.
+constexpr auto seeder_totals_max_age = std::chrono::seconds(1);
 // After a node report, the node table is written within this (coalesced).
 constexpr auto nodes_save_delay = std::chrono::seconds(5);
 // A node table file larger than this is not restored (max_nodes nodes with full histories
@@ -69,7 +69,6 @@ struct Daemon::Impl {
           seeder(config.settings.seeder, log),
           signals(io, SIGTERM, SIGINT, SIGHUP),
           stats_timer(io),
-          view_timer(io),
           nodes_save_timer(io),
           monitor(
               io, [this](const MonitorReport& r, const std::string& from) { on_report(r, from); },
@@ -85,7 +84,6 @@ struct Daemon::Impl {
     Seeder seeder;
     asio::signal_set signals;
     asio::steady_timer stats_timer;
-    asio::steady_timer view_timer;
     asio::steady_timer nodes_save_timer;
     Pidfile pidfile;
 
@@ -104,6 +102,7 @@ struct Daemon::Impl {
     std::uint64_t rejects_unlogged = 0;
     std::chrono::steady_clock::time_point last_reject_log{};
     std::map<std::string, std::int64_t> uploaded_by_tarball;
+    std::chrono::steady_clock::time_point uploaded_read_at{};
 
     // Jobs of the current configuration, by tarball path, and what is being served.
     std::map<std::string, PackJob> wanted;
@@ -281,6 +280,9 @@ struct Daemon::Impl {
         if (stopping) {
             return;
         }
+        const std::string key = node_key(r, from);
+        const auto before = nodes.nodes().find(key);
+        const bool was_finished = before != nodes.nodes().end() && before->second.finished != 0;
         if (!nodes.apply(r, from, unix_now())) {
             on_reject("monitor report: " + std::to_string(max_nodes) +
                           " nodes known already; a new MAC is not taken",
@@ -288,15 +290,16 @@ struct Daemon::Impl {
             return;
         }
         ++reports_accepted;
-        const int status = r.status.value_or(0);
-        if (status < 0 || status >= report_status::imaged) {
+        const NodeRecord& n = nodes.nodes().at(key);
+        if (n.finished != 0 && (!was_finished || r.status == report_status::initializing)) {
+            // Once per install: when it first reports done or failed.
+            const int status = n.report.status.value_or(0);
             const std::string who =
-                (r.host.empty() ? r.mac : r.host + " (" + r.mac + ")") + " at " + from;
+                (r.host.empty() ? key : r.host + " (" + key + ")") + " at " + from;
             if (status < 0) {
                 log.warn("monitor: " + who + " failed, status " + std::to_string(status) +
-                         (r.error.empty() ? "" : ": " + r.error));
-            } else if (const NodeRecord& n = nodes.nodes().at(node_key(r, from));
-                       n.finished == n.last_report) {
+                         (n.report.error.empty() ? "" : ": " + n.report.error));
+            } else {
                 log.info("monitor: " + who + " reports status " + std::to_string(status) +
                          (proves_install(n.report) ? " with the proof of a whole install"
                                                    : " without proof of a whole install"));
@@ -377,7 +380,12 @@ struct Daemon::Impl {
         log.info("monitor: listening for node reports on " + monitor.address());
     }
 
-    StatusInput gather_status() const {
+    StatusInput gather_status() {
+        if (const auto now = std::chrono::steady_clock::now();
+            now - uploaded_read_at >= seeder_totals_max_age && !stopping) {
+            uploaded_by_tarball = seeder.stats().uploaded_by_tarball;
+            uploaded_read_at = now;
+        }
         StatusInput in;
         in.now = unix_now();
         in.stuck_after_s = config.settings.monitor.stuck_after_s;
@@ -404,17 +412,6 @@ struct Daemon::Impl {
             in.images.push_back(std::move(v));
         }
         return in;
-    }
-
-    void schedule_view_refresh() {
-        view_timer.expires_after(view_refresh_interval);
-        view_timer.async_wait([this](const boost::system::error_code& ec) {
-            if (ec || stopping) {
-                return;
-            }
-            uploaded_by_tarball = seeder.stats().uploaded_by_tarball;
-            schedule_view_refresh();
-        });
     }
 
     void schedule_stats() {
@@ -460,7 +457,6 @@ struct Daemon::Impl {
         }
         cv.notify_all();
         stats_timer.cancel();
-        view_timer.cancel();
         nodes_save_timer.cancel();
         monitor.stop();
         if (!nodes.empty()) {
@@ -534,7 +530,6 @@ int Daemon::run() {
     Impl& d = *impl_;
     d.wait_signals();
     d.schedule_stats();
-    d.schedule_view_refresh();
     if (d.config.settings.jobs.empty()) {
         d.log.warn("BT_IMAGES and BT_OVERRIDES are empty: running the tracker only");
     }
