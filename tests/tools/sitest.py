@@ -189,12 +189,13 @@ class ServerTree:
         code, body = http_get(self.url("/status.json" + ("?history=1" if history else "")), timeout=5)
         return json.loads(body) if code == 200 else None
 
-    def node(self, mac, history=False):
-        """The /status.json entry of the node with this MAC (aa:bb:.. or aa.bb..), or None."""
+    def node(self, key, history=False):
+        """The /status.json entry of the node with this key: its MAC (aa:bb:.. or aa.bb..),
+        or "ip:<address>" for one that reported no MAC (a loopback agent). None if absent."""
         doc = self.status(history)
-        want = mac.lower().replace(".", ":")
+        want = key if key.startswith("ip:") else key.lower().replace(".", ":")
         for n in (doc or {}).get("nodes", []):
-            if n["mac"] == want:
+            if n["key"] == want:
                 return n
         return None
 

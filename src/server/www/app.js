@@ -129,7 +129,7 @@ function renderTable(doc) {
   const body = document.querySelector("#nodes tbody");
   body.replaceChildren();
   for (const n of rows) {
-    const tr = el("tr", { class: "state-" + n.state, "data-mac": n.mac, "data-state": n.state });
+    const tr = el("tr", { class: "state-" + n.state, "data-key": n.key, "data-state": n.state });
     const progress = el("td", { class: "num" });
     const bar = el("span", { class: "bar" });
     const fill = el("span");
