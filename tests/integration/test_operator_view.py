@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 import time
 import unittest
@@ -149,6 +150,22 @@ class OperatorView(unittest.TestCase):
         self.assertRegex(log, r"at 127\.0\.0\.9 failed, status -6: fetch torrent - image 'nosuchimage'")
         # Each node's end is logged once, though it reports 100 more than once.
         self.assertEqual(len(re.findall(r"at 127\.0\.0\.2 reports status 100 with the proof", log)), 1, log)
+
+        # The console view: the same nodes, the failed one first, from the config's address.
+        status_cmd = os.path.join(sitest.BUILD_DIR, "src", "server", "si_btstatus")
+        r = subprocess.run([status_cmd, "--config", self.t.bt_conf, "--once"], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = [line for line in r.stdout.splitlines() if re.search(r"\[[#.]+\] +\d+%", line)]
+        self.assertEqual(len(rows), 5, r.stdout)
+        self.assertRegex(rows[0], r"ip:127\.0\.0\.9 .* failed .*error -6: fetch torrent - image 'nosuchimage'")
+        self.assertEqual(len([x for x in rows if " done " in x and "verified: " in x]), 3, r.stdout)
+        self.assertRegex(r.stdout, r"5 of 5 nodes: done 3, installing 0, stuck 0, failed 1, unverified 1")
+        closed = sitest.free_port()
+        r = subprocess.run([status_cmd, "--url", "http://127.0.0.1:%d" % closed, "--once"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 8, r.stderr)
+        self.assertIn("Connection refused", r.stderr)
 
         # A restart keeps what the page knows (saved next to BT_TRACKER_STATE).
         sitest.wait_for(lambda: os.path.exists(self.t.state + ".nodes"), 15, "the node table file")

@@ -1,0 +1,280 @@
+// si_btstatus: the operator's view in a terminal. Reads si_btd's /status.json and prints one
+// row per node with a progress bar, refreshing until interrupted (or once with --once).
+// See si_btstatus(8).
+#include <getopt.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <thread>
+
+#include "common/bt_config.hpp"
+#include "common/exit_codes.hpp"
+#include "common/interface_address.hpp"
+#include "server/status_table.hpp"
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+
+// Exit codes beyond exit_codes.hpp's: the server could not be read.
+constexpr int exit_unreachable = 8;
+
+constexpr const char* usage_text =
+    "usage: si_btstatus [--url http://HOST:PORT] [--config FILE] [--once]\n"
+    "                   [--interval SECONDS] [--image NAME] [--state STATE] [--no-color]\n"
+    "       si_btstatus --help | --version\n"
+    "\n"
+    "Shows si_btd's nodes (from /status.json on the tracker's port) as a table.\n"
+    "  --url URL           si_btd's address (default: BT_INTERFACE and BT_TRACKER_PORT of\n"
+    "                      bittorrent.conf)\n"
+    "  --config FILE       bittorrent.conf (default /etc/systemimager/bittorrent.conf)\n"
+    "  --once              print once and exit\n"
+    "  --interval SECONDS  refresh period (default 2)\n"
+    "  --image NAME        only the nodes of this image\n"
+    "  --state STATE       only nodes that are installing, stuck, done, unverified or failed\n"
+    "  --no-color          no ANSI colours (the default when not on a terminal)\n";
+
+volatile std::sig_atomic_t interrupted = 0;
+
+struct Options {
+    std::string url;
+    std::string config = si::default_bt_conf_path;
+    bool once = false;
+    double interval = 2;
+    si::TableOptions table;
+    bool color_set = false;
+};
+
+int usage_error(const std::string& msg) {
+    std::fprintf(stderr, "si_btstatus: %s\n%s", msg.c_str(), usage_text);
+    return si::exit_code::usage;
+}
+
+// "http://host:port[/]" -> host, port. Only plain HTTP: si_btd serves nothing else.
+bool split_url(const std::string& url, std::string& host, std::string& port) {
+    const std::string prefix = "http://";
+    if (url.rfind(prefix, 0) != 0) {
+        return false;
+    }
+    std::string rest = url.substr(prefix.size());
+    if (auto slash = rest.find('/'); slash != std::string::npos) {
+        rest.resize(slash);
+    }
+    auto colon = rest.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size()) {
+        return false;
+    }
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+    return port.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// GET <url>/status.json, bounded by 5 s in all.
+si::Result<std::string> fetch_status(const std::string& url) {
+    std::string host, port;
+    if (!split_url(url, host, port)) {
+        return si::Error{"--url " + url + ": not http://HOST:PORT", si::exit_code::usage};
+    }
+    net::io_context io;
+    beast::tcp_stream stream(io);
+    net::ip::tcp::resolver resolver(io);
+    http::request<http::empty_body> req{http::verb::get, "/status.json", 11};
+    req.set(http::field::host, host);
+    req.set(http::field::user_agent, "si_btstatus");
+    http::response<http::string_body> res;
+    beast::flat_buffer buffer;
+    beast::error_code result = net::error::timed_out;
+    stream.expires_after(std::chrono::seconds(5));
+    resolver.async_resolve(host, port, [&](beast::error_code ec, auto endpoints) {
+        if (ec) {
+            result = ec;
+            return;
+        }
+        stream.async_connect(endpoints, [&](beast::error_code ec2, auto) {
+            if (ec2) {
+                result = ec2;
+                return;
+            }
+            http::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
+                if (ec3) {
+                    result = ec3;
+                    return;
+                }
+                http::async_read(stream, buffer, res,
+                                 [&](beast::error_code ec4, std::size_t) { result = ec4; });
+            });
+        });
+    });
+    io.run_for(std::chrono::seconds(6));
+    if (result) {
+        return si::Error{url + "/status.json: " + result.message(), exit_unreachable};
+    }
+    if (res.result() != http::status::ok) {
+        return si::Error{url + "/status.json: HTTP " + std::to_string(res.result_int()) +
+                             " (is this si_btd 0.2 or later?)",
+                         exit_unreachable};
+    }
+    return std::move(res.body());
+}
+
+int terminal_width() {
+    winsize w{};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_col > 0) {
+        return w.ws_col;
+    }
+    return 120;
+}
+
+int run(int argc, char** argv) {
+    Options o;
+    enum {
+        opt_url = 1,
+        opt_config,
+        opt_once,
+        opt_interval,
+        opt_image,
+        opt_state,
+        opt_nocolor,
+        opt_help,
+        opt_version
+    };
+    static const option longopts[] = {{"url", required_argument, nullptr, opt_url},
+                                      {"config", required_argument, nullptr, opt_config},
+                                      {"once", no_argument, nullptr, opt_once},
+                                      {"interval", required_argument, nullptr, opt_interval},
+                                      {"image", required_argument, nullptr, opt_image},
+                                      {"state", required_argument, nullptr, opt_state},
+                                      {"no-color", no_argument, nullptr, opt_nocolor},
+                                      {"help", no_argument, nullptr, opt_help},
+                                      {"version", no_argument, nullptr, opt_version},
+                                      {nullptr, 0, nullptr, 0}};
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "", longopts, nullptr)) != -1;) {
+        switch (c) {
+            case opt_url:
+                o.url = optarg;
+                break;
+            case opt_config:
+                o.config = optarg;
+                break;
+            case opt_once:
+                o.once = true;
+                break;
+            case opt_interval: {
+                char* end = nullptr;
+                o.interval = std::strtod(optarg, &end);
+                if (end == optarg || *end != '\0' || !(o.interval >= 0.2 && o.interval <= 3600)) {
+                    return usage_error(std::string("--interval '") + optarg +
+                                       "': not a number of seconds from 0.2 to 3600");
+                }
+                break;
+            }
+            case opt_image:
+                o.table.image = optarg;
+                break;
+            case opt_state: {
+                const std::string s = optarg;
+                if (s != "installing" && s != "stuck" && s != "done" && s != "unverified" &&
+                    s != "failed") {
+                    return usage_error("--state '" + s +
+                                       "': not one of installing, stuck, done, unverified, failed");
+                }
+                o.table.state = s;
+                break;
+            }
+            case opt_nocolor:
+                o.table.color = false;
+                o.color_set = true;
+                break;
+            case opt_help:
+                std::fputs(usage_text, stdout);
+                return si::exit_code::ok;
+            case opt_version:
+                std::printf("si_btstatus %s\n", SI_VERSION);
+                return si::exit_code::ok;
+            default:
+                return usage_error(std::string("unknown option or missing value: '") +
+                                   argv[optind - 1] + "'");
+        }
+    }
+    if (optind < argc) {
+        return usage_error(std::string("unexpected argument '") + argv[optind] + "'");
+    }
+    if (o.url.empty()) {
+        auto bt = si::load_bt_config(o.config);
+        if (!bt) {
+            std::fprintf(stderr, "si_btstatus: %s (or give --url)\n", bt.error().message.c_str());
+            return si::exit_code::config;
+        }
+        auto address = si::resolve_interface_address(bt->interface);
+        if (!address) {
+            std::fprintf(stderr, "si_btstatus: %s (or give --url)\n",
+                         address.error().message.c_str());
+            return si::exit_code::address;
+        }
+        o.url = "http://" + *address + ":" + std::to_string(bt->tracker_port);
+    }
+    const bool tty = isatty(STDOUT_FILENO) == 1;
+    if (!o.color_set) {
+        o.table.color = tty;
+    }
+    o.table.url = o.url;
+    std::signal(SIGINT, [](int) { interrupted = 1; });
+    std::signal(SIGTERM, [](int) { interrupted = 1; });
+    for (;;) {
+        auto text = fetch_status(o.url);
+        std::string screen;
+        int code = si::exit_code::ok;
+        if (!text) {
+            screen = "si_btstatus: " + text.error().message + "\n";
+            code = text.error().exit_code;
+        } else {
+            o.table.width = tty ? terminal_width() : 200;
+            auto table = si::render_status_table(*text, o.table);
+            if (!table) {
+                screen = "si_btstatus: " + o.url + "/status.json: " + table.error().message + "\n";
+                code = exit_unreachable;
+            } else {
+                screen = std::move(*table);
+            }
+        }
+        if (o.once) {
+            std::fputs(screen.c_str(), code == 0 ? stdout : stderr);
+            return code;
+        }
+        if (tty) {
+            std::fputs("\033[H\033[2J", stdout);  // home, clear: redraw in place
+        }
+        std::fputs(screen.c_str(), stdout);
+        std::fflush(stdout);
+        for (double waited = 0; waited < o.interval && !interrupted; waited += 0.1) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        if (interrupted) {
+            return si::exit_code::ok;
+        }
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "si_btstatus: internal error: %s\n", e.what());
+    }
+    return si::exit_code::failure;
+}
