@@ -25,7 +25,7 @@ def chromium(*args, timeout=60):
     profile = os.path.join(OUTPUT_DIR, "chromium-profile")
     shutil.rmtree(profile, ignore_errors=True)
     cmd = [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-           "--user-data-dir=" + profile, "--virtual-time-budget=6000", "--window-size=1400,1100"]
+           "--user-data-dir=" + profile, "--virtual-time-budget=6000", "--window-size=1500,1100"]
     try:
         r = subprocess.run(cmd + list(args), capture_output=True, timeout=timeout, check=False)
     finally:

@@ -105,8 +105,15 @@ function renderImages(doc) {
   }
 }
 
+function trackerText(n) {
+  const t = n.tracker;
+  if (!t) return "";
+  return `${bytes(t.left)} (${duration(t.idle_s)} ago)`;
+}
+
 function cellValue(n, key) {
   if (key === "proof") return proofText(n);
+  if (key === "tracker") return n.tracker ? n.tracker.left : -1;
   const v = n[key];
   return v === null || v === undefined ? "" : v;
 }
@@ -144,6 +151,7 @@ function renderTable(doc) {
       el("td", { class: "num" }, duration(n.silent_s) + " ago"),
       el("td", { class: "num" }, duration(n.elapsed_s)),
       el("td", { class: "num" }, n.status === null ? "" : n.status),
+      el("td", { class: "num" }, trackerText(n)),
       el("td", {}, proofText(n)));
     body.append(tr);
   }
