@@ -42,8 +42,10 @@ class ConfigErrors(unittest.TestCase):
         self.t.write_bt_conf(update="perhaps")
         self.assert_one_line_error(self.run_btd(), EXIT_CONFIG, "BT_UPDATE: 'perhaps'")
         self.t.write_bt_conf(extra="BT_TRACKER_PORT=sixtynine\n")
-        self.assert_one_line_error(self.run_btd(), EXIT_CONFIG, ":10: BT_TRACKER_PORT: 'sixtynine'",
-                                   "not a port number")
+        with open(self.t.bt_conf) as f:
+            line = f.read().splitlines().index("BT_TRACKER_PORT=sixtynine") + 1
+        self.assert_one_line_error(self.run_btd(), EXIT_CONFIG,
+                                   ":%d: BT_TRACKER_PORT: 'sixtynine'" % line, "not a port number")
 
     def test_missing_config_file(self):
         os.unlink(self.t.bt_conf)

@@ -195,15 +195,21 @@ class TrackerProtocol(DaemonMixin, unittest.TestCase):
         self.assertEqual(body, self.torrent_bytes)
 
     def test_not_found_and_method_not_allowed(self):
-        for path in ["/", "/nope", "/announce.php", "/torrents/missing.torrent",
+        for path in ["/nope", "/index.htm", "/status.json/", "/www/app.js", "/announce.php",
+                     "/torrents/missing.torrent",
                      "/torrents/../etc/bittorrent.conf", "/torrents/%2e%2e/etc/bittorrent.conf",
                      "/torrents/%2e%2e%2fetc%2fbittorrent.conf", "/torrents/..%2F..%2Fetc%2Fpasswd"]:
             status, body = request(self.t, path)
             self.assertEqual(status, 404, path)
             self.assertNotIn(b"BT_TRACKER", body)
         for method in ["POST", "PUT", "DELETE"]:
-            status, _ = request(self.t, "/announce", method=method)
-            self.assertEqual(status, 405, method)
+            for path in ["/announce", "/", "/status.json", "/metrics"]:
+                status, _ = request(self.t, path, method=method)
+                self.assertEqual(status, 405, (method, path))
+        # "/" is the operator's page now (status_pages.hpp), read-only.
+        status, body = request(self.t, "/")
+        self.assertEqual(status, 200)
+        self.assertIn(b"<title>si_btd: swarm status</title>", body)
 
     def test_garbage_and_huge_headers_do_not_kill_it(self):
         raw_exchange(self.t, os.urandom(4096))

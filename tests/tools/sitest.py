@@ -158,11 +158,13 @@ class ServerTree:
 
     def write_bt_conf(self, compress="n", update="y", images=("demo",), overrides=(), extra=""):
         with open(self.bt_conf, "w") as f:
-            f.write("BT_TRACKER_PORT=%d\nBT_SEEDER_PORT=%d\nBT_MONITOR_PORT=%d\nBT_TRACKER_STATE=%s\n"
-                    "BT_TRACKER_LOG=%s\nBT_INTERFACE=%s\nBT_COMPRESS=%s\nBT_UPDATE=%s\nBT_IMAGES=%s\n"
-                    "BT_OVERRIDES=%s\n%s"
-                    % (self.tracker_port, self.seeder_port, self.monitor_port, self.state, self.log,
-                       self.address, compress, update, ",".join(images), ",".join(overrides), extra))
+            # BT_MONITOR_PORT last but `extra`: tests name the lines before it by number.
+            f.write("BT_TRACKER_PORT=%d\nBT_SEEDER_PORT=%d\nBT_TRACKER_STATE=%s\nBT_TRACKER_LOG=%s\n"
+                    "BT_INTERFACE=%s\nBT_COMPRESS=%s\nBT_UPDATE=%s\nBT_IMAGES=%s\nBT_OVERRIDES=%s\n"
+                    "BT_MONITOR_PORT=%d\n%s"
+                    % (self.tracker_port, self.seeder_port, self.state, self.log, self.address,
+                       compress, update, ",".join(images), ",".join(overrides), self.monitor_port,
+                       extra))
 
     def image_dir(self, name):
         return os.path.join(self.dir, "images", name)
