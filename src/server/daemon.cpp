@@ -43,7 +43,7 @@ constexpr auto seeder_totals_max_age = std::chrono::seconds(1);
 constexpr auto nodes_save_delay = std::chrono::seconds(5);
 // A node table file larger than this is not restored (max_nodes nodes with full histories
 // stay well below it).
-constexpr std::int64_t max_nodes_state_bytes = 64 * 1024 * 1024;
+constexpr std::int64_t max_nodes_state_bytes = 128 * 1024 * 1024;
 // Dropped monitor reports are logged at most once per this, with a count of the others.
 constexpr auto reject_log_interval = std::chrono::seconds(10);
 
@@ -347,7 +347,7 @@ struct Daemon::Impl {
         }
         if (!S_ISREG(st.st_mode) || st.st_size > max_nodes_state_bytes) {
             log.warn("monitor: " + path +
-                     " is not a regular file of at most 64 MiB; starting with no nodes");
+                     " is not a regular file of at most 128 MiB; starting with no nodes");
             return;
         }
         auto text = read_text_file(path);

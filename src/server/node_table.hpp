@@ -14,9 +14,9 @@
 
 namespace si {
 
-// A node's history: one sample per report, the oldest dropped beyond this (2 h at the
-// protocol's 10 s interval).
-inline constexpr std::size_t max_node_samples = 720;
+// A node's history: one sample per report, the oldest dropped beyond this (1 h at the
+// protocol's 10 s interval; a deploy takes minutes).
+inline constexpr std::size_t max_node_samples = 360;
 // Reports from more MACs than this are dropped (a hostile sender cannot grow the table).
 inline constexpr std::size_t max_nodes = 10000;
 
