@@ -7,15 +7,19 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "common/reachable_path.hpp"
 
 namespace si {
 namespace {
@@ -25,6 +29,8 @@ constexpr int max_links_followed = 40;
 // Resolved parent directories remembered between entries; a tarball lists a directory's files
 // together, so a small cache saves most of the lstat() walks. Cleared when it grows past this.
 constexpr std::size_t max_cached_dirs = 4096;
+// Directories deeper than PATH_MAX held open at once (each costs a descriptor).
+constexpr std::size_t max_long_parents = 256;
 // What write_disk restores. Owners are numeric on purpose: the agent is static and has no NSS.
 constexpr int extract_flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
                               ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_FFLAGS |
@@ -167,7 +173,10 @@ class ChrootPaths {
                 rel = std::move(next);
                 continue;
             }
-            const std::string path = full(next);
+            const auto [path, usable_error] = usable(full(next));
+            if (usable_error != 0) {
+                return {{}, usable_error};
+            }
             struct stat st {};
             if (::lstat(path.c_str(), &st) != 0) {
                 if (errno != ENOENT) {
@@ -226,11 +235,39 @@ class ChrootPaths {
     }
 
     // A symlink appeared or disappeared under the root: what was resolved may be stale.
+    // (The long parents stay: write_disk may still name files through them.)
     void forget() { parents_.clear(); }
+
+    // `path` (under the root) itself, or for one of PATH_MAX bytes or more, the same file named
+    // through its parent directory, held open (reachable_path.hpp): an image may hold paths
+    // that long once the root is put in front. The parents stay open until the
+    // end of the unpack (write_disk restores directory times and modes by name at its close:
+    // a descriptor closed early could be reused for another directory).
+    // Fails with an errno value (ENAMETOOLONG when too many such directories are held).
+    std::pair<std::string, int> usable(const std::string& path) const {
+        if (path.size() < PATH_MAX) {
+            return {path, 0};
+        }
+        const auto slash = path.rfind('/');
+        const std::string parent = path.substr(0, slash);
+        auto it = long_parents_.find(parent);
+        if (it == long_parents_.end()) {
+            if (long_parents_.size() >= max_long_parents) {
+                return {{}, ENAMETOOLONG};
+            }
+            auto dir = ReachablePath::directory(parent);
+            if (!dir) {
+                return {{}, ENAMETOOLONG};
+            }
+            it = long_parents_.emplace(parent, std::move(*dir)).first;
+        }
+        return {"/proc/self/fd/" + std::to_string(it->second.dir_fd()) + path.substr(slash), 0};
+    }
 
   private:
     std::string root_;  // without a trailing slash; "" for "/"
     std::unordered_map<std::string, std::string> parents_;
+    mutable std::map<std::string, ReachablePath> long_parents_;
 };
 
 class Extractor {
@@ -321,7 +358,10 @@ class Extractor {
             }
             rel = std::move(resolved.first);
         }
-        const std::string path = paths_.full(rel);
+        const auto [path, usable_error] = paths_.usable(paths_.full(rel));
+        if (usable_error != 0) {
+            return unpack_error(name, std::strerror(usable_error));
+        }
         struct stat st {};
         // The root may be given as a symlink; below it the last component is never followed.
         bool present = (rel.empty() ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st)) == 0;
@@ -356,7 +396,12 @@ class Extractor {
                 return unpack_error(name,
                                     std::string("link target: ") + std::strerror(resolved.second));
             }
-            archive_entry_set_hardlink(entry, paths_.full(resolved.first).c_str());
+            const auto [target_path, target_error] = paths_.usable(paths_.full(resolved.first));
+            if (target_error != 0) {
+                return unpack_error(name,
+                                    std::string("link target: ") + std::strerror(target_error));
+            }
+            archive_entry_set_hardlink(entry, target_path.c_str());
             paths_.forget();  // the target may be a symlink
         } else if (archive_entry_filetype(entry) == AE_IFLNK) {
             paths_.forget();
@@ -402,14 +447,18 @@ class Extractor {
     // `rel` is a symlink: true when the entry is to be skipped (a directory entry over a
     // link to a directory), else the link is removed. Fails when it cannot be removed.
     Result<bool> replace_symlink(const std::string& name, const std::string& rel, bool is_dir) {
-        const std::string path = paths_.full(rel);
+        const auto [path, usable_error] = paths_.usable(paths_.full(rel));
+        if (usable_error != 0) {
+            return unpack_error(name, std::strerror(usable_error));
+        }
         if (is_dir) {
             const auto parts = safe_components(rel);
             if (parts) {
                 const auto target = paths_.resolve(*parts, true);
                 struct stat target_st {};
                 if (target.second == 0 &&
-                    ::lstat(paths_.full(target.first).c_str(), &target_st) == 0 &&
+                    ::lstat(paths_.usable(paths_.full(target.first)).first.c_str(), &target_st) ==
+                        0 &&
                     S_ISDIR(target_st.st_mode)) {
                     return true;
                 }

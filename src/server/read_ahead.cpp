@@ -7,6 +7,8 @@
 #include <deque>
 #include <utility>
 
+#include "common/reachable_path.hpp"
+
 namespace si {
 
 ReadAhead::ReadAhead(const std::vector<TreeEntry>& entries)
@@ -62,9 +64,10 @@ void ReadAhead::run() {
         }
         // O_NONBLOCK: a file replaced by a fifo since the walk must not block this thread.
         const int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-        int fd = ::open(entries_[next].abs_path.c_str(), flags | O_NOATIME);
-        if (fd < 0) {
-            fd = ::open(entries_[next].abs_path.c_str(), flags);
+        auto path = ReachablePath::of(entries_[next].abs_path);
+        int fd = path ? ::open(path->c_str(), flags | O_NOATIME) : -1;
+        if (fd < 0 && path) {
+            fd = ::open(path->c_str(), flags);
         }
         if (fd >= 0) {
             posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);

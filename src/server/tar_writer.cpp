@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "common/exit_codes.hpp"
+#include "common/reachable_path.hpp"
 #include "common/unique_fd.hpp"
 
 namespace si {
@@ -26,13 +27,13 @@ Error sys_error(const char* what, const std::string& path, int err) {
     return pack_error(std::string(what) + " " + path + ": " + std::strerror(err));
 }
 
-int open_for_reading(const std::string& path) {
+int open_for_reading(const char* path) {
     // O_NONBLOCK: if the file was replaced by a fifo since the walk, open must not hang (the
     // type check after fstat then reports the change); reads of regular files ignore it.
     int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-    int fd = ::open(path.c_str(), flags | O_NOATIME);
+    int fd = ::open(path, flags | O_NOATIME);
     if (fd < 0 && errno == EPERM) {
-        fd = ::open(path.c_str(), flags);  // O_NOATIME needs ownership or CAP_FOWNER
+        fd = ::open(path, flags);  // O_NOATIME needs ownership or CAP_FOWNER
     }
     return fd;
 }
@@ -148,9 +149,15 @@ Status TarWriter::add(const TreeEntry& entry) {
         ++sockets_skipped_;
         return Ok{};
     }
+    // Paths over PATH_MAX are reached through their parent directory (reachable_path.hpp):
+    // the file is opened, and libarchive reads links, xattrs and ACLs, by this name.
+    auto source = ReachablePath::of(entry.abs_path);
+    if (!source) {
+        return pack_error("open " + source.error().message);
+    }
     int raw_fd = -1;
     if (S_ISREG(st.st_mode)) {
-        raw_fd = open_for_reading(entry.abs_path);
+        raw_fd = open_for_reading(source->c_str());
         if (raw_fd < 0) {
             return sys_error("open", entry.abs_path, errno);
         }
@@ -173,7 +180,7 @@ Status TarWriter::add(const TreeEntry& entry) {
     }
     archive_entry* e = holder.get();
     archive_entry_copy_pathname(e, entry.path.c_str());
-    archive_entry_copy_sourcepath(e, entry.abs_path.c_str());
+    archive_entry_copy_sourcepath(e, source->c_str());
     struct stat st_copy = st;
     int rc = archive_read_disk_entry_from_file(disk_.get(), e, fd.get(), &st_copy);
     if (rc < ARCHIVE_WARN) {

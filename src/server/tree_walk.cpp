@@ -12,6 +12,7 @@
 
 #include <libtorrent/hasher.hpp>
 
+#include "common/reachable_path.hpp"
 #include "server/hex_string.hpp"
 
 namespace si {
@@ -54,7 +55,11 @@ class Walker {
         // The root may be a symlink to where the image really lives (admins do that); below
         // it, nothing is followed.
         int nofollow = dir_index == 0 ? 0 : O_NOFOLLOW;
-        int fd = open(abs.c_str(), O_RDONLY | O_DIRECTORY | nofollow | O_CLOEXEC);
+        auto reachable = ReachablePath::of(abs);  // a path over PATH_MAX is the image's right
+        if (!reachable) {
+            return Error{"opendir " + reachable.error().message};
+        }
+        int fd = open(reachable->c_str(), O_RDONLY | O_DIRECTORY | nofollow | O_CLOEXEC);
         if (fd < 0) {
             return sys_error("opendir", abs, errno);
         }
