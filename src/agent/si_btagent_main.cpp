@@ -202,6 +202,20 @@ class Agent {
                           r->tarball.c_str(), static_cast<long long>(r->entries),
                           r->download_seconds, r->unpack_tail_seconds);
             log_.info(line);
+            if (!r->sources.empty()) {
+                std::string from = r->tarball + ": pieces from";
+                for (std::size_t i = 0; i < r->sources.size() && i < 8; ++i) {
+                    char part[96];
+                    std::snprintf(part, sizeof part, "%s %s (%.1f MiB)", i == 0 ? "" : ",",
+                                  r->sources[i].ip.c_str(),
+                                  static_cast<double>(r->sources[i].bytes) / (1 << 20));
+                    from += part;
+                }
+                if (r->sources.size() > 8) {
+                    from += " and " + std::to_string(r->sources.size() - 8) + " more";
+                }
+                log_.info(from);
+            }
         }
         if (auto st = si::clear_incomplete(args_.root); !st) {
             return fail("root", st.error());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <map>
 #include <optional>
 #include <thread>
 
@@ -32,6 +33,7 @@ constexpr int stop_tracker_timeout_s = 3;
 constexpr int tracker_backoff_percent = 0;
 // How often the alert loop wakes up when nothing happens.
 constexpr auto alert_wait = std::chrono::milliseconds(100);
+constexpr int alert_queue_alerts = 50'000;
 
 int exit_code_for(const lt::error_code& ec) {
     if (ec == boost::system::errc::no_space_on_device || ec.value() == ENOSPC) {
@@ -58,8 +60,13 @@ Status Swarm::start() {
     // on its default back-off (7, 15, 27, 45, 95 s...): an image server back within
     // BITTORRENT_TIMEOUT must find its nodes announcing, not waiting out minutes.
     pack.set_int(lt::settings_pack::tracker_backoff, tracker_backoff_percent);
-    pack.set_int(lt::settings_pack::alert_mask,
-                 pack.get_int(lt::settings_pack::alert_mask) | lt::alert_category::piece_progress);
+    // Block alerts (one per 16 KiB received) tell who sent the pieces; the queue holds ~800 MB
+    // worth of them so that a busy loop never loses a piece_finished_alert, which the
+    // unpacker waits for (libtorrent drops alerts beyond the queue's size, default 2000).
+    pack.set_int(lt::settings_pack::alert_mask, pack.get_int(lt::settings_pack::alert_mask) |
+                                                    lt::alert_category::piece_progress |
+                                                    lt::alert_category::block_progress);
+    pack.set_int(lt::settings_pack::alert_queue_size, alert_queue_alerts);
     session_ = std::make_unique<lt::session>(lt::session_params(std::move(pack)));
     apply_lan_peer_classes(*session_);
     return Ok{};
@@ -79,6 +86,21 @@ TransferProgress Swarm::snapshot(const lt::torrent_handle& h) {
     }
     return p;
 }
+
+namespace {
+
+// Bytes received per peer address (block_finished_alert, 16 KiB blocks) -> most first.
+std::vector<PeerSource> sources_of(const std::map<lt::address, std::int64_t>& by_ip) {
+    std::vector<PeerSource> out;
+    for (const auto& [ip, bytes] : by_ip) {
+        out.push_back({ip.to_string(), bytes});
+    }
+    std::sort(out.begin(), out.end(),
+              [](const PeerSource& a, const PeerSource& b) { return a.bytes > b.bytes; });
+    return out;
+}
+
+}  // namespace
 
 std::int64_t Swarm::uploaded_total() {
     std::int64_t total = 0;
@@ -138,6 +160,7 @@ Result<TransferReport> Swarm::download_and_unpack(
     } joiner{unpacker, feeder};
 
     std::vector<char> have(static_cast<size_t>(num_pieces), 0);
+    std::map<lt::address, std::int64_t> sources;  // bytes received per peer address
     std::vector<char> requested(static_cast<size_t>(num_pieces), 0);
     std::vector<char> deadline_set(static_cast<size_t>(num_pieces), 0);
     std::vector<int> availability;
@@ -157,7 +180,15 @@ Result<TransferReport> Swarm::download_and_unpack(
         std::vector<lt::alert*> alerts;
         session_->pop_alerts(&alerts);
         for (lt::alert* a : alerts) {
-            if (auto* pf = lt::alert_cast<lt::piece_finished_alert>(a)) {
+            if (auto* bf = lt::alert_cast<lt::block_finished_alert>(a)) {
+                if (bf->handle == h) {
+                    // A block is 16 KiB (BEP 3's request size) but the last of the last piece.
+                    constexpr int block = 16 * 1024;
+                    const int piece_bytes = info.piece_size(bf->piece_index);
+                    sources[bf->endpoint.address()] +=
+                        std::min(block, piece_bytes - bf->block_index * block);
+                }
+            } else if (auto* pf = lt::alert_cast<lt::piece_finished_alert>(a)) {
                 if (pf->handle == h) {
                     have[static_cast<size_t>(static_cast<int>(pf->piece_index))] = 1;
                 }
@@ -259,6 +290,7 @@ Result<TransferReport> Swarm::download_and_unpack(
             r.pieces_verified = h.status().num_pieces;
             r.pieces_total = info.num_pieces();
             r.archive_end = unpacked->archive_end;
+            r.sources = sources_of(sources);
             r.download_seconds = std::chrono::duration<double>(finished_at - started).count();
             r.unpack_tail_seconds =
                 std::max(0.0, std::chrono::duration<double>(*unpacked_at - finished_at).count());

@@ -31,6 +31,12 @@ struct TransferProgress {
     std::int64_t uploaded_total = 0;  // payload bytes sent to peers, all torrents
 };
 
+// Bytes of a tarball received from one peer address (all its connections).
+struct PeerSource {
+    std::string ip;
+    std::int64_t bytes = 0;
+};
+
 struct TransferReport {
     std::string tarball;
     std::int64_t bytes = 0;
@@ -38,7 +44,9 @@ struct TransferReport {
     std::int64_t file_bytes = 0;       // file data written into the root
     std::int64_t pieces_verified = 0;  // pieces libtorrent checked against their SHA-1
     std::int64_t pieces_total = 0;
-    bool archive_end = false;        // the unpacker read the tarball to its end-of-archive blocks
+    bool archive_end = false;  // the unpacker read the tarball to its end-of-archive blocks
+    // Who sent the pieces, most first (every block received is counted to its sender).
+    std::vector<PeerSource> sources;
     double download_seconds = 0;     // from start to the last piece verified
     double unpack_tail_seconds = 0;  // from the last piece verified to the last file on disk
 };

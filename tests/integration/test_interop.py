@@ -46,6 +46,127 @@ def stop(proc):
             proc.wait(10)
 
 
+def bencode(v):
+    if isinstance(v, int):
+        return b"i%de" % v
+    if isinstance(v, bytes):
+        return b"%d:%s" % (len(v), v)
+    if isinstance(v, list):
+        return b"l" + b"".join(bencode(x) for x in v) + b"e"
+    return b"d" + b"".join(bencode(k) + bencode(v[k]) for k in sorted(v)) + b"e"
+
+
+class HiddenServer:
+    """Stands between an agent and si_btd so that the agent knows only the other peers: it
+    serves si_btd's .torrent files with itself as the announce URL, passes announces on and
+    drops si_btd's own seeder from the peers in the replies. Its requests come from
+    127.0.0.1, so si_btd's seeder does not connect to the agent either: what the agent gets,
+    the foreign seeders sent."""
+
+    def __init__(self, tree):
+        import http.server
+        import threading
+        import urllib.request
+        self.port = sitest.free_port()
+        upstream = "http://127.0.0.1:%d" % tree.tracker_port
+        mine = "http://127.0.0.1:%d/announce" % self.port
+        theirs = upstream + "/announce"
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                with urllib.request.urlopen(upstream + self.path, timeout=10) as r:
+                    body = r.read()
+                if self.path.startswith("/torrents/") and self.path != "/torrents/":
+                    body = body.replace(b"%d:%s" % (len(theirs), theirs.encode()),
+                                        b"%d:%s" % (len(mine), mine.encode()))
+                elif self.path.startswith("/announce"):
+                    reply = sitest.bdecode(body)
+                    peers = reply.get(b"peers", b"")
+                    if isinstance(peers, bytes):
+                        reply[b"peers"] = b"".join(peers[i:i + 6] for i in range(0, len(peers), 6)
+                                                   if peers[i:i + 4] != bytes([127, 0, 0, 1]))
+                    body = bencode(reply)
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class QBittorrent:
+    """qbittorrent-nox with its default BitTorrent settings, bound to `address` (the tracker
+    never hands a peer its own address), driven through its Web API on 127.0.0.1."""
+
+    def __init__(self, base_dir, address):
+        self.home = tempfile.mkdtemp(dir=base_dir)
+        self.downloads = os.path.join(self.home, "dl")
+        os.makedirs(self.downloads)
+        conf_dir = os.path.join(self.home, "qBittorrent", "config")
+        os.makedirs(conf_dir)
+        self.web_port = sitest.free_port()
+        with open(os.path.join(conf_dir, "qBittorrent.conf"), "w") as f:
+            # Where to listen and how to be driven; nothing about how it trades pieces.
+            f.write("[LegalNotice]\nAccepted=true\n\n[BitTorrent]\n"
+                    "Session\\Interface=lo\nSession\\InterfaceName=lo\n"
+                    "Session\\InterfaceAddress=%s\nSession\\Port=%d\n\n[Preferences]\n"
+                    "WebUI\\Address=127.0.0.1\nWebUI\\Port=%d\nWebUI\\LocalHostAuth=false\n"
+                    % (address, sitest.free_port(address), self.web_port))
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(["qbittorrent-nox", "--profile=" + self.home],
+                                     stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, env=dict(os.environ, HOME=self.home))
+        sitest.wait_for(lambda: self.api("/app/version").startswith(b"v"), 30,
+                        "qbittorrent-nox's Web API")
+
+    def api(self, path, fields=None, files=None):
+        import urllib.request
+        url = "http://127.0.0.1:%d/api/v2%s" % (self.web_port, path)
+        if fields is None and files is None:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                return r.read()
+        boundary = "si-test-boundary"
+        body = b""
+        for k, v in (fields or {}).items():
+            body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
+                     % (boundary, k, v)).encode()
+        for k, path_ in (files or {}).items():
+            with open(path_, "rb") as f:
+                data = f.read()
+            body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                     "Content-Type: application/x-bittorrent\r\n\r\n"
+                     % (boundary, k, os.path.basename(path_))).encode() + data + b"\r\n"
+        body += ("--%s--\r\n" % boundary).encode()
+        req = urllib.request.Request(url, data=body, headers={
+            "Content-Type": "multipart/form-data; boundary=" + boundary,
+            "Referer": "http://127.0.0.1:%d" % self.web_port})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.read()
+
+    def add(self, torrent):
+        self.api("/torrents/add", fields={"savepath": self.downloads}, files={"torrents": torrent})
+
+    def torrents(self):
+        return json.loads(self.api("/torrents/info"))
+
+    def output(self):
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-3000:]
+
+    def close(self):
+        stop(self.proc)
+        self.log.close()
+
+
 class Interop(unittest.TestCase):
     super_seed = True
 
@@ -68,7 +189,36 @@ class Interop(unittest.TestCase):
     def tearDownClass(cls):
         cls.t.cleanup()
 
-    def check_download(self, args, out_file, done, tool, env=None):
+    def agent_gets_pieces_from(self, seeder_ip, agent_ip, hide_server=False):
+        """Runs si_btagent (on agent_ip) while a foreign client on seeder_ip seeds the image:
+        the agent must install it and name seeder_ip among the peers its pieces came from.
+        hide_server: the agent does not know si_btd's seeder (HiddenServer), for a client
+        slower to unchoke than the loopback server is to send everything: the whole image
+        then comes from the foreign seeder. Returns the MiB it got from seeder_ip."""
+        import re
+        hidden = HiddenServer(self.t) if hide_server else None
+        cmdline = ("BITTORRENT=y IMAGESERVER=127.0.0.1 IMAGENAME=golden BITTORRENT_TRACKER_PORT=%d "
+                   "BITTORRENT_POLLING_TIME=1" % (hidden.port if hidden else self.t.tracker_port))
+        p, _ = sitest.start_agent(self.t.dir, agent_ip, cmdline)
+        try:
+            out = p.communicate(timeout=DOWNLOAD_TIMEOUT)[0].decode(errors="replace")
+        finally:
+            if hidden:
+                hidden.close()
+            if p.poll() is None:
+                p.kill()
+                p.wait(10)
+            p.stdout.close()
+        self.assertEqual(p.returncode, 0, out[-2000:])
+        line = [x for x in out.splitlines() if ": pieces from " in x]
+        self.assertTrue(line, out[-2000:])
+        m = re.search(r"[ ,]%s \(([0-9.]+) MiB\)" % re.escape(seeder_ip), line[0])
+        self.assertIsNotNone(m, "the agent got nothing from %s: %s" % (seeder_ip, line[0]))
+        print("agent %s got %s MiB from %s (%s)" % (agent_ip, m.group(1), seeder_ip, line[0]),
+              flush=True)
+        return float(m.group(1))
+
+    def check_download(self, args, out_file, done, tool, env=None, then=None):
         print("tarball: %d pieces of 256 KiB" % ((os.path.getsize(self.tarball) + 262143) // 262144))
         if shutil.which(tool) is None:
             self.skipTest("needs %s (scripts/setup-deps.sh)" % tool)
@@ -78,9 +228,11 @@ class Interop(unittest.TestCase):
             started = time.monotonic()
             try:
                 finished = wait_for(done, p, DOWNLOAD_TIMEOUT)
+                print("%s: %.1f s" % (tool, time.monotonic() - started), flush=True)
+                if finished and then is not None:
+                    then()  # while the client still runs: it seeds now
             finally:
                 stop(p)
-            print("%s: %.1f s" % (tool, time.monotonic() - started), flush=True)
             log.seek(0)
             out = log.read().decode(errors="replace")[-3000:]
         self.assertTrue(finished, "%s did not finish in %d s:\n%s" % (tool, DOWNLOAD_TIMEOUT, out))
@@ -99,14 +251,68 @@ class Interop(unittest.TestCase):
                 open(self.tarball, "rb") as b:
             self.assertTrue(a.read() == b.read(), "aria2c: downloaded bytes differ")
 
+    def test_aria2c_seeds_to_an_agent(self):
+        """aria2c with its defaults (but no DHT: loopback) downloads, then seeds: an agent gets
+        pieces from it."""
+        if shutil.which("aria2c") is None:
+            self.skipTest("needs aria2c (scripts/setup-deps.sh)")
+        out = tempfile.mkdtemp(dir=self.t.dir)
+        target = os.path.join(out, os.path.basename(self.tarball))
+        # aria2 keeps <file>.aria2 beside the file until the download is complete.
+        args = ["aria2c", "--interface=127.0.0.10", "--dir=" + out, "--seed-time=10",
+                "--enable-dht=false", "--console-log-level=warn", "--summary-interval=0",
+                self.torrent]
+        with tempfile.TemporaryFile() as log:
+            p = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL)
+            try:
+                sitest.wait_for(lambda: os.path.exists(target) and not os.path.exists(target + ".aria2")
+                                and p.poll() is None, DOWNLOAD_TIMEOUT, "aria2c to finish")
+                self.agent_gets_pieces_from("127.0.0.10", "127.0.0.13")
+            finally:
+                stop(p)
+
+
+    def test_qbittorrent_leeches_then_seeds_to_an_agent(self):
+        """qbittorrent-nox downloads the image with its defaults, then, as an extra seeder,
+        sends pieces to a si_btagent that installs the image (issue 13: clients that
+        SystemImager 4.9 sites already run)."""
+        if shutil.which("qbittorrent-nox") is None:
+            self.skipTest("needs qbittorrent-nox (scripts/setup-deps.sh)")
+        qb = QBittorrent(self.t.dir, "127.0.0.5")
+        try:
+            started = time.monotonic()
+            qb.add(self.torrent)
+            target = os.path.join(qb.downloads, os.path.basename(self.tarball))
+
+            def done():
+                t = qb.torrents()
+                return len(t) == 1 and t[0]["progress"] >= 1.0
+            try:
+                sitest.wait_for(done, DOWNLOAD_TIMEOUT, "qbittorrent-nox to finish")
+            except AssertionError:
+                raise AssertionError("qbittorrent-nox: %s\n%s" % (qb.torrents(), qb.output()))
+            print("qbittorrent-nox: %.1f s" % (time.monotonic() - started), flush=True)
+            with open(target, "rb") as a, open(self.tarball, "rb") as b:
+                self.assertTrue(a.read() == b.read(), "qbittorrent-nox: downloaded bytes differ")
+            # Now a seed of the swarm: an agent installing the image gets pieces from it too.
+            self.agent_gets_pieces_from("127.0.0.5", "127.0.0.12")
+            sitest.wait_for(lambda: qb.torrents()[0]["uploaded"] > 0, 20,
+                            "qbittorrent-nox to have sent the agent something")
+            print("qbittorrent-nox sent %d bytes to the agent" % qb.torrents()[0]["uploaded"])
+        finally:
+            qb.close()
+
 
 class InteropNormalSeeding(Interop):
     super_seed = False
 
-    # aria2c also works with normal seeding (test_seed_download.py).
+    # aria2c also works with normal seeding (test_seed_download.py); how it seeds does not
+    # depend on the server's mode.
     test_aria2c_leeches_from_the_super_seeder = None
+    test_aria2c_seeds_to_an_agent = None
 
-    def run_transmission_cli(self, address, settings):
+    def run_transmission_cli(self, address, settings, agent_ip=None):
         """transmission-cli bound to an address of its own (the tracker never hands a peer its
         own address), with `settings` added to its settings.json."""
         home = tempfile.mkdtemp(dir=self.t.dir)
@@ -121,25 +327,35 @@ class InteropNormalSeeding(Interop):
         # The file keeps a .part suffix until every piece is verified.
         target = os.path.join(out, os.path.basename(self.tarball))
         args = ["transmission-cli", "-g", conf, "-w", out, self.torrent]
+        # Done, it seeds until stopped: an agent installing the image gets pieces from it. Its
+        # choker runs every 10 s: the loopback server would finish the node first, so the
+        # agent is shown only the foreign seed, and gets the whole image from it.
         self.check_download(args, target, target, "transmission-cli",
-                            env=dict(os.environ, HOME=home))
+                            env=dict(os.environ, HOME=home),
+                            then=agent_ip and (lambda: self.agent_gets_pieces_from(
+                                address, agent_ip, hide_server=True)))
 
     def test_transmission_cli_leeches_from_a_normal_seeder(self):
         self.run_transmission_cli("127.0.0.7", {"pex-enabled": False, "utp-enabled": False,
-                                                "rename-partial-files": True, "encryption": 0})
+                                                "rename-partial-files": True, "encryption": 0},
+                                  "127.0.0.14")
 
     def test_transmission_cli_with_utp_as_systemimager_4_9_runs_it(self):
         # SystemImager 4.9's initrd runs transmission-cli with its defaults: uTP on. The
         # seeder must answer uTP (or the client waits ~20 s per peer before trying TCP).
+        # (Leeching only: its uTP socket is not bound to bind-address-ipv4, so what it sends
+        # over uTP comes from 127.0.0.1, the server's address; the TCP run above seeds.)
         self.run_transmission_cli("127.0.0.6", {"utp-enabled": True})
 
     def test_ctorrent_leeches_from_a_normal_seeder(self):
         out = tempfile.mkdtemp(dir=self.t.dir)
         target = os.path.join(out, os.path.basename(self.tarball))
         done = os.path.join(out, "complete")
-        args = ["ctorrent", "-e", "0", "-i", "127.0.0.8", "-p", str(sitest.free_port("127.0.0.8")),
+        # -e 1: seed an hour after the download (stopped by the test once an agent is done).
+        args = ["ctorrent", "-e", "1", "-i", "127.0.0.8", "-p", str(sitest.free_port("127.0.0.8")),
                 "-s", target, "-X", "touch " + done, self.torrent]
-        self.check_download(args, target, done, "ctorrent")
+        self.check_download(args, target, done, "ctorrent",
+                            then=lambda: self.agent_gets_pieces_from("127.0.0.8", "127.0.0.16"))
 
 
 if __name__ == "__main__":
