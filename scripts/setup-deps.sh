@@ -12,6 +12,7 @@ PACKAGES="
   gnuplot-nox curl iputils-ping chromium
   busybox-static qemu-system-x86 qemu-utils dnsmasq-base pxelinux syslinux-common ipxe-qemu
   linux-image-amd64 e2fsprogs cpio kmod
+  debhelper lintian mmdebstrap piuparts
 "
 
 missing=""
