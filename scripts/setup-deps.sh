@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="
   cmake ninja-build g++ pkg-config clang-format python3 file
-  libtorrent-rasterbar-dev libboost-dev libboost-system-dev libssl-dev nlohmann-json3-dev
+  libtorrent-rasterbar-dev libboost-dev libboost-system-dev libssl-dev nlohmann-json3-dev libtinyxml2-dev
   libarchive-dev zlib1g-dev libzstd-dev libdeflate-dev libgtest-dev
   libacl1-dev liblzma-dev libbz2-dev dpkg-dev xz-utils
   aria2 transmission-cli ctorrent qbittorrent-nox mktorrent opentracker pigz zstd attr acl libarchive-tools iproute2 procps time

@@ -23,6 +23,7 @@
 #include "pidfile.hpp"
 #include "seeder.hpp"
 #include "server/atomic_file.hpp"
+#include "server/disk_layout.hpp"
 #include "server/latest_file_writer.hpp"
 #include "server/monitor_listener.hpp"
 #include "server/node_table.hpp"
@@ -102,6 +103,10 @@ struct Daemon::Impl {
     std::uint64_t rejects_unlogged = 0;
     std::chrono::steady_clock::time_point last_reject_log{};
     std::map<std::string, std::int64_t> uploaded_by_tarball;
+    // Each image's disk layout as served at /layouts/<image> (layout_text()), and what the
+    // status shows of it ("served", "none" or the error).
+    std::map<std::string, std::string> layout_text_by_image;
+    std::map<std::string, std::string> layout_state_by_image;
     std::chrono::steady_clock::time_point uploaded_read_at{};
 
     // Jobs of the current configuration, by tarball path, and what is being served.
@@ -174,6 +179,9 @@ struct Daemon::Impl {
         } else if (!result->note.empty()) {
             log.info(what + ": " + result->note);
         }
+        if (job.kind == PackKind::image) {
+            read_layout(job);
+        }
         auto it = served.find(job.tarball);
         if (it != served.end() && it->second.info_hash_hex == result->info_hash_hex &&
             seeder.seeding(job.tarball)) {
@@ -224,6 +232,10 @@ struct Daemon::Impl {
         for (auto& [tarball, job] : wanted) {
             if (next.count(tarball) == 0) {
                 seeder.remove(tarball);
+                if (job.kind == PackKind::image) {
+                    layout_text_by_image.erase(job.name);
+                    layout_state_by_image.erase(job.name);
+                }
                 if (served.erase(tarball) > 0) {
                     log.info("dropped " + std::string(kind_word(job.kind)) + " " + job.name);
                 }
@@ -274,6 +286,43 @@ struct Daemon::Impl {
         bt.tracker_port = old_s.tracker.port;
         ServerSettings rebuilt = make_server_settings(bt, next->dirs, old_s.tracker.address);
         apply(rebuilt.jobs, config.settings.packer.update, /*recheck_kept=*/true);
+    }
+
+    // Reads and checks the image's etc/systemimager/autoinstallscript.conf (disk_layout.hpp):
+    // a good one is served to blank nodes; a bad one is logged with its file and line, and the
+    // image is served without one (nodes then need SI_TARGET, as without a layout).
+    void read_layout(const PackJob& job) {
+        layout_text_by_image.erase(job.name);
+        auto layout = read_image_disk_layout(job.source_dir);
+        if (!layout) {
+            log.error("image " + job.name + ": disk layout not served: " + layout.error().message);
+            layout_state_by_image[job.name] = layout.error().message;
+            return;
+        }
+        if (!*layout) {
+            layout_state_by_image[job.name] = "none";
+            return;
+        }
+        const DiskLayout& l = **layout;
+        layout_text_by_image[job.name] = layout_text(l);
+        layout_state_by_image[job.name] = "served";
+        log.info("image " + job.name + ": disk layout of " + std::to_string(l.disks.size()) +
+                 " disk(s), " + std::to_string(l.filesystems.size()) +
+                 " filesystem(s) served at /layouts/" + job.name);
+    }
+
+    // GET /layouts/<image>: the image's disk layout, or 404.
+    std::optional<HttpReply> layout_page(std::string_view path) const {
+        constexpr std::string_view prefix = "/layouts/";
+        if (!path.starts_with(prefix)) {
+            return std::nullopt;
+        }
+        const std::string name(path.substr(prefix.size()));
+        if (auto it = layout_text_by_image.find(name); it != layout_text_by_image.end()) {
+            return HttpReply{200, "text/plain; charset=utf-8", it->second, {}};
+        }
+        return HttpReply{
+            404, "text/plain; charset=utf-8", "no disk layout for image '" + name + "'\n", {}};
     }
 
     void on_report(const MonitorReport& r, const std::string& from) {
@@ -409,6 +458,10 @@ struct Daemon::Impl {
             if (auto up = uploaded_by_tarball.find(tarball); up != uploaded_by_tarball.end()) {
                 v.server_bytes = up->second;
             }
+            if (auto l = layout_state_by_image.find(job.name);
+                job.kind == PackKind::image && l != layout_state_by_image.end()) {
+                v.layout = l->second;
+            }
             in.images.push_back(std::move(v));
         }
         return in;
@@ -509,6 +562,9 @@ Status Daemon::start() {
     // After the tracker: its state lock (next to which the node table lives) is ours now.
     d.load_nodes();
     d.tracker.serve_pages([&d](std::string_view path, std::string_view query) {
+        if (auto layout = d.layout_page(path)) {
+            return layout;
+        }
         return d.pages.handle(path, query);
     });
     d.start_monitor();

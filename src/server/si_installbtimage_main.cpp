@@ -15,6 +15,7 @@
 #include "common/list_split.hpp"
 #include "common/log.hpp"
 #include "common/names.hpp"
+#include "server/disk_layout.hpp"
 #include "server/packer.hpp"
 
 namespace {
@@ -204,6 +205,13 @@ int run(int argc, char** argv) {
             log.error(label + ": nothing packed: " + r->note);
             rc = si::exit_code::pack;
             continue;
+        }
+        if (job.kind == si::PackKind::image) {
+            // What si_btd would serve blank nodes: a layout it cannot use is an error here.
+            if (auto layout = si::read_image_disk_layout(job.source_dir); !layout) {
+                log.error(label + ": disk layout: " + layout.error().message);
+                rc = rc == si::exit_code::ok ? si::exit_code::config : rc;
+            }
         }
         if (!o.quiet) {
             std::string how = r->reused ? "reused" : "packed";

@@ -170,6 +170,7 @@ std::string status_json(const StatusInput& in, bool with_history) {
                           {"server_bytes", im.server_bytes},
                           {"peer_bytes", peer_bytes(im)},
                           {"swarm_ratio", opt(swarm_ratio(im))},
+                          {"layout", im.layout},
                           {"tracker", std::move(tracker)},
                           {"nodes", std::move(counts)}});
     }

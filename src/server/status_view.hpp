@@ -26,6 +26,9 @@ struct ImageView {
     bool seeding = false;
     std::int64_t server_bytes = 0;  // payload the seeder sent for it since si_btd started
     std::optional<SwarmSnapshot> swarm;
+    // The disk layout served for it: "served", "none" (the image has no layout file), or the
+    // error that keeps it from being served ("autoinstallscript.conf:12: ...").
+    std::string layout = "none";
 };
 
 struct DaemonFacts {
