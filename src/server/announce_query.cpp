@@ -3,21 +3,10 @@
 #include <algorithm>
 #include <limits>
 
+#include "server/hex_string.hpp"
+
 namespace si {
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 Error fail(std::string message) {
     return Error{std::move(message), 1};
@@ -124,8 +113,8 @@ Result<std::string> percent_decode(std::string_view text, bool plus_is_space) {
         } else if (c != '%') {
             out += c;
         } else {
-            int hi = i + 1 < text.size() ? hex_value(text[i + 1]) : -1;
-            int lo = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
+            int hi = i + 1 < text.size() ? hex_digit_value(text[i + 1]) : -1;
+            int lo = i + 2 < text.size() ? hex_digit_value(text[i + 2]) : -1;
             if (hi < 0 || lo < 0) {
                 return fail("bad percent-encoding");
             }
@@ -247,15 +236,7 @@ Result<ScrapeQuery> parse_scrape_query(std::string_view query) {
 }
 
 std::string to_hex(std::string_view raw) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(raw.size() * 2);
-    for (char c : raw) {
-        auto b = static_cast<unsigned char>(c);
-        out += digits[b >> 4];
-        out += digits[b & 0xf];
-    }
-    return out;
+    return hex_string(raw);
 }
 
 Result<std::string> from_hex(std::string_view hex) {
@@ -265,8 +246,8 @@ Result<std::string> from_hex(std::string_view hex) {
     std::string out;
     out.reserve(hex.size() / 2);
     for (std::size_t i = 0; i < hex.size(); i += 2) {
-        int hi = hex_value(hex[i]);
-        int lo = hex_value(hex[i + 1]);
+        int hi = hex_digit_value(hex[i]);
+        int lo = hex_digit_value(hex[i + 1]);
         if (hi < 0 || lo < 0) {
             return fail("not a hex digit in " + printable(hex));
         }

@@ -5,7 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <unordered_set>
 
-#include "common/exit_codes.hpp"
+#include "server/tcp_listen.hpp"
 
 namespace si {
 namespace {
@@ -120,29 +120,10 @@ MonitorListener::~MonitorListener() {
 
 Status MonitorListener::start(const std::string& address, std::uint16_t port) {
     Core& c = *core_;
-    const std::string where = address + ":" + std::to_string(port);
-    error_code ec;
-    auto ip = net::ip::make_address(address, ec);
-    if (ec) {
-        return Error{"monitor: bad address '" + address + "': " + ec.message(), exit_code::address};
+    if (auto st = listen_on(c.acceptor, address, port, "monitor"); !st) {
+        return st;
     }
-    tcp::endpoint ep(ip, port);
-    c.acceptor.open(ep.protocol(), ec);
-    if (!ec) {
-        c.acceptor.set_option(net::socket_base::reuse_address(true), ec);
-    }
-    if (!ec) {
-        c.acceptor.bind(ep, ec);
-    }
-    if (!ec) {
-        c.acceptor.listen(net::socket_base::max_listen_connections, ec);
-    }
-    if (ec) {
-        error_code ignored;
-        c.acceptor.close(ignored);
-        return Error{"monitor: bind " + where + ": " + ec.message(), exit_code::bind};
-    }
-    c.where = where;
+    c.where = address + ":" + std::to_string(port);
     c.accept_next();
     return Ok{};
 }

@@ -6,6 +6,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "server/hex_string.hpp"
+
 namespace si {
 namespace {
 
@@ -29,19 +31,6 @@ std::string quoted(std::string_view v) {
     return out + (v.size() > 40 ? "...'" : "'");
 }
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 // "00.16.3e.aa.bb.cc", "00:16:3E:AA:BB:CC", "00-16-3e-aa-bb-cc" -> "00:16:3e:aa:bb:cc".
 std::optional<std::string> normalize_mac(std::string_view v) {
     if (v.size() != 17) {
@@ -55,7 +44,7 @@ std::optional<std::string> normalize_mac(std::string_view v) {
             }
             out += ':';
         } else {
-            int d = hex_digit(v[i]);
+            int d = hex_digit_value(v[i]);
             if (d < 0) {
                 return std::nullopt;
             }

@@ -22,6 +22,7 @@
 #include "common/unique_fd.hpp"
 #include "server/announce_query.hpp"
 #include "server/peer_store.hpp"
+#include "server/tcp_listen.hpp"
 #include "server/tracker_service.hpp"
 
 namespace si {
@@ -479,26 +480,8 @@ Status TrackerServer::start() {
 
     std::string address = c.settings.address.empty() ? "0.0.0.0" : c.settings.address;
     std::string where = host_port(address, c.settings.port);
-    beast::error_code ec;
-    net::ip::address ip = net::ip::make_address(address, ec);
-    if (ec) {
-        return Error{"tracker: bad address '" + address + "': " + ec.message(), exit_code::address};
-    }
-    tcp::endpoint ep(ip, c.settings.port);
-    c.acceptor.open(ep.protocol(), ec);
-    if (!ec) {
-        c.acceptor.set_option(net::socket_base::reuse_address(true), ec);
-    }
-    if (!ec) {
-        c.acceptor.bind(ep, ec);
-    }
-    if (!ec) {
-        c.acceptor.listen(net::socket_base::max_listen_connections, ec);
-    }
-    if (ec) {
-        beast::error_code ignored;
-        c.acceptor.close(ignored);
-        return Error{"tracker: bind " + where + ": " + ec.message(), exit_code::bind};
+    if (auto st = listen_on(c.acceptor, address, c.settings.port, "tracker"); !st) {
+        return st;
     }
     impl_->load();
     c.save_state = [impl = impl_.get()] { return impl->save(); };

@@ -68,11 +68,7 @@ class AgentSwarm(unittest.TestCase):
         self.agents = []
 
     def tearDown(self):
-        for p in self.agents:
-            if p.poll() is None:
-                p.kill()
-                p.wait(10)
-            p.stdout.close()
+        sitest.stop_procs(self.agents)
         self.monitor.close()
         self.t.cleanup()
 

@@ -74,11 +74,7 @@ class LongPaths(unittest.TestCase):
         self.agents = []
 
     def tearDown(self):
-        for p in self.agents:
-            if p.poll() is None:
-                p.kill()
-                p.wait(10)
-            p.stdout.close()
+        sitest.stop_procs(self.agents)
         self.t.cleanup()
 
     def test_packed_served_and_unpacked(self):

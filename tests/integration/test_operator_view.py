@@ -40,11 +40,7 @@ class OperatorView(unittest.TestCase):
         self.agents = []
 
     def tearDown(self):
-        for p in self.agents:
-            if p.poll() is None:
-                p.kill()
-                p.wait(10)
-            p.stdout.close()
+        sitest.stop_procs(self.agents)
         self.t.cleanup()
 
     def cmdline(self, image="golden"):

@@ -46,11 +46,7 @@ class StatusPage(unittest.TestCase):
 
     def tearDown(self):
         self.stop.set()
-        for p in self.agents:
-            if p.poll() is None:
-                p.kill()
-                p.wait(10)
-            p.stdout.close()
+        sitest.stop_procs(self.agents)
         self.t.cleanup()
 
     def si4_client(self, index):

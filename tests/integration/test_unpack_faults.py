@@ -52,11 +52,7 @@ class UnpackFaults(unittest.TestCase):
         self.agents = []
 
     def tearDown(self):
-        for p in self.agents:
-            if p.poll() is None:
-                p.kill()
-                p.wait(10)
-            p.stdout.close()
+        sitest.stop_procs(self.agents)
 
     def cmdline(self, extra=""):
         return ("BITTORRENT=y IMAGESERVER=127.0.0.1 IMAGENAME=golden BITTORRENT_TRACKER_PORT=%d "

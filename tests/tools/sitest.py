@@ -291,6 +291,16 @@ def start_agent(tree_dir, address, cmdline, root=None, staging=None, extra_args=
     return p, root
 
 
+def stop_procs(procs, timeout=10):
+    """Kills the processes still running (tests' agents) and closes their pipes."""
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait(timeout)
+        if p.stdout:
+            p.stdout.close()
+
+
 class MonitorListener:
     """A stand-in for si_monitor: one TCP connection per report, one line of colon-separated
     key=value pairs. Records (monotonic time, fields) of every line, on its own thread."""
