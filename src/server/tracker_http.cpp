@@ -21,6 +21,7 @@
 #include "common/shell_conf.hpp"
 #include "common/unique_fd.hpp"
 #include "server/announce_query.hpp"
+#include "server/atomic_file.hpp"
 #include "server/peer_store.hpp"
 #include "server/tcp_listen.hpp"
 #include "server/tracker_service.hpp"
@@ -56,60 +57,16 @@ std::string host_port(const std::string& address, std::uint16_t port) {
     return address + ":" + std::to_string(port);
 }
 
-Status fail_errno(const std::string& what) {
-    return Error{"tracker: " + what + ": " + std::strerror(errno), exit_code::failure};
-}
-
-// Writes `data` to `path` so that a crash leaves either the old file or the new one.
+// Writes `data` to `path` so that a crash leaves either the old file or the new one
+// (atomic_file.hpp: temp file, fsync, rename, fsync of the directory).
 Status write_file_atomic(const std::string& path, std::string_view data) {
-    std::filesystem::path parent = std::filesystem::path(path).parent_path();
-    if (!parent.empty()) {
-        std::error_code ec;
-        std::filesystem::create_directories(parent, ec);
-        if (ec) {
-            return Error{"tracker: create " + parent.string() + ": " + ec.message(),
-                         exit_code::failure};
-        }
+    const std::string parent = std::filesystem::path(path).parent_path().string();
+    Status st = parent.empty() ? Status(Ok{}) : make_directories(parent);
+    if (st) {
+        st = write_file_atomically(path, data, 0644);
     }
-    std::string tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        return fail_errno("save " + tmp);
-    }
-    std::size_t done = 0;
-    while (done < data.size()) {
-        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            Status st = fail_errno("save " + tmp);
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            return st;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0) {
-        Status st = fail_errno("fsync " + tmp);
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        return st;
-    }
-    if (::close(fd) != 0) {
-        ::unlink(tmp.c_str());
-        return fail_errno("save " + tmp);
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        Status st = fail_errno("rename " + tmp + " to " + path);
-        ::unlink(tmp.c_str());
-        return st;
-    }
-    // Make the rename itself durable.
-    int dir = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir >= 0) {
-        ::fsync(dir);
-        ::close(dir);
+    if (!st) {
+        return Error{"tracker: save " + path + ": " + st.error().message, exit_code::failure};
     }
     return Ok{};
 }
