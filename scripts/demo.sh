@@ -21,6 +21,7 @@ trap cleanup EXIT INT TERM
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 seed_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+monitor_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$work/etc" "$work/images" "$work/overrides" "$work/tarballs" "$work/torrents"
 echo "demo: generating a sample image in $work/images/demo ..."
 PYTHONPATH="$top/tests/tools" python3 -c "
@@ -31,6 +32,7 @@ print('demo: sample image: %d items' % sum(len(f) + len(d) for _, d, f in os.wal
 cat > "$work/etc/bittorrent.conf" <<CONF
 BT_TRACKER_PORT=$port
 BT_SEEDER_PORT=$seed_port
+BT_MONITOR_PORT=$monitor_port
 BT_TRACKER_STATE=$work/dstate
 BT_TRACKER_LOG=$work/bittorrent-tracker.log
 BT_INTERFACE=127.0.0.1
@@ -61,7 +63,7 @@ echo "demo: installing the image on 3 nodes at once with si_btagent (127.0.0.2-4
 pids=""
 for n in 2 3 4; do
   mkdir -p "$work/node$n/a" "$work/node$n/staging"
-  echo "BITTORRENT=y IMAGESERVER=127.0.0.1 IMAGENAME=demo BITTORRENT_TRACKER_PORT=$port BITTORRENT_POLLING_TIME=1 BITTORRENT_SEED_WAIT=y" \
+  echo "BITTORRENT=y IMAGESERVER=127.0.0.1 IMAGENAME=demo BITTORRENT_TRACKER_PORT=$port BITTORRENT_POLLING_TIME=1 BITTORRENT_SEED_WAIT=y MONITOR_SERVER=127.0.0.1 MONITOR_PORT=$monitor_port" \
     > "$work/node$n/cmdline"
   ( "$build/src/agent/si_btagent" --cmdline "$work/node$n/cmdline" --root "$work/node$n/a" \
       --staging "$work/node$n/staging" --bind 127.0.0.$n 2>&1; echo "exit $?" ) | sed "s/^/  [node$n] /" &
@@ -77,6 +79,15 @@ for n in 2 3 4; do
     exit 1
   fi
 done
+# What the operator sees: the nodes' reports on si_btd's status page, here in the terminal.
+echo "demo: the nodes as si_btstatus shows them (the page: http://127.0.0.1:$port/, also /status.json, /metrics):"
+i=0
+until "$build/src/server/si_btstatus" --config "$work/etc/bittorrent.conf" --once 2>/dev/null \
+    | grep -q "3 of 3 nodes: done 3"; do
+  i=$((i + 1)); [ $i -lt 100 ] || { echo "demo: FAILED: si_btd does not show 3 nodes done" >&2; exit 1; }
+  sleep 0.1
+done
+"$build/src/server/si_btstatus" --config "$work/etc/bittorrent.conf" --once | sed 's/^/  /'
 kill -TERM "$btd_pid"; rc=0; wait "$btd_pid" || rc=$?; btd_pid=""
 echo "demo: si_btd stopped with exit code $rc; its log:"
 sed 's/^/  /' "$work/bittorrent-tracker.log"
