@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 namespace si {
 namespace {
@@ -31,18 +32,26 @@ std::optional<double> swarm_ratio(const ImageView& im) {
     return static_cast<double>(peer_bytes(im)) / static_cast<double>(im.server_bytes);
 }
 
-const TrackedPeer* tracked_peer(const ImageView* im, const NodeRecord& n) {
-    if (im == nullptr || !im->swarm) {
+// An image's tracked peers by address, built once per document (not once per node).
+using PeersByIp = std::unordered_map<std::string, const TrackedPeer*>;
+
+PeersByIp peers_by_ip(const ImageView& im) {
+    PeersByIp out;
+    if (im.swarm) {
+        for (const TrackedPeer& p : im.swarm->peers) {
+            out.emplace(p.ip.to_string(), &p);
+        }
+    }
+    return out;
+}
+
+const TrackedPeer* tracked_peer(const PeersByIp* peers, const NodeRecord& n) {
+    if (peers == nullptr) {
         return nullptr;
     }
     // The address the node reported (its own, in the swarm) or, without one, the sender's.
-    const std::string& want = n.report.ip.empty() ? n.from : n.report.ip;
-    for (const TrackedPeer& p : im->swarm->peers) {
-        if (p.ip.to_string() == want) {
-            return &p;
-        }
-    }
-    return nullptr;
+    const auto it = peers->find(n.report.ip.empty() ? n.from : n.report.ip);
+    return it == peers->end() ? nullptr : it->second;
 }
 
 template <typename T>
@@ -50,7 +59,8 @@ json opt(const std::optional<T>& v) {
     return v ? json(*v) : json(nullptr);
 }
 
-json node_json(const NodeRecord& n, const ImageView* im, const StatusInput& in, bool with_history) {
+json node_json(const NodeRecord& n, const PeersByIp* peers, const StatusInput& in,
+               bool with_history) {
     const MonitorReport& r = n.report;
     const NodeState state = node_state(n, in.now, in.stuck_after_s);
     json j = {
@@ -91,7 +101,7 @@ json node_json(const NodeRecord& n, const ImageView* im, const StatusInput& in, 
     } else {
         j["proof"] = nullptr;
     }
-    if (const TrackedPeer* p = tracked_peer(im, n)) {
+    if (const TrackedPeer* p = tracked_peer(peers, n)) {
         j["tracker"] = {{"left", p->left},
                         {"downloaded", p->downloaded},
                         {"uploaded", p->uploaded},
@@ -107,15 +117,6 @@ json node_json(const NodeRecord& n, const ImageView* im, const StatusInput& in, 
         j["history"] = std::move(h);
     }
     return j;
-}
-
-const ImageView* image_named(const StatusInput& in, const std::string& name) {
-    for (const ImageView& im : in.images) {
-        if (im.kind == "image" && im.name == name) {
-            return &im;
-        }
-    }
-    return nullptr;
 }
 
 // Prometheus label value: backslash, double quote and newline escaped.
@@ -140,12 +141,20 @@ std::string status_json(const StatusInput& in, bool with_history) {
     std::map<std::string, std::map<std::string, int>> by_image;  // image -> state -> count
     json nodes = json::array();
     std::map<std::string, int> totals;
+    std::map<std::string, PeersByIp> peers;  // image name -> its swarm's peers
+    for (const ImageView& im : in.images) {
+        if (im.kind == "image") {
+            peers.emplace(im.name, peers_by_ip(im));
+        }
+    }
     if (in.nodes != nullptr) {
         for (const auto& [mac, n] : in.nodes->nodes()) {
             const std::string state = node_state_name(node_state(n, in.now, in.stuck_after_s));
             ++by_image[n.report.os][state];
             ++totals[state];
-            nodes.push_back(node_json(n, image_named(in, n.report.os), in, with_history));
+            const auto it = peers.find(n.report.os);
+            nodes.push_back(
+                node_json(n, it == peers.end() ? nullptr : &it->second, in, with_history));
         }
     }
     json images = json::array();
