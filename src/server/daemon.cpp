@@ -340,7 +340,7 @@ struct Daemon::Impl {
         }
         ++reports_accepted;
         const NodeRecord& n = nodes.nodes().at(key);
-        if (n.finished != 0 && (!was_finished || r.status == report_status::initializing)) {
+        if (n.finished != 0 && !was_finished) {
             // Once per install: when it first reports done or failed.
             const int status = n.report.status.value_or(0);
             const std::string who =
