@@ -202,6 +202,10 @@ class Interop(unittest.TestCase):
         p, _ = sitest.start_agent(self.t.dir, agent_ip, cmdline)
         try:
             out = p.communicate(timeout=DOWNLOAD_TIMEOUT)[0].decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out = p.communicate()[0].decode(errors="replace")
+            self.fail("the agent did not finish in %d s:\n%s" % (DOWNLOAD_TIMEOUT, out[-3000:]))
         finally:
             hidden.close()
             if p.poll() is None:
@@ -258,16 +262,29 @@ class Interop(unittest.TestCase):
             self.skipTest("needs aria2c (scripts/setup-deps.sh)")
         out = tempfile.mkdtemp(dir=self.t.dir)
         target = os.path.join(out, os.path.basename(self.tarball))
-        # aria2 keeps <file>.aria2 beside the file until the download is complete.
+        # --seed-ratio=0: keep seeding for --seed-time (minutes) whatever it has uploaded; by
+        # default aria2c stops at a ratio of 1.0.
         args = ["aria2c", "--interface=127.0.0.10", "--dir=" + out, "--seed-time=10",
-                "--enable-dht=false", "--console-log-level=warn", "--summary-interval=0",
-                self.torrent]
+                "--seed-ratio=0", "--enable-dht=false", "--console-log-level=warn",
+                "--summary-interval=0", self.torrent]
+        with open(self.tarball, "rb") as f:
+            whole = f.read()
+
+        def seeding():
+            # The file's bytes, not aria2's control file: aria2c writes the file before it
+            # creates <file>.aria2, so "file there, no .aria2" also holds at the start.
+            if p.poll() is not None:
+                raise AssertionError("aria2c exited with %d" % p.returncode)
+            try:
+                with open(target, "rb") as f:
+                    return f.read() == whole
+            except FileNotFoundError:
+                return False
         with tempfile.TemporaryFile() as log:
             p = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL)
             try:
-                sitest.wait_for(lambda: os.path.exists(target) and not os.path.exists(target + ".aria2")
-                                and p.poll() is None, DOWNLOAD_TIMEOUT, "aria2c to finish")
+                sitest.wait_for(seeding, DOWNLOAD_TIMEOUT, "aria2c to finish")
                 self.agent_gets_pieces_from("127.0.0.10", "127.0.0.13")
             finally:
                 stop(p)
