@@ -23,7 +23,7 @@
 #include "pidfile.hpp"
 #include "seeder.hpp"
 #include "server/atomic_file.hpp"
-#include "server/disk_layout.hpp"
+#include "server/autoinstallscript.hpp"
 #include "server/latest_file_writer.hpp"
 #include "server/monitor_listener.hpp"
 #include "server/node_table.hpp"

@@ -15,7 +15,7 @@
 #include "common/list_split.hpp"
 #include "common/log.hpp"
 #include "common/names.hpp"
-#include "server/disk_layout.hpp"
+#include "server/autoinstallscript.hpp"
 #include "server/packer.hpp"
 
 namespace {

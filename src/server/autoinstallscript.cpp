@@ -1,4 +1,4 @@
-#include "server/disk_layout.hpp"
+#include "server/autoinstallscript.hpp"
 
 #include <tinyxml2.h>
 
@@ -315,14 +315,6 @@ Result<FsSpec> parse_fsinfo(const XMLElement* f, const Checker& c) {
 
 }  // namespace
 
-std::string partition_device(std::string_view dev, int num) {
-    std::string out(dev);
-    if (!out.empty() && std::isdigit(static_cast<unsigned char>(out.back())) != 0) {
-        out += 'p';
-    }
-    return out + std::to_string(num);
-}
-
 Result<DiskLayout> parse_disk_layout(std::string_view xml, std::string_view file) {
     const Checker c(file);
     if (xml.size() > max_disk_layout_bytes) {
@@ -462,33 +454,6 @@ Result<std::optional<DiskLayout>> read_image_disk_layout(const std::string& imag
         return layout.error();
     }
     return std::optional<DiskLayout>(std::move(*layout));
-}
-
-std::string layout_text(const DiskLayout& layout) {
-    auto dash = [](const std::string& s) { return s.empty() ? std::string("-") : s; };
-    std::string out = "# si disk layout 1\n";
-    for (const DiskSpec& d : layout.disks) {
-        out += "disk " + d.dev + " " + d.label + " " + d.unit + "\n";
-    }
-    for (const DiskSpec& d : layout.disks) {
-        for (const PartitionSpec& p : d.parts) {
-            out += "part " + d.dev + " " + std::to_string(p.num) + " " + p.type + " " + p.size +
-                   " " + dash(p.flags) + " " + dash(p.name) + " " + dash(p.id) + "\n";
-        }
-    }
-    for (const FsSpec& f : layout.filesystems) {
-        out += "fs " + f.real_dev + " " + dash(f.mount_dev) + " " + f.mp + " " + f.fs + " " +
-               f.options + " " + f.dump + " " + f.pass + " " + (f.format ? "format" : "keep") +
-               (f.mkfs_opts.empty() ? "" : " " + f.mkfs_opts) + "\n";
-    }
-    if (layout.bootloader) {
-        out += "bootloader " + layout.bootloader->flavor + " " + layout.bootloader->install_type;
-        for (const std::string& t : layout.bootloader->targets) {
-            out += " " + t;
-        }
-        out += "\n";
-    }
-    return out;
 }
 
 }  // namespace si

@@ -1,4 +1,4 @@
-#include "server/disk_layout.hpp"
+#include "server/autoinstallscript.hpp"
 
 #include <gtest/gtest.h>
 
@@ -63,8 +63,6 @@ TEST(DiskLayout, ReadsASystemImager41Layout) {
 TEST(DiskLayout, ReadsGptEfiOnNvme) {
     auto l = parse_disk_layout(gpt_efi_layout, "x.conf");
     ASSERT_TRUE(l) << l.error().message;
-    EXPECT_EQ(partition_device("/dev/nvme0n1", 2), "/dev/nvme0n1p2");
-    EXPECT_EQ(partition_device("/dev/vda", 2), "/dev/vda2");
     const std::string text = layout_text(*l);
     EXPECT_NE(text.find("part /dev/nvme0n1 1 primary 5 esp EFI -\n"), std::string::npos) << text;
     EXPECT_NE(text.find("fs /dev/nvme0n1p1 - /boot/efi vfat umask=0077 0 2 format -F 32\n"),
