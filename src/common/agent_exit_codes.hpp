@@ -15,5 +15,7 @@ inline constexpr int stalled = 8;        // no download progress within BITTORRE
 inline constexpr int no_space = 9;       // no room to stage or unpack
 inline constexpr int unpack = 10;        // an entry could not be extracted or would escape the root
 inline constexpr int io = 11;            // another I/O error
+inline constexpr int disk = 12;          // blank disks: the layout does not fit, or partitioning,
+                                         // mkfs, mounting or the bootloader failed
 
 }  // namespace si::agent_exit
