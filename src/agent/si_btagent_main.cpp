@@ -19,6 +19,9 @@
 #include "common/kernel_cmdline.hpp"
 #include "common/log.hpp"
 #include "common/shell_conf.hpp"
+#include "disk_plan.hpp"
+#include "disk_prepare.hpp"
+#include "http_get.hpp"
 #include "incomplete_mark.hpp"
 #include "monitor.hpp"
 #include "progress_line.hpp"
@@ -34,14 +37,19 @@ struct Args {
     std::string staging;
     std::string bind;
     bool verbose = false;
+    bool prepare_disks = false;  // blank disks: partition, mkfs and mount from the image's layout
 };
 
 void usage(std::FILE* out) {
     std::fprintf(out,
                  "usage: si_btagent [--cmdline FILE] [--root DIR] [--staging DIR]\n"
-                 "                  [--bind ADDRESS|INTERFACE] [--verbose] [--help] [--version]\n"
+                 "                  [--bind ADDRESS|INTERFACE] [--prepare-disks] [--verbose]\n"
+                 "                  [--help] [--version]\n"
                  "Installs IMAGENAME and OVERRIDES from IMAGESERVER over BitTorrent into the\n"
-                 "root, as the kernel command line says (BITTORRENT=y). See si_btagent(8).\n");
+                 "root, as the kernel command line says (BITTORRENT=y). With --prepare-disks,\n"
+                 "first partitions, formats and mounts this node's disks under the root as the\n"
+                 "image's disk layout says (WIPING them), and afterwards writes fstab and the\n"
+                 "hostname and installs GRUB. See si_btagent(8).\n");
 }
 
 int parse_args(int argc, char** argv, Args& a) {
@@ -69,6 +77,8 @@ int parse_args(int argc, char** argv, Args& a) {
         }
         if (s == "--verbose" || s == "-v") {
             a.verbose = true;
+        } else if (s == "--prepare-disks") {
+            a.prepare_disks = true;
         } else if (!take("--cmdline", a.cmdline) && !take("--root", a.root) &&
                    !take("--staging", a.staging) && !take("--bind", a.bind)) {
             std::fprintf(stderr, "si_btagent: unknown option or missing value: '%s'\n", argv[i]);
@@ -146,6 +156,11 @@ class Agent {
             }
             torrents.push_back(std::move(*o));
         }
+        if (args_.prepare_disks) {
+            if (int rc = prepare_disks(); rc != si::agent_exit::ok) {
+                return rc;
+            }
+        }
         std::int64_t total = 0;
         for (const auto& t : torrents) {
             total += t.info->total_size();
@@ -217,6 +232,11 @@ class Agent {
                 log_.info(from);
             }
         }
+        if (plan_) {
+            if (int rc = finish_disks(); rc != si::agent_exit::ok) {
+                return rc;
+            }
+        }
         if (auto st = si::clear_incomplete(args_.root); !st) {
             return fail("root", st.error());
         }
@@ -235,6 +255,11 @@ class Agent {
         swarm_->stop();
         remove_staged();
         sync();
+        if (disks_) {
+            if (auto st = disks_->mounts.unmount_all(); !st) {
+                return fail("unmount", st.error());
+            }
+        }
         monitor_->send(report(si::monitor_status::imaged, "done", proof));
         std::printf("si_btagent: imaged: %s%s into %s; sent %lld bytes to peers\n",
                     s_.image_name.c_str(),
@@ -247,6 +272,83 @@ class Agent {
     }
 
   private:
+    // Blank disks, before the download: the image's layout from the server, planned against
+    // this node's disks (nothing is written unless all of it fits), then partitions, mkfs and
+    // the filesystems mounted under the root.
+    int prepare_disks() {
+        monitor_->send(report(si::monitor_status::initializing, "partition"));
+        const std::string target = "/layouts/" + s_.image_name;
+        auto got =
+            si::http_get(s_.image_server, s_.tracker_port, target, bind_, std::chrono::seconds(20));
+        if (!got) {
+            return fail("layout", si::Error{got.error().message, si::agent_exit::unreachable});
+        }
+        if (got->status == 404) {
+            return fail("layout",
+                        si::Error{"image " + s_.image_name +
+                                      " carries no disk layout (etc/systemimager/"
+                                      "autoinstallscript.conf in the image) and SI_TARGET is not "
+                                      "set: nothing says how to partition this node",
+                                  si::agent_exit::disk});
+        }
+        if (got->status != 200) {
+            return fail("layout",
+                        si::Error{"GET " + target + ": HTTP " + std::to_string(got->status),
+                                  si::agent_exit::disk});
+        }
+        auto layout = si::parse_layout_text(got->body, target);
+        if (!layout) {
+            return fail("layout", si::Error{layout.error().message, si::agent_exit::disk});
+        }
+        std::vector<std::string> named;
+        for (const auto& [golden, dev] : s_.disk_map) {
+            named.push_back(dev);
+        }
+        auto disks = si::wait_for_disks(layout->disks.size(), named,
+                                        std::chrono::seconds(s_.disk_wait_s), log_);
+        if (!disks) {
+            return fail("disks", disks.error());
+        }
+        auto plan = si::plan_disks(*layout, *disks, s_.disk_map);
+        if (!plan) {
+            return fail("disk layout", plan.error());
+        }
+        plan_ = std::move(*plan);
+        monitor_->send(report(si::monitor_status::initializing, "mkfs"));
+        auto prepared = si::prepare_disks(*plan_, args_.root, log_);
+        if (!prepared) {
+            return fail("disks", prepared.error());
+        }
+        disks_ = std::make_unique<si::PreparedDisks>(std::move(*prepared));
+        return si::agent_exit::ok;
+    }
+
+    // Blank disks, after the image and overrides: fstab, hostname, bootloader.
+    int finish_disks() {
+        if (auto st = si::write_fstab(args_.root, si::fstab_text(*plan_, disks_->uuids)); !st) {
+            return fail("fstab", st.error());
+        }
+        log_.info("wrote " + args_.root + "/etc/fstab from the layout (" +
+                  std::to_string(plan_->filesystems.size()) + " lines, by UUID)");
+        if (!s_.hostname.empty()) {
+            if (auto st = si::write_hostname(args_.root, s_.hostname); !st) {
+                return fail("hostname", st.error());
+            }
+            log_.info("hostname: " + s_.hostname);
+        }
+        if (plan_->bootloader.empty()) {
+            log_.warn(
+                "the layout names no bootloader: the node boots its disk only if the "
+                "image's own boot code does");
+        } else {
+            monitor_->send(report(99, "bootloader"));  // downloaded; not yet bootable
+            if (auto st = si::install_bootloader(*plan_, args_.root, log_); !st) {
+                return fail("bootloader", st.error());
+            }
+        }
+        return si::agent_exit::ok;
+    }
+
     static si::AgentReport report(int status, std::string phase,
                                   std::optional<si::InstallProof> proof = std::nullopt) {
         si::AgentReport r;
@@ -283,6 +385,10 @@ class Agent {
     std::string bind_;
     std::string staging_;
     std::vector<std::string> staged_;
+    std::optional<si::DiskPlan> plan_;
+    // Declared before the swarm: destroyed after it, so nothing holds a file under the root
+    // when its filesystems are unmounted.
+    std::unique_ptr<si::PreparedDisks> disks_;
     std::unique_ptr<si::MonitorReporter> monitor_;
     std::unique_ptr<si::Swarm> swarm_;
 };

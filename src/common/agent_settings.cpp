@@ -2,8 +2,11 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <optional>
+#include <sstream>
 #include <type_traits>
 
 #include "common/agent_exit_codes.hpp"
@@ -94,7 +97,31 @@ Result<AgentSettings> agent_settings_from(const KernelCmdline& c) {
     if (const std::string* v = c.find("MONITOR_CONSOLE")) {
         s.monitor_console = yes(*v);
     }
-    for (auto err : {read_int(c, "BITTORRENT_POLLING_TIME", 1, 3600, s.polling_time_s),
+    if (const std::string* v = c.find("SI_DISK_MAP"); v != nullptr && !v->empty()) {
+        std::stringstream in(*v);
+        for (std::string pair; std::getline(in, pair, ',');) {
+            const auto eq = pair.find('=');
+            if (eq == std::string::npos || pair.rfind("/dev/", 0) != 0 ||
+                pair.compare(eq + 1, 5, "/dev/") != 0) {
+                return bad("SI_DISK_MAP", "'" + pair +
+                                              "' is not <layout disk>=<this node's disk>, e.g. "
+                                              "/dev/sda=/dev/vda");
+            }
+            s.disk_map[pair.substr(0, eq)] = pair.substr(eq + 1);
+        }
+    }
+    if (const std::string* v = c.find("HOSTNAME"); v != nullptr && !v->empty()) {
+        const bool ok =
+            v->size() <= 64 && std::all_of(v->begin(), v->end(), [](char ch) {
+                return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '-' || ch == '.';
+            });
+        if (!ok || v->front() == '-' || v->front() == '.') {
+            return bad("HOSTNAME", "'" + *v + "' is not a host name (letters, digits, '-', '.')");
+        }
+        s.hostname = *v;
+    }
+    for (auto err : {read_int(c, "SI_DISK_WAIT", 0, 3600, s.disk_wait_s),
+                     read_int(c, "BITTORRENT_POLLING_TIME", 1, 3600, s.polling_time_s),
                      read_int(c, "BITTORRENT_UPLOAD_MIN", 0, 10'000'000, s.upload_min_kbs),
                      read_int(c, "MONITOR_PORT", 1, 65535, s.monitor_port),
                      read_int(c, "BITTORRENT_TRACKER_PORT", 1, 65535, s.tracker_port),

@@ -2,6 +2,7 @@
 // What si_btagent does, built from the kernel command line. The original's variables keep
 // their names and defaults; new ones are prefixed BITTORRENT_ (see si_btagent(8)).
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,12 @@ struct AgentSettings {
     int stall_timeout_s = 300;          // BITTORRENT_TIMEOUT: fail after this long w/o progress
     int seed_max_s = 1800;              // BITTORRENT_SEED_MAX: upper bound of the seed wait
     int server_timeout_s = 120;         // BITTORRENT_SERVER_TIMEOUT: retries to reach the server
+    // Blank disks (docs/client-howto.md): the layout's disk -> this node's, SI_DISK_MAP=
+    // "/dev/sda=/dev/vdb,/dev/sdb=/dev/vdc"; how long to wait for the disks; the hostname to
+    // give the deployed OS (SystemImager's HOSTNAME, else what DHCP said, which /init adds).
+    std::map<std::string, std::string> disk_map;
+    int disk_wait_s = 30;  // SI_DISK_WAIT
+    std::string hostname;  // HOSTNAME
     std::vector<std::string> warnings;
 };
 

@@ -74,6 +74,18 @@ TEST(AgentSettings, EveryVariable) {
               (std::vector<std::string>{"x", "y"}));
 }
 
+TEST(AgentSettings, BlankDiskVariables) {
+    auto s = from(
+        "BITTORRENT=y IMAGESERVER=1.2.3.4 IMAGENAME=a "
+        "SI_DISK_MAP=/dev/sda=/dev/vdb,/dev/sdb=/dev/nvme0n1 SI_DISK_WAIT=5 "
+        "HOSTNAME=node-17.cluster");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(s->disk_map, (std::map<std::string, std::string>{{"/dev/sda", "/dev/vdb"},
+                                                               {"/dev/sdb", "/dev/nvme0n1"}}));
+    EXPECT_EQ(s->disk_wait_s, 5);
+    EXPECT_EQ(s->hostname, "node-17.cluster");
+}
+
 TEST(AgentSettings, ErrorsNameTheVariable) {
     struct Case {
         const char* line;
@@ -91,6 +103,10 @@ TEST(AgentSettings, ErrorsNameTheVariable) {
                   "BITTORRENT_STAGING: 'tmp' is not an absolute path"},
              Case{"BITTORRENT=y IMAGESERVER=1.2.3.4 IMAGENAME=a OVERRIDES=ok,/bad",
                   "OVERRIDES: '/bad'"},
+             Case{"BITTORRENT=y IMAGESERVER=1.2.3.4 IMAGENAME=a SI_DISK_MAP=/dev/sda:/dev/vda",
+                  "SI_DISK_MAP: '/dev/sda:/dev/vda' is not <layout disk>=<this node's disk>"},
+             Case{"BITTORRENT=y IMAGESERVER=1.2.3.4 IMAGENAME=a HOSTNAME=bad_name",
+                  "HOSTNAME: 'bad_name' is not a host name"},
          }) {
         auto s = from(line);
         ASSERT_FALSE(s.ok()) << line;

@@ -1,0 +1,68 @@
+#pragma once
+// Carries out a DiskPlan on this node (disk_plan.hpp decides, this does the I/O): lists the
+// disks, writes the partition tables with sfdisk, makes the filesystems, mounts them under the
+// root for the install, and afterwards writes fstab and the hostname and installs GRUB from the
+// image, chrooted. Every step that writes to a disk runs only after plan_disks() accepted the
+// whole layout. docs/client-howto.md, "Blank disks".
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/log.hpp"
+#include "common/result.hpp"
+#include "disk_plan.hpp"
+
+namespace si {
+
+// This node's whole disks from /sys/block (no loop, ram, zram, optical, md or dm devices;
+// none of size 0), by name. `also` adds devices by path (e.g. a loop device SI_DISK_MAP names).
+// Fails (agent_exit::disk) when a device of `also` is not a block device.
+Result<std::vector<BlockDisk>> list_disks(const std::vector<std::string>& also = {});
+
+// Waits up to `wait` for the disks a layout needs to appear (drivers may still be probing).
+Result<std::vector<BlockDisk>> wait_for_disks(std::size_t needed,
+                                              const std::vector<std::string>& also,
+                                              std::chrono::seconds wait, Logger& log);
+
+// Filesystems mounted under a root, unmounted in reverse order when this goes away (or by
+// unmount_all(), which says what could not be unmounted).
+class Mounts {
+  public:
+    Mounts() = default;
+    Mounts(const Mounts&) = delete;
+    Mounts& operator=(const Mounts&) = delete;
+    Mounts(Mounts&& other) noexcept : points_(std::move(other.points_)) { other.points_.clear(); }
+    ~Mounts() { (void)unmount_all(); }
+
+    // mount(2); `bind` for a bind mount (type ignored). Fails (agent_exit::disk).
+    Status mount(const std::string& source, const std::string& target, const std::string& type,
+                 bool bind = false);
+    // Fails (agent_exit::disk) naming the first mount point that stays busy.
+    Status unmount_all();
+
+  private:
+    std::vector<std::string> points_;
+};
+
+struct PreparedDisks {
+    std::map<std::string, std::string> uuids;  // device -> filesystem UUID
+    Mounts mounts;                             // the layout's filesystems under the root
+};
+
+// Partitions, formats and mounts (plan.mount_order) under `root`. Refuses (agent_exit::disk),
+// before writing, a disk that is mounted or in use as swap. Logs one line per step.
+Result<PreparedDisks> prepare_disks(const DiskPlan& plan, const std::string& root, Logger& log);
+
+// <root>/etc/fstab, replaced atomically (fsync, rename). Fails with agent_exit::io.
+Status write_fstab(const std::string& root, const std::string& text);
+
+// <root>/etc/hostname and the 127.0.1.1 line of <root>/etc/hosts (Debian's convention).
+// Fails with agent_exit::io.
+Status write_hostname(const std::string& root, const std::string& hostname);
+
+// Runs plan.bootloader chrooted in `root` with /dev, /proc and /sys bound into it.
+// Fails (agent_exit::disk) naming the command and its last line of output.
+Status install_bootloader(const DiskPlan& plan, const std::string& root, Logger& log);
+
+}  // namespace si
