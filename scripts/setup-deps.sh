@@ -11,6 +11,7 @@ PACKAGES="
   aria2 transmission-cli ctorrent qbittorrent-nox mktorrent opentracker pigz zstd attr acl libarchive-tools iproute2 procps time
   gnuplot-nox curl iputils-ping chromium
   busybox-static qemu-system-x86 qemu-utils dnsmasq-base pxelinux syslinux-common ipxe-qemu
+  syslinux-efi ovmf fdisk dosfstools xfsprogs util-linux
   linux-image-amd64 e2fsprogs cpio kmod
   debhelper lintian mmdebstrap piuparts
 "

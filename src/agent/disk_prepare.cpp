@@ -233,7 +233,7 @@ Status Mounts::mount(const std::string& source, const std::string& target, const
     if (ec) {
         return disk_error("mount " + source + " on " + target + ": mkdir: " + ec.message());
     }
-    const int r = bind ? ::mount(source.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr)
+    const int r = bind ? ::mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr)
                        : ::mount(source.c_str(), target.c_str(), type.c_str(), 0, nullptr);
     if (r != 0) {
         return disk_error("mount " + (bind ? std::string("--bind ") : "-t " + type + " ") + source +
@@ -374,9 +374,17 @@ Status write_hostname(const std::string& root, const std::string& hostname) {
     return write_file_atomically(root + "/etc/hosts", hosts);
 }
 
-Status install_bootloader(const DiskPlan& plan, const std::string& root, Logger& log) {
+Status install_bootloader(const DiskPlan& plan, const std::string& root,
+                          const std::map<std::string, std::string>& uuids, Logger& log) {
     if (plan.bootloader.empty()) {
         return Ok{};
+    }
+    // What udev would have made: grub-mkconfig writes root=UUID=... only when
+    // /dev/disk/by-uuid/<uuid> exists, else the kernel's name of the day (root=/dev/vda1).
+    std::error_code ec;
+    fs::create_directories("/dev/disk/by-uuid", ec);
+    for (const auto& [device, uuid] : uuids) {
+        fs::create_symlink(device, "/dev/disk/by-uuid/" + uuid, ec);
     }
     Mounts binds;
     for (const char* d : {"/dev", "/proc", "/sys"}) {

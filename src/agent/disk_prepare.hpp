@@ -61,8 +61,11 @@ Status write_fstab(const std::string& root, const std::string& text);
 // Fails with agent_exit::io.
 Status write_hostname(const std::string& root, const std::string& hostname);
 
-// Runs plan.bootloader chrooted in `root` with /dev, /proc and /sys bound into it.
-// Fails (agent_exit::disk) naming the command and its last line of output.
-Status install_bootloader(const DiskPlan& plan, const std::string& root, Logger& log);
+// Runs plan.bootloader chrooted in `root` with /dev, /proc and /sys bound into it, after
+// making /dev/disk/by-uuid/<uuid> for each filesystem of `uuids` (device -> UUID), as udev
+// would, so that GRUB's configuration names the root by UUID. Fails (agent_exit::disk) naming
+// the command and its last line of output.
+Status install_bootloader(const DiskPlan& plan, const std::string& root,
+                          const std::map<std::string, std::string>& uuids, Logger& log);
 
 }  // namespace si

@@ -342,7 +342,7 @@ class Agent {
                 "image's own boot code does");
         } else {
             monitor_->send(report(99, "bootloader"));  // downloaded; not yet bootable
-            if (auto st = si::install_bootloader(*plan_, args_.root, log_); !st) {
+            if (auto st = si::install_bootloader(*plan_, args_.root, disks_->uuids, log_); !st) {
                 return fail("bootloader", st.error());
             }
         }

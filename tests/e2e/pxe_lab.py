@@ -32,6 +32,11 @@ SI_BTD_MONITOR_PORT = 8182
 BRIDGE = "br0"
 PXELINUX = "/usr/lib/PXELINUX/pxelinux.0"
 LDLINUX = "/usr/lib/syslinux/modules/bios/ldlinux.c32"
+# UEFI nodes: Debian's OVMF (package ovmf) and syslinux for EFI (package syslinux-efi).
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+SYSLINUX_EFI = "/usr/lib/SYSLINUX.EFI/efi64/syslinux.efi"
+LDLINUX_E64 = "/usr/lib/syslinux/modules/efi64/ldlinux.e64"
 # QEMU's default option ROMs for these NICs (package ipxe-qemu); QEMU finds them itself:
 # naming them with romfile= made SeaBIOS skip them here.
 IPXE_ROMS = {"virtio-net-pci": "/usr/lib/ipxe/qemu/efi-virtio.rom",
@@ -106,17 +111,30 @@ class Client:
     """One QEMU node: NIC model, disk bus, its own raw disk with an MBR and a prepared ext4
     partition labelled TARGET_LABEL, serial console to a log file."""
 
-    def __init__(self, lab, index, nic="virtio-net-pci", disk="virtio", disk_mb=256):
+    def __init__(self, lab, index, nic="virtio-net-pci", disk="virtio", disk_mb=256, blank=False,
+                 firmware="bios", name=None):
+        """blank: an all-zero disk (no partition table) that the firmware tries first, then the
+        network, as a rack of new machines is set up; after imaging it boots from its disk.
+        firmware: "bios" (SeaBIOS) or "uefi" (Debian's OVMF)."""
         self.lab, self.index, self.nic, self.disk_bus = lab, index, nic, disk
+        self.blank, self.firmware = blank, firmware
         self.mac = "52:54:00:36:00:%02x" % (index + 1)
-        self.name = "node%d" % index
+        self.name = name or "node%d" % index
         self.tap = "tap%d" % index
         self.disk = os.path.join(lab.dir, self.name + ".raw")
         self.serial = os.path.join(lab.dir, self.name + ".serial.log")
         self.proc = None
         self.started = None
         self.ended = None
-        make_disk(self.disk, disk_mb)
+        if blank:
+            with open(self.disk, "wb") as f:
+                f.truncate(disk_mb << 20)
+        else:
+            make_disk(self.disk, disk_mb)
+        if firmware == "uefi":
+            # The firmware's variables are the node's own (a copy of Debian's empty store).
+            self.vars = os.path.join(lab.dir, self.name + ".OVMF_VARS.fd")
+            shutil.copy(OVMF_VARS, self.vars)
         run("ip", "tuntap", "add", self.tap, "mode", "tap")
         run("ip", "link", "set", self.tap, "master", BRIDGE, "up")
 
@@ -125,16 +143,26 @@ class Client:
         # Network only (bootindex + strict), and when PXE fails, reboot and try again as real
         # firmware does: with 6 nodes on 2 cores iPXE's DHCP can time out (the vCPU starves
         # past its deadlines), and the disks' MBR has no boot code to fall back to.
-        args = ["qemu-system-x86_64", "-machine", "pc", "-m", "512", "-smp", "1",
-                "-nographic", "-monitor", "none",
+        # A blank node tries its disk first, then the network (bootindex order).
+        nic_index, disk_index = (2, 1) if self.blank else (1, None)
+        # Software emulation (TCG) always: this machine's /dev/kvm (nested) stops iPXE and
+        # OVMF with "KVM internal error ... emulation failure".
+        machine = "pc" if self.firmware == "bios" else "q35"
+        args = ["qemu-system-x86_64", "-machine", machine, "-m", "1024" if self.blank else "512",
+                "-smp", "1", "-nographic", "-monitor", "none",
                 "-serial", "file:" + self.serial, "-boot", "strict=on,reboot-timeout=1000",
                 "-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no" % self.tap,
-                "-device", "%s,netdev=n0,mac=%s,bootindex=1" % (self.nic, self.mac)]
+                "-device", "%s,netdev=n0,mac=%s,bootindex=%d" % (self.nic, self.mac, nic_index)]
+        if self.firmware == "uefi":
+            args += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + OVMF_CODE,
+                     "-drive", "if=pflash,format=raw,unit=1,file=" + self.vars]
+        boot = ",bootindex=%d" % disk_index if disk_index else ""
         if self.disk_bus == "ahci":
             args += ["-drive", "file=%s,format=raw,if=none,id=d0" % self.disk,
-                     "-device", "ahci,id=ahci0", "-device", "ide-hd,drive=d0,bus=ahci0.0"]
+                     "-device", "ahci,id=ahci0", "-device", "ide-hd,drive=d0,bus=ahci0.0" + boot]
         else:
-            args += ["-drive", "file=%s,format=raw,if=virtio" % self.disk]
+            args += ["-drive", "file=%s,format=raw,if=none,id=d0" % self.disk,
+                     "-device", "virtio-blk-pci,drive=d0" + boot]
         self.started = time.monotonic()
         self.started_wall = time.time()
         with open(self.serial + ".qemu-stderr", "wb") as err:
@@ -182,15 +210,15 @@ def make_disk(path, mb):
         path, "%dk" % ((size - PART_OFFSET) >> 10))
 
 
-def pxelinux_config(settings, extra=""):
+def pxelinux_config(settings, extra="", drop=()):
     """etc/pxelinux.cfg/syslinux.cfg as shipped, with the APPEND line's variables set to
-    `settings` (added when absent) and `extra` appended."""
+    `settings` (added when absent), those named in `drop` removed and `extra` appended."""
     with open(os.path.join(SOURCE_DIR, "etc", "pxelinux.cfg", "syslinux.cfg")) as f:
         text = f.read()
     out = []
     for line in text.splitlines():
         if line.startswith("APPEND "):
-            tokens = line.split()[1:]
+            tokens = [t for t in line.split()[1:] if t.split("=", 1)[0] not in drop]
             keys = [t.split("=", 1)[0] for t in tokens]
             for k, v in settings.items():
                 if k in keys:
@@ -225,13 +253,14 @@ class Lab:
             shutil.copy(src, self.tftp)
         self.monitor = Monitor()
 
-    def set_pxelinux_config(self, settings, extra="", mac=None):
+    def set_pxelinux_config(self, settings, extra="", mac=None, drop=()):
         name = mac_config_name(mac) if mac else "default"
         with open(os.path.join(self.tftp, "pxelinux.cfg", name), "w") as f:
-            f.write(pxelinux_config(settings, extra))
+            f.write(pxelinux_config(settings, extra, drop))
 
-    def start_dnsmasq(self):
-        """dnsmasq from etc/dnsmasq/systemimager-bootserver.conf, pointed at the lab."""
+    def start_dnsmasq(self, hostnames=None):
+        """dnsmasq from etc/dnsmasq/systemimager-bootserver.conf, pointed at the lab;
+        `hostnames` (MAC -> name) are handed out with the leases (DHCP option 12)."""
         with open(os.path.join(SOURCE_DIR, "etc", "dnsmasq", "systemimager-bootserver.conf")) as f:
             conf = f.read()
         conf = re.sub(r"(?m)^interface=.*$", "interface=" + BRIDGE, conf)
@@ -241,6 +270,8 @@ class Lab:
         # it loads pxelinux: turn on the example's commented router advertisements.
         conf = conf.replace("#enable-ra", "enable-ra")
         conf = re.sub(r"(?m)^#dhcp-range=::,constructor:[^,\s]+", "dhcp-range=::,constructor:" + BRIDGE, conf)
+        for mac, host in (hostnames or {}).items():
+            conf += "\ndhcp-host=%s,%s\n" % (mac, host)
         path = os.path.join(self.dir, "dnsmasq.conf")
         with open(path, "w") as f:
             f.write(conf)
@@ -271,6 +302,39 @@ class Lab:
         self.procs.append(self.server_proc)
         t.wait_served(["image-%s.tar.gz.torrent" % images[0], "override-%s.tar.gz.torrent" % overrides[0]],
                       timeout=180)
+
+    def start_image_server(self, images, compress="zstd"):
+        """si_btd on SERVER_IP serving `images` (name -> (tree, autoinstallscript.conf text)):
+        each tree hard-linked (copied across filesystems) into the image directory, with the
+        layout written into it as SystemImager kept it."""
+        names = tuple(images)
+        t = sitest.ServerTree(address=SERVER_IP, compress=compress, images=names, overrides=())
+        t.tracker_port = 6969
+        t.monitor_port = SI_BTD_MONITOR_PORT
+        t.write_bt_conf(compress=compress, images=names, overrides=())
+        self.server = t
+        for name, (tree, layout) in images.items():
+            dst = t.image_dir(name)
+            shutil.rmtree(dst, ignore_errors=True)
+            if subprocess.run(["cp", "-al", tree, dst], capture_output=True).returncode != 0:
+                shutil.rmtree(dst, ignore_errors=True)
+                run("cp", "-a", tree, dst)
+            conf = os.path.join(dst, "etc", "systemimager", "autoinstallscript.conf")
+            os.makedirs(os.path.dirname(conf), exist_ok=True)
+            with open(conf, "w") as f:
+                f.write(layout)
+        with open(os.path.join(self.dir, "si_btd.log"), "wb") as log:
+            self.server_proc = subprocess.Popen(t.btd_args() + ["--foreground"], stdout=log,
+                                                stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        self.procs.append(self.server_proc)
+        ext = {"zstd": ".zst", "y": ".gz", "n": ""}[compress]
+        t.wait_served(["image-%s.tar%s.torrent" % (n, ext) for n in names], timeout=600)
+
+    def serve_uefi_boot(self):
+        """syslinux.efi and its ldlinux.e64 beside pxelinux.0, for UEFI nodes (the example
+        dnsmasq configuration hands them out by client architecture)."""
+        for src in (SYSLINUX_EFI, LDLINUX_E64):
+            shutil.copy(src, self.tftp)
 
     @staticmethod
     def limit_seeder(port, mbit):
