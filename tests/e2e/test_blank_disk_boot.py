@@ -11,7 +11,8 @@ line the deployed OS booted with (GRUB's, root=UUID of the node's own root files
 that the two nodes have different hostnames.
 
 Nodes: one BIOS (SeaBIOS, msdos layout, virtio disk), one UEFI (Debian's OVMF, gpt layout with
-an EFI system partition, AHCI disk). Needs root, QEMU, dnsmasq, pxelinux, syslinux-efi, ovmf,
+an EFI system partition, AHCI disk), and one whose image's layout is larger than its disk: it
+must fail with one clear line and exit 12 before a byte of its disk is written. Needs root, QEMU, dnsmasq, pxelinux, syslinux-efi, ovmf,
 mmdebstrap and Debian's archive (scripts/setup-deps.sh); skips without them."""
 import json
 import os
@@ -49,6 +50,11 @@ UEFI_LAYOUT = """<config>
   <bootloader flavor="grub2" install_type="efi"><target dev="/dev/sda" /></bootloader>
 </config>
 """
+
+
+# 10 GB of partitions for the 3 GiB disk of the third node: refused before anything is written.
+TOO_BIG_LAYOUT = BIOS_LAYOUT.replace('size="*" p_type="primary" p_name="-" flags="boot"',
+                                     'size="10000" p_type="primary" p_name="-" flags="boot"')
 
 
 def sh(*args):
@@ -118,23 +124,27 @@ class BlankDiskBoot(unittest.TestCase):
         lab = self.lab
         started = time.monotonic()
         lab.start_image_server({"debian-bios": (self.image, BIOS_LAYOUT),
-                                "debian-uefi": (self.image, UEFI_LAYOUT)})
-        print("si_btd packed and serves both images after %.0f s" % (time.monotonic() - started),
+                                "debian-uefi": (self.image, UEFI_LAYOUT),
+                                "debian-toobig": (self.image, TOO_BIG_LAYOUT)})
+        print("si_btd packed and serves the images after %.0f s" % (time.monotonic() - started),
               flush=True)
         lab.serve_uefi_boot()
         bios = lab.add_client(nic="virtio-net-pci", disk="virtio", disk_mb=DISK_MB, blank=True,
                               firmware="bios", name="node-bios")
         uefi = lab.add_client(nic="virtio-net-pci", disk="ahci", disk_mb=DISK_MB, blank=True,
                               firmware="uefi", name="node-uefi")
-        for c, image in ((bios, "debian-bios"), (uefi, "debian-uefi")):
+        small = lab.add_client(nic="e1000", disk="virtio", disk_mb=DISK_MB, blank=True,
+                               firmware="bios", name="node-small")
+        for c, image in ((bios, "debian-bios"), (uefi, "debian-uefi"), (small, "debian-toobig")):
             lab.set_pxelinux_config({"IMAGENAME": image, "SI_DONE": "reboot", "SI_ON_FAIL": "poweroff",
                                      "MONITOR_SERVER": pxe_lab.SERVER_IP,
                                      "MONITOR_PORT": str(pxe_lab.SI_BTD_MONITOR_PORT)},
                                     extra="console=ttyS0,115200", mac=c.mac, drop=("SI_TARGET",))
-        lab.start_dnsmasq(hostnames={bios.mac: "node-bios", uefi.mac: "node-uefi"})
-        for c in (bios, uefi):
+        lab.start_dnsmasq(hostnames={bios.mac: "node-bios", uefi.mac: "node-uefi",
+                                     small.mac: "node-small"})
+        for c in (bios, uefi, small):
             c.start()
-        late = lab.wait_clients([bios, uefi], BOOT_TIMEOUT)
+        late = lab.wait_clients([bios, uefi, small], BOOT_TIMEOUT)
         self.assertEqual(late, [], "still running after %d s: %s\n%s" % (
             BOOT_TIMEOUT, [c.name for c in late], "\n".join(self.show(c) for c in late)))
 
@@ -169,6 +179,27 @@ class BlankDiskBoot(unittest.TestCase):
             print("%s (%s): booted the deployed OS from its disk %.0f s after power-on (root %s)"
                   % (c.name, c.firmware, c.ended - c.started, root_dev), flush=True)
         self.assertEqual(hostnames, {"node-bios", "node-uefi"})
+
+        # The layout larger than the disk: one clear line, a negative status, power off, and
+        # not a byte of the disk written.
+        text = small.serial_text()
+        self.assertTrue(re.search(
+            r"si_btagent: disk layout: disk /dev/sda \(layout line 2\) on /dev/vda \(3\.0 GiB\): "
+            r"partition 1 \(layout line 3, 10000 MB\) would end at 9\.3 GiB, past the disk's "
+            r"usable end at 3\.0 GiB: nothing written", text), self.show(small))
+        self.assertTrue("si-init: FAILED: si_btagent: exit 12 (disk preparation failed)" in text,
+                        self.show(small))
+        self.assertTrue("si-init: powering off" in text, self.show(small))
+        node = lab.server.node(small.mac, history=True)
+        self.assertIsNotNone(node, "node-small is not on si_btd's /status.json")
+        self.assertEqual(node["state"], "failed", node)
+        self.assertIn(-12, [h[3] for h in node["history"]], node)
+        with open(small.disk, "rb") as f:
+            while True:
+                block = f.read(1 << 20)
+                if not block:
+                    break
+                self.assertEqual(block.count(0), len(block), "node-small's disk was written")
 
 
 def build_image():
