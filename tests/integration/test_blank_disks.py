@@ -215,6 +215,57 @@ class BlankDisks(unittest.TestCase):
         table = json.loads(sh("sfdisk", "-J", d))["partitiontable"]["partitions"]
         self.assertEqual(table[1]["start"] + table[1]["size"], (128 << 20) // 512 - 33)
 
+    def test_si_mkdisklayout_round_trip(self):
+        """A golden client's disk (msdos: /boot, swap, / in a logical partition; fstab by UUID
+        and LABEL) described by si_mkdisklayout, served by si_btd and installed on a blank disk:
+        the same partitions, types and sizes (the last one takes the rest), the same fstab."""
+        golden = LoopDisk(self.dir, 256)
+        self.addCleanup(golden.close)
+        g = golden.dev
+        sh("sfdisk", "-q", g, input="label: dos\n\n"
+           "%sp1 : start=2048, size=81920, type=83, bootable\n"
+           "%sp2 : start=83968, size=32768, type=82\n"
+           "%sp3 : start=116736, type=5\n"
+           "%sp5 : start=118784, type=83\n" % (g, g, g, g))
+        subprocess.run(["partx", "-a", g], capture_output=True)
+        sitest.wait_for(lambda: os.path.exists(g + "p5"), 10, g + "p5")
+        sh("mkfs.ext4", "-q", "-L", "groot", g + "p5")
+        sh("mkfs.ext4", "-q", g + "p1")
+        sh("mkswap", "-q", g + "p2")
+        fstab = os.path.join(self.dir, "fstab")
+        with open(fstab, "w") as f:
+            f.write("# the golden client's\nLABEL=groot / ext4 errors=remount-ro 0 1\n"
+                    "UUID=%s /boot ext4 defaults 0 2\nUUID=%s none swap sw 0 0\n"
+                    "proc /proc proc defaults 0 0\n"
+                    % (self.blkid(g + "p1", "UUID"), self.blkid(g + "p2", "UUID")))
+        xml = sh(os.path.join(sitest.SOURCE_DIR, "src", "server", "si_mkdisklayout"),
+                 "--fstab", fstab, "--bootloader", "none")
+        t = sitest.ServerTree(images=("made",))
+        self.addCleanup(t.cleanup)
+        root = t.image_dir("made")
+        sitest.make_image_tree(root, special=False, megabytes=1)
+        sitest.write_file(os.path.join(root, "etc", "systemimager", "autoinstallscript.conf"), xml)
+        t.start()
+        t.wait_served(["image-made.tar.torrent"])
+        cmdline = ("BITTORRENT=y IMAGESERVER=127.0.0.1 IMAGENAME=made BITTORRENT_TRACKER_PORT=%d "
+                   "SI_DISK_MAP=%s=%s SI_DISK_WAIT=0" % (t.tracker_port, g, self.disk.dev))
+        os.makedirs(os.path.join(t.dir, "node-127.0.0.25"), exist_ok=True)
+        p, _ = sitest.start_agent(t.dir, "127.0.0.25", cmdline, root=os.path.join(self.dir, "a"),
+                                  staging=os.path.join(self.dir, "staging"),
+                                  extra_args=("--prepare-disks",))
+        try:
+            out = p.communicate(timeout=TIMEOUT)[0].decode(errors="replace")
+        finally:
+            sitest.stop_procs([p])
+        self.assertEqual(p.returncode, 0, xml + out[-3000:])
+        made = json.loads(sh("sfdisk", "-J", self.disk.dev))["partitiontable"]["partitions"]
+        self.assertEqual([(x["type"], x["size"]) for x in made[:2]], [("83", 81920), ("82", 32768)])
+        self.assertEqual([x["type"] for x in made], ["83", "82", "5", "83"])
+        self.assertTrue(made[0].get("bootable"), made)
+        self.assertEqual(self.blkid(self.disk.dev + "p5", "LABEL"), "groot")
+        self.assertIn("wrote %s/etc/fstab from the layout (4 lines, by UUID)"
+                      % os.path.join(self.dir, "a"), out)
+
     def test_a_layout_larger_than_the_disk_writes_nothing(self):
         pattern = os.urandom(1 << 20)
         with open(self.disk.file, "r+b") as f:
