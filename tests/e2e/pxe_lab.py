@@ -17,7 +17,9 @@ import struct
 import subprocess
 import sys
 import threading
+import tempfile
 import time
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
@@ -403,3 +405,35 @@ class Lab:
             self.monitor.close()
         if self.server:
             self.server.cleanup()
+
+
+class LabTest(unittest.TestCase):
+    """A test class with a lab of its own: start_lab() (from setUpClass) builds the initrd and
+    the lab in a fresh directory; tearDownClass stops everything and removes the directory
+    (kept with SI_E2E_KEEP=1)."""
+
+    @classmethod
+    def start_lab(cls, prefix, extra_missing=()):
+        missing = missing_requirements() + list(extra_missing)
+        if missing:
+            raise unittest.SkipTest("needs: " + " ".join(missing) + " (scripts/setup-deps.sh)")
+        cls.tmp = tempfile.mkdtemp(prefix=prefix)
+        boot = os.path.join(cls.tmp, "boot")
+        t0 = time.monotonic()
+        print(build_initrd(boot), end="", flush=True)
+        print("initrd built in %.0f s" % (time.monotonic() - t0), flush=True)
+        cls.lab = Lab(cls.tmp, boot)
+
+    @classmethod
+    def tearDownClass(cls):
+        if hasattr(cls, "lab"):
+            cls.lab.cleanup()
+        if hasattr(cls, "tmp"):
+            if os.environ.get("SI_E2E_KEEP"):
+                print("kept", cls.tmp)
+            else:
+                shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def show(self, client, lines=40):
+        return "%s serial log (last %d lines):\n%s" % (
+            client.name, lines, "\n".join(client.serial_text().splitlines()[-lines:]))

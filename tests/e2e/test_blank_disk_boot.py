@@ -20,7 +20,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
@@ -61,40 +60,21 @@ def sh(*args):
     return subprocess.run(args, check=True, capture_output=True, text=True).stdout
 
 
-class BlankDiskBoot(unittest.TestCase):
+class BlankDiskBoot(pxe_lab.LabTest):
     @classmethod
     def setUpClass(cls):
-        missing = pxe_lab.missing_requirements()
-        for tool in ("mmdebstrap", "sfdisk", "losetup"):
-            if shutil.which(tool) is None:
-                missing.append(tool)
-        for path in (pxe_lab.OVMF_CODE, pxe_lab.SYSLINUX_EFI):
-            if not os.path.exists(path):
-                missing.append(path)
+        missing = [t for t in ("mmdebstrap", "sfdisk", "losetup") if shutil.which(t) is None]
+        missing += [p for p in (pxe_lab.OVMF_CODE, pxe_lab.SYSLINUX_EFI) if not os.path.exists(p)]
         if missing:
             raise unittest.SkipTest("needs: " + " ".join(missing) + " (scripts/setup-deps.sh)")
         cls.image = os.environ.get("SI_E2E_DEBIAN_IMAGE", "")
         if not os.path.isdir(cls.image):
             raise unittest.SkipTest("the Debian image could not be built (is Debian's archive "
                                     "reachable?): " + os.environ.get("SI_E2E_IMAGE_ERROR", "?"))
-        cls.tmp = tempfile.mkdtemp(prefix="si-e2e-blank-")
-        boot = os.path.join(cls.tmp, "boot")
-        print(pxe_lab.build_initrd(boot), end="", flush=True)
-        cls.lab = pxe_lab.Lab(cls.tmp, boot)
+        cls.start_lab("si-e2e-blank-")
 
-    @classmethod
-    def tearDownClass(cls):
-        if hasattr(cls, "lab"):
-            cls.lab.cleanup()
-        if hasattr(cls, "tmp"):
-            if os.environ.get("SI_E2E_KEEP"):
-                print("kept", cls.tmp)
-            else:
-                shutil.rmtree(cls.tmp, ignore_errors=True)
-
-    def show(self, client):
-        return "%s serial log (last 60 lines):\n%s" % (
-            client.name, "\n".join(client.serial_text().splitlines()[-60:]))
+    def show(self, client, lines=60):
+        return super().show(client, lines)
 
     def disk_facts(self, client, root_part, esp_part=None):
         """(label, [(partition, type)], root UUID, esp UUID, fstab lines) read off the raw disk."""

@@ -12,12 +12,8 @@ Runs in its own network + mount namespaces (pxe_lab.enter_namespaces); needs roo
 dnsmasq, pxelinux, busybox-static and a kernel in /lib/modules (scripts/setup-deps.sh)."""
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
-import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pxe_lab  # noqa: E402
@@ -30,32 +26,10 @@ EXIT_UNREACHABLE = 5
 SEEDER_MBIT = 40
 
 
-class PxeBoot(unittest.TestCase):
+class PxeBoot(pxe_lab.LabTest):
     @classmethod
     def setUpClass(cls):
-        missing = pxe_lab.missing_requirements()
-        if missing:
-            raise unittest.SkipTest("needs: " + " ".join(missing) + " (scripts/setup-deps.sh)")
-        cls.tmp = tempfile.mkdtemp(prefix="si-e2e-")
-        boot = os.path.join(cls.tmp, "boot")
-        t0 = time.monotonic()
-        print(pxe_lab.build_initrd(boot), end="", flush=True)
-        print("initrd built in %.0f s" % (time.monotonic() - t0), flush=True)
-        cls.lab = pxe_lab.Lab(cls.tmp, boot)
-
-    @classmethod
-    def tearDownClass(cls):
-        if hasattr(cls, "lab"):
-            cls.lab.cleanup()
-        if hasattr(cls, "tmp"):
-            if os.environ.get("SI_E2E_KEEP"):
-                print("kept", cls.tmp)
-            else:
-                shutil.rmtree(cls.tmp, ignore_errors=True)
-
-    def show(self, client):
-        return "%s serial log (last 40 lines):\n%s" % (
-            client.name, "\n".join(client.serial_text().splitlines()[-40:]))
+        cls.start_lab("si-e2e-")
 
     def test_1_nodes_image_over_pxe_and_share(self):
         lab = self.lab
