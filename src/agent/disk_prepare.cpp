@@ -288,14 +288,23 @@ Result<PreparedDisks> prepare_disks(const DiskPlan& plan, const std::string& roo
     }
     PreparedDisks out;
     for (const PlannedDisk& d : plan.disks) {
+        // A filesystem the layout keeps (format="no") keeps its bytes only if the new table puts
+        // its partition where it was and nothing wipes the partition's signatures.
+        const bool keeps = std::any_of(
+            plan.filesystems.begin(), plan.filesystems.end(), [&](const PlannedFilesystem& f) {
+                return !f.spec.format &&
+                       std::any_of(d.partitions.begin(), d.partitions.end(),
+                                   [&](const PlannedPartition& p) { return p.device == f.device; });
+            });
         log.info("partition " + d.disk.dev + " (" + human_bytes(d.disk.size_bytes) + ", layout's " +
-                 d.golden_dev + "): " + std::to_string(d.partitions.size()) +
-                 " partition(s); its old contents are wiped");
-        auto r = run_tool(
-            {{"sfdisk", "--quiet", "--wipe", "always", "--wipe-partitions", "always", d.disk.dev},
-             d.sfdisk_script,
-             ""},
-            "partition " + d.disk.dev);
+                 d.golden_dev + "): " + std::to_string(d.partitions.size()) + " partition(s); " +
+                 (keeps ? "filesystems marked format=\"no\" are kept, the rest is wiped"
+                        : "its old contents are wiped"));
+        auto r = run_tool({{"sfdisk", "--quiet", "--wipe", "always", "--wipe-partitions",
+                            keeps ? "never" : "always", d.disk.dev},
+                           d.sfdisk_script,
+                           ""},
+                          "partition " + d.disk.dev);
         if (!r) {
             return r.error();
         }

@@ -59,6 +59,9 @@ GPT_BIOS = """<config>
 </config>
 """
 
+# The same, with /boot kept (format="no"): a reinstall leaves its files.
+MSDOS_KEEP = MSDOS.replace('mp="/boot" fs="ext4"', 'mp="/boot" fs="ext4" format="no"')
+
 # 300 MB of partitions for a 128 MiB disk.
 TOO_BIG = MSDOS.replace('size="40"', 'size="300"')
 
@@ -92,9 +95,9 @@ class BlankDisks(unittest.TestCase):
         probe = subprocess.run(["losetup", "-f"], capture_output=True)
         if probe.returncode != 0:
             raise unittest.SkipTest("no free loop device here")
-        names = ("msdos", "gpt", "gptbios", "toobig")
+        names = ("msdos", "gpt", "gptbios", "toobig", "msdoskeep")
         cls.t = sitest.ServerTree(images=names)
-        for name, layout in zip(names, (MSDOS, GPT, GPT_BIOS, TOO_BIG)):
+        for name, layout in zip(names, (MSDOS, GPT, GPT_BIOS, TOO_BIG, MSDOS_KEEP)):
             root = cls.t.image_dir(name)
             sitest.make_image_tree(root, special=False, megabytes=2)
             sitest.write_file(os.path.join(root, "boot", "vmlinuz-test"), b"kernel\n" * 1000)
@@ -186,6 +189,27 @@ class BlankDisks(unittest.TestCase):
         self.assertIn("127.0.1.1\tnode-21\n", hosts)
         self.assertNotIn("golden", hosts)
         self.assertIn("wiped", out)
+
+    def test_a_kept_filesystem_survives_a_reinstall(self):
+        rc, out, root = self.install("msdos", "127.0.0.26")
+        self.assertEqual(rc, 0, out[-3000:])
+        mnt = os.path.join(self.dir, "boot")
+        os.makedirs(mnt)
+        sh("mount", self.disk.dev + "p1", mnt)
+        try:
+            sitest.write_file(os.path.join(mnt, "keep-me"), "node data\n")
+        finally:
+            sh("umount", mnt)
+        rc, out, root = self.install("msdoskeep", "127.0.0.26")
+        self.assertEqual(rc, 0, out[-3000:])
+        self.assertIn('filesystems marked format="no" are kept', out)
+        sh("mount", "-o", "ro", self.disk.dev + "p1", mnt)
+        try:
+            with open(os.path.join(mnt, "keep-me")) as f:
+                self.assertEqual(f.read(), "node data\n")
+            self.assertTrue(os.path.exists(os.path.join(mnt, "vmlinuz-test")))
+        finally:
+            sh("umount", mnt)
 
     def test_gpt_layout_with_an_efi_system_partition(self):
         with open("/proc/filesystems") as f:
