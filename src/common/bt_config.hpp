@@ -20,8 +20,8 @@ inline constexpr std::uint16_t default_monitor_port = 8181;
 // An installing node silent this long is shown as stuck: six of the protocol's 10 s reports.
 inline constexpr std::int64_t default_monitor_stuck_s = 60;
 // The seeded tarballs are re-read and re-hashed in the background at this many MiB/s
-// (BT_SCRUB_RATE): one 1 GiB tarball a minute, about 2% of one core for SHA-1 (measured in
-// docs/benchmarks.md). libtorrent checks a piece only the first time it sends it.
+// (BT_SCRUB_RATE), since libtorrent checks a piece only the first time it sends it: a 1 GiB
+// tarball a minute for 1.3% of one core (docs/benchmarks.md, bench/scrub_bench.py).
 inline constexpr std::uint32_t default_scrub_mib_per_s = 16;
 inline constexpr std::uint32_t max_scrub_mib_per_s = 10000;
 
