@@ -9,6 +9,7 @@
 
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/announce_entry.hpp>
 #include <libtorrent/torrent_status.hpp>
 
 #include "common/agent_exit_codes.hpp"
@@ -34,12 +35,40 @@ constexpr int tracker_backoff_percent = 0;
 // How often the alert loop wakes up when nothing happens.
 constexpr auto alert_wait = std::chrono::milliseconds(100);
 constexpr int alert_queue_alerts = 50'000;
+// A node bans a peer whose piece fails its hash check when that peer alone sent it; for the
+// image server that means bit rot on the server, which si_btd finds, repacks and seeds again
+// (issue 15). So a ban of the server is lifted after this (the peer list is cleared and the
+// tracker asked again); if the server still sends the bad piece, it is banned again.
+constexpr auto server_ban_lifted_after = std::chrono::seconds(5);
 
 int exit_code_for(const lt::error_code& ec) {
     if (ec == boost::system::errc::no_space_on_device || ec.value() == ENOSPC) {
         return agent_exit::no_space;
     }
     return agent_exit::io;
+}
+
+// The image server's addresses: the host of the torrent's announce URLs (si_btd's tracker and
+// seeder listen on the same address) and IMAGESERVER.
+std::vector<lt::address> server_addresses(const lt::torrent_info& info,
+                                          const std::string& image_server) {
+    std::vector<std::string> hosts{image_server};
+    for (const lt::announce_entry& tracker : info.trackers()) {
+        const auto start = tracker.url.find("://");
+        if (start != std::string::npos) {
+            const auto end = tracker.url.find_first_of(":/", start + 3);
+            hosts.push_back(tracker.url.substr(start + 3, end - (start + 3)));
+        }
+    }
+    std::vector<lt::address> out;
+    for (const std::string& host : hosts) {
+        boost::system::error_code ec;
+        const lt::address a = lt::make_address(host, ec);
+        if (!ec) {
+            out.push_back(a);
+        }
+    }
+    return out;
 }
 
 }  // namespace
@@ -63,9 +92,9 @@ Status Swarm::start() {
     // Block alerts (one per 16 KiB received) tell who sent the pieces; the queue holds ~800 MB
     // worth of them so that a busy loop never loses a piece_finished_alert, which the
     // unpacker waits for (libtorrent drops alerts beyond the queue's size, default 2000).
-    pack.set_int(lt::settings_pack::alert_mask, pack.get_int(lt::settings_pack::alert_mask) |
-                                                    lt::alert_category::piece_progress |
-                                                    lt::alert_category::block_progress);
+    pack.set_int(lt::settings_pack::alert_mask,
+                 pack.get_int(lt::settings_pack::alert_mask) | lt::alert_category::piece_progress |
+                     lt::alert_category::block_progress | lt::alert_category::peer);
     pack.set_int(lt::settings_pack::alert_queue_size, alert_queue_alerts);
     session_ = std::make_unique<lt::session>(lt::session_params(std::move(pack)));
     apply_lan_peer_classes(*session_);
@@ -174,6 +203,8 @@ Result<TransferReport> Swarm::download_and_unpack(
     Clock::time_point finished_at{};
     std::optional<Clock::time_point> unpacked_at;
     std::optional<Error> failure;
+    const std::vector<lt::address> server = server_addresses(info, settings_.image_server);
+    auto lift_server_ban_at = Clock::time_point::max();  // max: no ban of the server to lift
 
     while (!failure) {
         session_->wait_for_alert(alert_wait);
@@ -234,6 +265,15 @@ Result<TransferReport> Swarm::download_and_unpack(
             } else if (auto* hf = lt::alert_cast<lt::hash_failed_alert>(a)) {
                 // A peer sent bad data: libtorrent drops the piece and asks again elsewhere.
                 log_.warn(hf->message());
+            } else if (auto* pb = lt::alert_cast<lt::peer_ban_alert>(a)) {
+                if (pb->handle == h && std::find(server.begin(), server.end(),
+                                                 pb->endpoint.address()) != server.end()) {
+                    log_.warn("the image server " + pb->endpoint.address().to_string() +
+                              " sent a piece that failed its hash check (a damaged tarball on "
+                              "the server?); trying it again in " +
+                              std::to_string(server_ban_lifted_after.count()) + " s");
+                    lift_server_ban_at = Clock::now() + server_ban_lifted_after;
+                }
             } else if (auto* te = lt::alert_cast<lt::tracker_error_alert>(a)) {
                 log_.warn(te->message());
             } else if (auto* tea = lt::alert_cast<lt::torrent_error_alert>(a)) {
@@ -267,6 +307,12 @@ Result<TransferReport> Swarm::download_and_unpack(
             deadline_set[static_cast<size_t>(d.piece)] = 1;
         }
         const auto now = Clock::now();
+        if (now >= lift_server_ban_at) {
+            // No way to unban one peer: forget them all and ask the tracker again.
+            lift_server_ban_at = Clock::time_point::max();
+            h.clear_peers();
+            h.force_reannounce();
+        }
         if (unpack_done && unpacker.joinable()) {
             unpacker.join();
             if (!unpacked) {

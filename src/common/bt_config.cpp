@@ -157,6 +157,16 @@ Result<BtConfig> bt_config_from(const ShellConf& conf) {
                                     "' is not a number of seconds (10-86400)");
             }
             bt.monitor_stuck_s = v;
+        } else if (a.key == "BT_SCRUB_RATE") {
+            std::uint32_t v = 0;
+            const char* end = a.value.data() + a.value.size();
+            auto [p, ec] = std::from_chars(a.value.data(), end, v);
+            if (a.value.empty() || ec != std::errc() || p != end || v > max_scrub_mib_per_s) {
+                return config_error(where(conf, a) + "'" + a.value +
+                                    "' is not a number of MiB/s (0-" +
+                                    std::to_string(max_scrub_mib_per_s) + ", 0: off)");
+            }
+            bt.scrub_mib_per_s = v;
         } else if (a.key == "BT_SUPER_SEED") {
             auto u = parse_yes_no(conf, a);
             if (!u) {
@@ -242,6 +252,7 @@ ServerSettings make_server_settings(const BtConfig& bt, const ServerDirs& dirs,
     s.monitor.state_file =
         bt.monitor_state.empty() ? bt.tracker_state + ".nodes" : bt.monitor_state;
     s.monitor.stuck_after_s = bt.monitor_stuck_s;
+    s.scrub.bytes_per_s = std::uint64_t{bt.scrub_mib_per_s} << 20;
     auto add = [&](PackKind kind, const std::string& name, const std::string& dir) {
         PackJob job;
         job.kind = kind;

@@ -19,6 +19,11 @@ inline constexpr std::uint16_t default_seeder_port = 6881;
 inline constexpr std::uint16_t default_monitor_port = 8181;
 // An installing node silent this long is shown as stuck: six of the protocol's 10 s reports.
 inline constexpr std::int64_t default_monitor_stuck_s = 60;
+// The seeded tarballs are re-read and re-hashed in the background at this many MiB/s
+// (BT_SCRUB_RATE), since libtorrent checks a piece only the first time it sends it: a 1 GiB
+// tarball a minute for 1.3% of one core (docs/benchmarks.md, bench/scrub_bench.py).
+inline constexpr std::uint32_t default_scrub_mib_per_s = 16;
+inline constexpr std::uint32_t max_scrub_mib_per_s = 10000;
 
 struct BtConfig {
     std::string file;
@@ -36,8 +41,9 @@ struct BtConfig {
     bool monitor = true;                                // BT_MONITOR
     std::uint16_t monitor_port = default_monitor_port;  // BT_MONITOR_PORT
     std::string monitor_state;  // BT_MONITOR_STATE; "": <BT_TRACKER_STATE>.nodes
-    std::int64_t monitor_stuck_s = default_monitor_stuck_s;  // BT_MONITOR_STUCK, seconds
-    std::vector<std::string> warnings;                       // "file:line: ..." to show the admin
+    std::int64_t monitor_stuck_s = default_monitor_stuck_s;   // BT_MONITOR_STUCK, seconds
+    std::uint32_t scrub_mib_per_s = default_scrub_mib_per_s;  // BT_SCRUB_RATE; 0: off
+    std::vector<std::string> warnings;                        // "file:line: ..." to show the admin
 };
 
 // Checks every key. Fails with "file:line: KEY: reason" (exit_code::config).
@@ -91,6 +97,11 @@ struct SeederSettings {
     bool super_seed = true;  // BT_SUPER_SEED (server/seeder_policy.hpp)
 };
 
+// The background check of the seeded tarballs (server/tarball_scrub.hpp).
+struct ScrubSettings {
+    std::uint64_t bytes_per_s = std::uint64_t{default_scrub_mib_per_s} << 20;  // 0: off
+};
+
 struct MonitorSettings {
     bool enabled = true;
     std::string address;
@@ -104,6 +115,7 @@ struct ServerSettings {
     TrackerSettings tracker;
     SeederSettings seeder;
     MonitorSettings monitor;
+    ScrubSettings scrub;
     ServerDirs dirs;
     std::vector<PackJob> jobs;  // images first, then overrides, in the order listed
 };

@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include <sys/stat.h>
@@ -28,6 +29,7 @@
 #include "server/monitor_listener.hpp"
 #include "server/node_table.hpp"
 #include "server/status_pages.hpp"
+#include "server/tarball_scrub.hpp"
 #include "tracker_http.hpp"
 
 namespace si {
@@ -68,6 +70,7 @@ struct Daemon::Impl {
           log(l),
           tracker(io, config.settings.tracker, log),
           seeder(config.settings.seeder, log),
+          scrubber(config.settings.scrub.bytes_per_s, log),
           signals(io, SIGTERM, SIGINT, SIGHUP),
           stats_timer(io),
           nodes_save_timer(io),
@@ -83,6 +86,7 @@ struct Daemon::Impl {
     asio::io_context io;
     TrackerServer tracker;
     Seeder seeder;
+    TarballScrubber scrubber;
     asio::signal_set signals;
     asio::steady_timer stats_timer;
     asio::steady_timer nodes_save_timer;
@@ -112,6 +116,9 @@ struct Daemon::Impl {
     // Jobs of the current configuration, by tarball path, and what is being served.
     std::map<std::string, PackJob> wanted;
     std::map<std::string, ServedTorrent> served;
+    // Tarballs of `served` found damaged and being packed again: still tracked (the nodes'
+    // announces keep working and they trade what they have), not seeded, not scrubbed.
+    std::set<std::string> repacking;
 
     // The packing worker and its queue.
     std::mutex mu;
@@ -191,36 +198,63 @@ struct Daemon::Impl {
             log.error(added.error().message);
             return;
         }
+        if (repacking.erase(job.tarball) > 0) {
+            // Its leechers lost the server when it was dropped: call them, not wait for them.
+            if (auto sw = tracker.swarm(result->info_hash_hex)) {
+                std::vector<lt::tcp::endpoint> leechers;
+                for (const TrackedPeer& p : sw->peers) {
+                    if (p.left > 0) {
+                        leechers.emplace_back(p.ip, p.port);
+                    }
+                }
+                seeder.reconnect(job.tarball, leechers);
+                log.info("seeder: " + std::filesystem::path(job.tarball).filename().string() +
+                         " repacked and seeded again; connecting to its " +
+                         std::to_string(leechers.size()) + " leecher(s)");
+            }
+        }
         served[job.tarball] = ServedTorrent{result->info_hash_hex,
                                             std::filesystem::path(job.torrent).filename().string()};
         publish();
     }
 
-    // The seeder found data in `tarball` that does not match its hashes (bit rot on the
-    // server, or a write behind our back): stop serving it and pack it again from its tree.
-    void repack_bad(const std::string& tarball) {
+    // The seeder (at a piece's first send) or the scrubber (any time after) found data in
+    // `tarball` that does not match its hashes (bit rot on the server, or a write behind our
+    // back): stop serving it and pack it again from its tree. `info_hash_hex` (when given)
+    // names the pair that was checked: a report about a pair replaced since is ignored.
+    void repack_bad(const std::string& tarball, const std::string& why,
+                    const std::string& info_hash_hex) {
         auto it = wanted.find(tarball);
-        if (stopping || it == wanted.end()) {
-            return;
+        auto s = served.find(tarball);
+        if (stopping || it == wanted.end() || s == served.end() || repacking.count(tarball) > 0 ||
+            (!info_hash_hex.empty() && s->second.info_hash_hex != info_hash_hex)) {
+            return;  // dropped, already being repacked, or replaced meanwhile
         }
         const PackJob job = it->second;
         log.error("seeder: " + std::filesystem::path(tarball).filename().string() +
-                  ": a piece read from disk does not match its hash (the file changed after "
-                  "packing: bit rot, or a write behind si_btd's back); no longer seeding it, "
-                  "repacking it from " +
+                  ": a piece read from disk does not match its hash (" + why +
+                  "; the file changed after packing: bit rot, or a write behind si_btd's "
+                  "back); no longer seeding it, repacking it from " +
                   job.source_dir);
+        // The tracker keeps the torrent and its swarm meanwhile: nodes that announce are
+        // answered (with each other, and no seed), and are called back once it is seeded again.
         seeder.remove(tarball);
-        served.erase(tarball);
+        repacking.insert(tarball);
         publish();
         enqueue(job, true);
     }
 
     void publish() {
         std::vector<ServedTorrent> list;
+        std::vector<ScrubTarget> check;
         for (auto& [tarball, t] : served) {
             list.push_back(t);
+            if (auto w = wanted.find(tarball); w != wanted.end() && !repacking.contains(tarball)) {
+                check.push_back({tarball, w->second.torrent, t.info_hash_hex});
+            }
         }
         tracker.set_torrents(std::move(list));
+        scrubber.set_targets(std::move(check));
     }
 
     // Makes `jobs` the wanted set: drops what is no longer listed, queues the rest.
@@ -236,6 +270,7 @@ struct Daemon::Impl {
                     layout_text_by_image.erase(job.name);
                     layout_state_by_image.erase(job.name);
                 }
+                repacking.erase(tarball);
                 if (served.erase(tarball) > 0) {
                     log.info("dropped " + std::string(kind_word(job.kind)) + " " + job.name);
                 }
@@ -452,7 +487,7 @@ struct Daemon::Impl {
             v.size_bytes = ec ? 0 : static_cast<std::int64_t>(size);
             if (auto it = served.find(tarball); it != served.end()) {
                 v.info_hash_hex = it->second.info_hash_hex;
-                v.seeding = true;
+                v.seeding = !repacking.contains(tarball);
                 v.swarm = tracker.swarm(v.info_hash_hex);
             }
             if (auto up = uploaded_by_tarball.find(tarball); up != uploaded_by_tarball.end()) {
@@ -512,6 +547,7 @@ struct Daemon::Impl {
         stats_timer.cancel();
         nodes_save_timer.cancel();
         monitor.stop();
+        scrubber.stop();
         if (!nodes.empty()) {
             nodes_writer.write(nodes.save());  // written before the writer's destructor returns
         }
@@ -553,7 +589,9 @@ Status Daemon::start() {
     for (const auto& w : d.config.warnings) {
         d.log.warn(w);
     }
-    d.seeder.on_bad_tarball([&d](const std::string& tarball) { d.repack_bad(tarball); });
+    d.seeder.on_bad_tarball([&d](const std::string& tarball) {
+        d.repack_bad(tarball, "libtorrent's check at its first send", "");
+    });
     d.tracker.on_new_leecher([&d](const std::string& info_hash, const asio::ip::address& ip,
                                   std::uint16_t port) { d.seeder.introduce(info_hash, ip, port); });
     if (auto st = d.tracker.start(); !st) {
@@ -590,6 +628,17 @@ int Daemon::run() {
         d.log.warn("BT_IMAGES and BT_OVERRIDES are empty: running the tracker only");
     }
     d.worker = std::thread([&d] { d.worker_loop(); });
+    d.scrubber.start([&d](const ScrubTarget& t, const std::string& why) {
+        asio::post(d.io, [&d, t, why] {
+            d.repack_bad(t.tarball, why + ", found by the background check", t.info_hash_hex);
+        });
+    });
+    if (const std::uint64_t rate = d.config.settings.scrub.bytes_per_s; rate > 0) {
+        d.log.info("scrub: re-reading the seeded tarballs against their hashes at " +
+                   std::to_string(rate >> 20) + " MiB/s (BT_SCRUB_RATE)");
+    } else {
+        d.log.info("scrub: off (BT_SCRUB_RATE=0): a piece is checked only at its first send");
+    }
     d.apply(d.config.settings.jobs, d.config.settings.packer.update, false);
     d.io.run();
     if (d.stopper.joinable()) {

@@ -1,6 +1,7 @@
 #include "server/peer_selection.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace si {
 namespace {
@@ -20,22 +21,23 @@ void sample_to_front(It first, It last, std::size_t count, std::mt19937_64& rng)
 
 std::vector<std::uint32_t> select_peers(std::span<const PeerCandidate> candidates,
                                         std::uint32_t want, std::chrono::seconds live_within,
-                                        std::mt19937_64& rng) {
-    std::vector<std::uint32_t> live;
-    std::vector<std::uint32_t> stale;
+                                        std::mt19937_64& rng, bool requester_is_seed) {
+    // tiers[0]: live and wanted first, [1]: live, [2]: old and wanted first, [3]: the rest.
+    std::array<std::vector<std::uint32_t>, 4> tiers;
     for (const PeerCandidate& c : candidates) {
-        (c.since_seen <= live_within ? live : stale).push_back(c.index);
+        const bool old = c.since_seen > live_within;
+        const bool preferred = c.seed != requester_is_seed;
+        tiers[(old ? 2 : 0) + (preferred ? 0 : 1)].push_back(c.index);
     }
     std::vector<std::uint32_t> out;
     out.reserve(std::min<std::size_t>(want, candidates.size()));
-    for (auto* tier : {&live, &stale}) {
-        const std::size_t room = want - out.size();
-        const std::size_t take = std::min(room, tier->size());
-        sample_to_front(tier->begin(), tier->end(), take, rng);
-        out.insert(out.end(), tier->begin(), tier->begin() + static_cast<std::ptrdiff_t>(take));
+    for (auto& tier : tiers) {
         if (out.size() == want) {
             break;
         }
+        const std::size_t take = std::min<std::size_t>(want - out.size(), tier.size());
+        sample_to_front(tier.begin(), tier.end(), take, rng);
+        out.insert(out.end(), tier.begin(), tier.begin() + static_cast<std::ptrdiff_t>(take));
     }
     return out;
 }

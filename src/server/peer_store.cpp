@@ -218,10 +218,11 @@ std::optional<AnnounceResult> PeerStore::announce(const AnnounceRequest& req) {
     for (std::uint32_t i = 0; i < s.peers.size(); ++i) {
         if (i != *self) {
             candidates.push_back(
-                {i, std::chrono::duration_cast<std::chrono::seconds>(now - s.peers[i].seen)});
+                {i, std::chrono::duration_cast<std::chrono::seconds>(now - s.peers[i].seen),
+                 s.peers[i].left == 0});
         }
     }
-    auto picks = select_peers(candidates, want, peer_live_within, rng_);
+    auto picks = select_peers(candidates, want, peer_live_within, rng_, req.left == 0);
     result.peers.reserve(picks.size());
     for (std::uint32_t i : picks) {
         result.peers.push_back(entry_of(s.peers[i]));

@@ -122,6 +122,21 @@ void Seeder::introduce(const std::string& info_hash, const boost::asio::ip::addr
     }
 }
 
+void Seeder::reconnect(const std::string& tarball, const std::vector<lt::tcp::endpoint>& peers) {
+    boost::system::error_code ec;
+    const auto self = boost::asio::ip::make_address(settings_.address, ec);
+    std::lock_guard lock(mu_);
+    auto it = by_tarball_.find(tarball);
+    if (it == by_tarball_.end()) {
+        return;
+    }
+    for (const lt::tcp::endpoint& peer : peers) {
+        if (!(peer.address() == self && peer.port() == settings_.port)) {
+            it->second.connect_peer(peer);
+        }
+    }
+}
+
 void Seeder::remove(const std::string& tarball) {
     std::lock_guard lock(mu_);
     remove_locked(tarball);

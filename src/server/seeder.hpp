@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <libtorrent/session.hpp>
 #include <libtorrent/torrent_handle.hpp>
@@ -53,6 +54,11 @@ class Seeder {
     // an unknown torrent or our own endpoint.
     void introduce(const std::string& info_hash, const boost::asio::ip::address& ip,
                    std::uint16_t port);
+
+    // Connects (asynchronously) the torrent of `tarball` to each of `peers`, super-seeded or
+    // not: after a repack its leechers would otherwise wait libtorrent's min_reconnect_time
+    // (60 s) before they tried the server again. Skips our own endpoint; no-op when not seeded.
+    void reconnect(const std::string& tarball, const std::vector<lt::tcp::endpoint>& peers);
 
     // Called from handle_alerts() with the tarball of a torrent whose data on disk turned out
     // not to match its piece hashes (libtorrent checks each piece the first time it is sent,

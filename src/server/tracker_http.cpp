@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -41,6 +42,14 @@ constexpr std::chrono::seconds io_timeout{10};
 // Each connection costs a descriptor; the seeder in the same process needs its own, and the
 // default RLIMIT_NOFILE is 1024.
 constexpr std::size_t max_connections = 512;
+// At the connection limit, new connections wait in the listen backlog (accepted in order as
+// sessions end: answers carry "Connection: close" meanwhile), and a connection that has sent
+// nothing for this long is closed to make room. Closing the longest-idle one at every accept
+// (issue 15's first fix) closed fresh connections before their request was read: a storm of
+// 2000 keep-alive announcers then got 547 answers/s and 178,627 transport errors in 20 s.
+constexpr std::chrono::seconds min_idle_to_close{1};
+// How often the limit is looked at again while new connections wait.
+constexpr std::chrono::milliseconds room_check_period{250};
 // How often expired peers are swept and the state is saved.
 constexpr std::chrono::seconds maintenance_period{60};
 // After a failed accept (EMFILE, ...), wait before trying again instead of spinning.
@@ -85,6 +94,7 @@ struct Core {
           acceptor(io),
           maintenance(io),
           accept_retry(io),
+          room_check(io),
           state_save(io) {}
 
     net::io_context& io;
@@ -96,6 +106,7 @@ struct Core {
     tcp::acceptor acceptor;
     net::steady_timer maintenance;
     net::steady_timer accept_retry;
+    net::steady_timer room_check;
     net::steady_timer state_save;
     std::function<Status()> save_state;  // set once the state is this tracker's to write
     bool save_pending = false;
@@ -103,6 +114,7 @@ struct Core {
     bool started = false;
     bool stopped = false;
     bool at_limit = false;  // the connection limit was reached and logged
+    bool paused = false;    // at the limit: no accept outstanding until a session ends
 };
 
 // An announce changed the swarms: write the state within state_save_delay, once for all the
@@ -124,6 +136,8 @@ void schedule_state_save(const std::shared_ptr<Core>& core) {
     });
 }
 
+void resume_accepting(const std::shared_ptr<Core>& core);
+
 class Session : public std::enable_shared_from_this<Session> {
   public:
     Session(tcp::socket socket, std::shared_ptr<Core> core)
@@ -132,7 +146,12 @@ class Session : public std::enable_shared_from_this<Session> {
         beast::error_code ec;
         remote_ = stream_.socket().remote_endpoint(ec).address();
     }
-    ~Session() { core_->sessions.erase(this); }
+    ~Session() {
+        core_->sessions.erase(this);
+        if (core_->paused && !core_->stopped) {
+            net::post(core_->io, [core = core_] { resume_accepting(core); });
+        }
+    }
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
@@ -196,7 +215,8 @@ class Session : public std::enable_shared_from_this<Session> {
         if (std::string_view(target.data(), target.size()).starts_with("/announce")) {
             schedule_state_save(core_);
         }
-        respond(std::move(reply), req.version(), req.keep_alive());
+        // At the limit, each answer frees its connection for one waiting in the backlog.
+        respond(std::move(reply), req.version(), req.keep_alive() && !core_->paused);
     }
 
     void respond(HttpReply reply, unsigned version, bool keep_alive) {
@@ -239,25 +259,44 @@ class Session : public std::enable_shared_from_this<Session> {
     std::chrono::steady_clock::time_point waiting_since_{};
 };
 
-// At the connection limit: closes the connection that has waited longest for a request and
-// returns true, or false when every connection is busy answering. An announce storm then
-// turns idle connections over instead of refusing the booting node that asks for a .torrent
-// (17 of 22 requests failed at accept during a storm of 2000 announcers, issue 15).
-bool close_longest_idle(Core& core) {
-    Session* oldest = nullptr;
+// Closes every connection that has waited at least min_idle_to_close for a request (their
+// sessions leave the set when their handlers have run).
+void close_idle(Core& core) {
+    const auto cutoff = std::chrono::steady_clock::now() - min_idle_to_close;
+    std::vector<Session*> idle;
     for (Session* s : core.sessions) {
-        if (s->idle() && (oldest == nullptr || s->idle_since() < oldest->idle_since())) {
-            oldest = s;
+        if (s->idle() && s->idle_since() <= cutoff) {
+            idle.push_back(s);
         }
     }
-    if (oldest == nullptr) {
-        return false;
+    for (Session* s : idle) {
+        s->close();
     }
-    oldest->close();
-    return true;
 }
 
 void accept_next(const std::shared_ptr<Core>& core);
+
+// While paused at the limit: every room_check_period, idle connections are closed; accepting
+// resumes as soon as a session has ended (see ~Session).
+void schedule_room_check(const std::shared_ptr<Core>& core) {
+    core->room_check.expires_after(room_check_period);
+    core->room_check.async_wait([core](beast::error_code ec) {
+        if (ec || core->stopped || !core->paused) {
+            return;
+        }
+        close_idle(*core);
+        schedule_room_check(core);
+    });
+}
+
+void resume_accepting(const std::shared_ptr<Core>& core) {
+    if (!core->paused || core->stopped || core->sessions.size() >= max_connections) {
+        return;
+    }
+    core->paused = false;
+    core->room_check.cancel();
+    accept_next(core);
+}
 
 void on_accept(const std::shared_ptr<Core>& core, beast::error_code ec, tcp::socket socket) {
     if (core->stopped || ec == net::error::operation_aborted) {
@@ -273,21 +312,21 @@ void on_accept(const std::shared_ptr<Core>& core, beast::error_code ec, tcp::soc
         });
         return;
     }
-    // A closed session leaves the set when its last handler runs, so the count may pass the
-    // limit by the connections closed in this turn of the io_context.
-    if (core->sessions.size() >= max_connections && !close_longest_idle(*core)) {
-        if (!core->at_limit) {
-            core->log.warn("tracker: " + std::to_string(max_connections) +
-                           " connections open; refusing more until some close");
-            core->at_limit = true;
-        }
-        beast::error_code ignored;
-        socket.close(ignored);
-    } else {
+    std::make_shared<Session>(std::move(socket), core)->start();
+    if (core->sessions.size() < max_connections) {
         core->at_limit = false;
-        std::make_shared<Session>(std::move(socket), core)->start();
+        accept_next(core);
+        return;
     }
-    accept_next(core);
+    // Full: the next connections wait in the listen backlog, in order, and are accepted as
+    // sessions end; idle ones are closed to make room.
+    if (!core->at_limit) {
+        core->log.warn("tracker: " + std::to_string(max_connections) +
+                       " connections open; new ones wait until some close");
+        core->at_limit = true;
+    }
+    core->paused = true;
+    schedule_room_check(core);
 }
 
 void accept_next(const std::shared_ptr<Core>& core) {
@@ -492,6 +531,7 @@ void TrackerServer::stop() {
     c.acceptor.close(ignored);
     c.maintenance.cancel();
     c.accept_retry.cancel();
+    c.room_check.cancel();
     c.state_save.cancel();
     std::vector<Session*> open(c.sessions.begin(), c.sessions.end());
     for (Session* s : open) {

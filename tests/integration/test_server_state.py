@@ -164,6 +164,58 @@ class BitRotOnTheServer(unittest.TestCase):
         self.assertEqual(tree_compare.compare(image, root, ignore_root_mtime=True), [])
 
 
+class BitRotAfterTheFirstSend(unittest.TestCase):
+    """A tarball damaged on the server after every piece of it was sent once (libtorrent's
+    seed mode checks a piece only at its first send, then never again): si_btd's background
+    check (BT_SCRUB_RATE) finds the damaged piece, says so in one line, repacks the image from
+    its tree and seeds it again, and a second node installs the exact tree."""
+
+    def test_damage_after_a_first_install_is_found_and_the_next_node_is_exact(self):
+        import random
+        import tree_compare
+        # Seeded normally: super-seeding leaves about 1 single-node install in 10 without its
+        # last pieces on this branch (a stall of its own, seen with the check off too).
+        t = sitest.ServerTree(images=("golden",), extra="BT_SCRUB_RATE=64\nBT_SUPER_SEED=n\n")
+        self.addCleanup(t.cleanup)
+        rng = random.Random(3)
+        image = t.image_dir("golden")
+        for i in range(6):
+            sitest.write_file(os.path.join(image, "usr", "f%d" % i), rng.randbytes(2_000_000))
+        p = t.start()
+        t.wait_served(["image-golden.tar.torrent"])
+        cmdline = ("BITTORRENT=y IMAGESERVER=127.0.0.1 IMAGENAME=golden "
+                   "BITTORRENT_TRACKER_PORT=%d BITTORRENT_POLLING_TIME=1 BITTORRENT_TIMEOUT=60"
+                   % t.tracker_port)
+        procs = []
+        self.addCleanup(sitest.stop_procs, procs)
+        first, first_root = sitest.start_agent(t.dir, "127.0.0.16", cmdline)
+        procs.append(first)
+        out = first.communicate(timeout=180)[0].decode(errors="replace")
+        self.assertEqual(first.returncode, 0, out + t.log_text()[-3000:])
+        self.assertEqual(tree_compare.compare(image, first_root, ignore_root_mtime=True), [])
+        # Every piece has left the server once: libtorrent will not look at them again.
+        tarball = os.path.join(t.dir, "tarballs", "image-golden.tar")
+        st = os.stat(tarball)
+        with open(tarball, "r+b") as f:
+            f.seek(st.st_size // 3)
+            chunk = f.read(64)
+            f.seek(st.st_size // 3)
+            f.write(bytes(b ^ 0xFF for b in chunk))
+        os.utime(tarball, ns=(st.st_atime_ns, st.st_mtime_ns))
+        second, second_root = sitest.start_agent(t.dir, "127.0.0.17", cmdline)
+        procs.append(second)
+        out = second.communicate(timeout=180)[0].decode(errors="replace")
+        log = t.log_text()
+        self.assertEqual(second.returncode, 0, out + log[-3000:])
+        self.assertEqual(tree_compare.compare(image, second_root, ignore_root_mtime=True), [])
+        lines = [line for line in log.splitlines()
+                 if "image-golden.tar: a piece read from disk does not match its hash" in line]
+        self.assertEqual(len(lines), 1, log[-3000:])
+        self.assertIn("found by the background check", lines[0])
+        self.assertIn("repacking it from", lines[0])
+        self.assertIsNone(p.poll(), "si_btd exited")
+
+
 class ServerBackWithinTheTimeout(unittest.TestCase):
     """Nodes that lost their image server while it was down keep asking on a short schedule:
     one back well within BITTORRENT_TIMEOUT never fails them (libtorrent's default back-off

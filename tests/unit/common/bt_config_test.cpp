@@ -162,5 +162,25 @@ TEST(BtConfigMonitor, KeysAreReadAndChecked) {
     EXPECT_FALSE(parse_monitor("BT_MONITOR=maybe\n"));
 }
 
+TEST(BtConfigScrub, DefaultsTo16MiBPerSecondAndZeroTurnsItOff) {
+    auto bt = parse_monitor("");
+    ASSERT_TRUE(bt);
+    EXPECT_EQ(make_server_settings(*bt, ServerDirs{}, "10.0.0.1").scrub.bytes_per_s,
+              std::uint64_t{16} << 20);
+    auto fast = parse_monitor("BT_SCRUB_RATE=200\n");
+    ASSERT_TRUE(fast) << fast.error().message;
+    EXPECT_EQ(make_server_settings(*fast, ServerDirs{}, "10.0.0.1").scrub.bytes_per_s,
+              std::uint64_t{200} << 20);
+    auto off = parse_monitor("BT_SCRUB_RATE=0\n");
+    ASSERT_TRUE(off);
+    EXPECT_EQ(make_server_settings(*off, ServerDirs{}, "10.0.0.1").scrub.bytes_per_s, 0u);
+    auto bad = parse_monitor("BT_SCRUB_RATE=16M\n");
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().message,
+              "bittorrent.conf:4: BT_SCRUB_RATE: '16M' is not a number of MiB/s (0-10000, 0: off)");
+    EXPECT_FALSE(parse_monitor("BT_SCRUB_RATE=10001\n"));
+    EXPECT_FALSE(parse_monitor("BT_SCRUB_RATE=-1\n"));
+}
+
 }  // namespace
 }  // namespace si

@@ -58,6 +58,42 @@ TEST(PeerSelection, ManyLivePeersAreSampledUniformly) {
     }
 }
 
+TEST(PeerSelection, ALeecherGetsTheSeedAmongAsManyFreshPeers) {
+    // Right after a storm: 512 dead peers announced as recently as the image server's seeder
+    // (index 0) and two agents; a leecher asking for 200 always gets the seeder.
+    std::vector<PeerCandidate> candidates{
+        {0, seconds(20), true}, {1, seconds(5), false}, {2, seconds(5), false}};
+    for (std::uint32_t i = 0; i < 512; ++i) {
+        candidates.push_back({3 + i, seconds(1), false});
+    }
+    std::mt19937_64 rng(5);
+    for (int round = 0; round < 50; ++round) {
+        auto picks = select_peers(candidates, 200, seconds(75), rng);
+        ASSERT_EQ(picks.size(), 200U);
+        EXPECT_EQ(picks[0], 0U);
+    }
+}
+
+TEST(PeerSelection, ASeedGetsLeechersBeforeOtherSeeds) {
+    std::vector<PeerCandidate> candidates{{0, seconds(5), true},
+                                          {1, seconds(5), false},
+                                          {2, seconds(5), true},
+                                          {3, seconds(500), false}};
+    std::mt19937_64 rng(6);
+    auto picks = select_peers(candidates, 2, seconds(75), rng, /*requester_is_seed=*/true);
+    ASSERT_EQ(picks.size(), 2U);
+    EXPECT_EQ(picks[0], 1U);  // the live leecher
+    EXPECT_TRUE(picks[1] == 0U || picks[1] == 2U)
+        << picks[1];  // then a live seed, not the old leecher
+    // A leecher asking: live seeds first, then the live leecher, the old one last.
+    auto all = select_peers(candidates, 4, seconds(75), rng);
+    ASSERT_EQ(all.size(), 4U);
+    EXPECT_EQ(std::set<std::uint32_t>(all.begin(), all.begin() + 2),
+              (std::set<std::uint32_t>{0, 2}));
+    EXPECT_EQ(all[2], 1U);
+    EXPECT_EQ(all[3], 3U);
+}
+
 TEST(PeerSelection, NothingWantedOrNobodyThere) {
     std::mt19937_64 rng(4);
     EXPECT_TRUE(select_peers(swarm(3, 3), 0, seconds(75), rng).empty());

@@ -441,9 +441,10 @@ TEST_F(TrackerServerTest, KeepAliveAnnouncesGarbageAndStop) {
     again.stop();
 }
 
-TEST_F(TrackerServerTest, AtTheConnectionLimitTheLongestIdleConnectionMakesRoom) {
-    // More idle connections than the tracker keeps (512), e.g. an announce storm's clients
-    // that keep their connections: a node that then asks for the .torrent list is answered.
+TEST_F(TrackerServerTest, AtTheConnectionLimitSilentConnectionsMakeRoom) {
+    // More silent connections than the tracker keeps (512): the next ones wait in the listen
+    // backlog, the silent ones are closed after 1 s, and a node that then asks for the
+    // .torrent list is answered.
     rlimit lim{};
     ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &lim), 0);
     if (lim.rlim_max < 2048) {
