@@ -16,12 +16,21 @@
 #   SI_LT_DEB_VERSION        Debian source version to build (default 2.0.8-1, bookworm's)
 #   SI_STATIC_JOBS           ninja -j (default 2: the build machine is shared)
 #   SI_STATIC_SKIP_PACKAGES  set to 1 to skip the apt check (packages already installed)
+#   SI_LT_SIMULATOR          set to 1 to build instead the variant that runs on libtorrent's own
+#                            simulator (TORRENT_BUILD_SIMULATOR, for sim/): the same source, patches
+#                            and options, plus libsimulator and the simulated disk (test_disk) from
+#                            the source's simulation/ (with cmake/sim-support/patches), installed
+#                            with an si-sim.cmake that defines
+#                            imported targets; cached apart (libtorrent-2.0.8-sim-<key>)
+#   SI_LT_CACHED_ONLY        set to 1 to build nothing: print the prefix if it is cached, else
+#                            exit 3 (CMake's SI_SIM=AUTO: the simulator only where it is cached)
 set -eu
 
 LT_UPSTREAM=2.0.8
 LT_DEB_VERSION=${SI_LT_DEB_VERSION:-2.0.8-1}
 CACHE=${SI_STATIC_CACHE:-/var/cache/systemimager-bittorrent}
 JOBS=${SI_STATIC_JOBS:-2}
+SIM=${SI_LT_SIMULATOR:-0}
 
 log() { echo "build-static-libtorrent: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -50,7 +59,7 @@ ensure_packages() {
   # shellcheck disable=SC2086
   $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 }
-if [ "${SI_STATIC_SKIP_PACKAGES:-0}" != 1 ]; then
+if [ "${SI_STATIC_SKIP_PACKAGES:-0}" != 1 ] && [ "${SI_LT_CACHED_ONLY:-0}" != 1 ]; then
   # shellcheck disable=SC2086
   ensure_packages $BUILD_PACKAGES $LINK_PACKAGES
 fi
@@ -88,14 +97,36 @@ boost_version=$(sed -n 's/^#define BOOST_LIB_VERSION "\(.*\)"/\1/p' /usr/include
 # why in its header). They change only the image server's super-seeding, not the ABI.
 PATCH_DIR=$(cd "$(dirname "$0")" && pwd)/libtorrent-patches
 patches_sum=$(cat "$PATCH_DIR"/*.patch 2>/dev/null | sha256sum | cut -c1-16)
-key=$(printf '%s\n' "$LT_DEB_VERSION" "$cxx_version" "$boost_version" "$CXXFLAGS_LT" "$CMAKE_FLAGS" \
-      "$patches_sum" | sha256sum | cut -c1-12)
-PREFIX="$CACHE/libtorrent-$LT_UPSTREAM-static-$key"
+key_input=$(printf '%s\n' "$LT_DEB_VERSION" "$cxx_version" "$boost_version" "$CXXFLAGS_LT" \
+  "$CMAKE_FLAGS" "$patches_sum")
+variant=static
+# The simulator variant (sim/): the key also covers the CMake project that builds libsimulator and
+# the simulated disk; the static build's key is unchanged by it.
+# libsimulator simulates TCP, not TLS: like libtorrent's own simulation/Jamfile (crypto=built-in),
+# the simulator build has no OpenSSL (no SSL torrents, which we never use; SHA-1 built in).
+SIM_SUPPORT=$(cd "$(dirname "$0")" && pwd)/sim-support
+SIM_CMAKE_FLAGS="
+-DCMAKE_DISABLE_FIND_PACKAGE_OpenSSL=ON
+-DCMAKE_DISABLE_FIND_PACKAGE_GnuTLS=ON
+-DCMAKE_DISABLE_FIND_PACKAGE_LibGcrypt=ON
+"
+if [ "$SIM" = 1 ]; then
+  variant=sim
+  CMAKE_FLAGS="$CMAKE_FLAGS$SIM_CMAKE_FLAGS"
+  key_input=$(printf '%s\n' "$key_input" simulator "$SIM_CMAKE_FLAGS" \
+    "$(cat "$SIM_SUPPORT/CMakeLists.txt" "$SIM_SUPPORT"/patches/*.patch | sha256sum)")
+fi
+key=$(printf '%s\n' "$key_input" | sha256sum | cut -c1-12)
+PREFIX="$CACHE/libtorrent-$LT_UPSTREAM-$variant-$key"
 MARKER="$PREFIX/.complete"
 
 if [ -f "$MARKER" ]; then
   echo "$PREFIX"
   exit 0
+fi
+if [ "${SI_LT_CACHED_ONLY:-0}" = 1 ]; then
+  log "not cached: $PREFIX"
+  exit 3
 fi
 
 # ---- build (under a lock: two configures at once build once) -----------------------------------
@@ -151,6 +182,16 @@ for p in "$PATCH_DIR"/*.patch; do
     { cat "$work/patch.log" >&2; die "patch $(basename "$p") does not apply"; }
 done
 
+# The simulator's own patches (cmake/sim-support/patches: libsimulator only), for the sim variant.
+if [ "$SIM" = 1 ]; then
+  for p in "$SIM_SUPPORT"/patches/*.patch; do
+    [ -f "$p" ] || continue
+    log "applying $(basename "$p")"
+    patch -d "$work/src" -p1 --forward --batch <"$p" >"$work/patch.log" 2>&1 ||
+      { cat "$work/patch.log" >&2; die "patch $(basename "$p") does not apply"; }
+  done
+fi
+
 log "configuring (key $key)"
 # The flag list is one per line; each line is one argument (CMAKE_CXX_FLAGS_RELEASE has a space).
 set --
@@ -159,8 +200,11 @@ while IFS= read -r flag; do
 done <<EOF
 $CMAKE_FLAGS
 EOF
+sim_flags=""
+# Every socket, timer, clock and address of libtorrent becomes libsimulator's (sim::asio).
+[ "$SIM" = 1 ] && sim_flags="-DTORRENT_BUILD_SIMULATOR -I$work/src/simulation/libsimulator/include"
 cmake -S "$work/src" -B "$work/build" -G Ninja "$@" \
-  -DCMAKE_CXX_FLAGS="$CXXFLAGS_LT -ffile-prefix-map=$work/src=." \
+  -DCMAKE_CXX_FLAGS="$CXXFLAGS_LT $sim_flags -ffile-prefix-map=$work/src=." \
   -DCMAKE_INSTALL_PREFIX="$PREFIX" >"$work/configure.log" 2>&1 ||
   { tail -n 30 "$work/configure.log" >&2; die "configure failed"; }
 
@@ -175,6 +219,15 @@ DESTDIR="$work/destdir" ninja -C "$work/build" install >"$work/install.log" 2>&1
 mv "$work/destdir$PREFIX" "$PREFIX.tmp"
 [ -f "$PREFIX.tmp/lib/libtorrent-rasterbar.a" ] || die "install has no lib/libtorrent-rasterbar.a"
 cp "$work/configure.log" "$PREFIX.tmp/configure.log"
+if [ "$SIM" = 1 ]; then
+  log "building libsimulator and the simulated disk"
+  cmake -S "$SIM_SUPPORT" -B "$work/sim-build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DCMAKE_CXX_FLAGS="$CXXFLAGS_LT" \
+    -DLT_SRC="$work/src" -DCMAKE_INSTALL_PREFIX="$PREFIX.tmp" \
+    -DLibtorrentRasterbar_DIR="$PREFIX.tmp/lib/cmake/LibtorrentRasterbar" >"$work/sim.log" 2>&1 &&
+    nice -n 10 ninja -C "$work/sim-build" -j "$JOBS" install >>"$work/sim.log" 2>&1 ||
+    { tail -n 40 "$work/sim.log" >&2; die "simulator build failed"; }
+fi
 end=$(date +%s)
 {
   echo "source=libtorrent-rasterbar $LT_DEB_VERSION"

@@ -85,8 +85,9 @@ def scaling_plot(out_dir, results, transports):
         c = COLORS[i % len(COLORS)]
         lines.append("'scaling.dat' using 1:%d with linespoints lw 2 pt 7 lc rgb '%s' title '%s'"
                      % (4 + 2 * i, c, t))
-        lines.append("'scaling.dat' using 1:%d with points pt 6 ps 1.5 lc rgb '%s' title "
-                     "'%s, CPU-BOUND'" % (5 + 2 * i, c, t))
+        if any(r["transport"] == t and r["flag"] == "CPU-BOUND" for r in results):
+            lines.append("'scaling.dat' using 1:%d with points pt 6 ps 1.5 lc rgb '%s' title "
+                         "'%s, CPU-BOUND'" % (5 + 2 * i, c, t))
     lines.append("'scaling.dat' using 1:2 with lines dt 2 lc rgb 'black' title 'floor S/R'")
     lines.append("'scaling.dat' using 1:3 with lines dt 3 lc rgb 'gray40' title 'N x S/R'")
     gnuplot("""set terminal pngcairo size 800,460 font "sans,10"

@@ -12,6 +12,7 @@
 #include <libtorrent/announce_entry.hpp>
 #include <libtorrent/torrent_status.hpp>
 
+#include "agent_profile.hpp"
 #include "common/agent_exit_codes.hpp"
 #include "common/lt_profile.hpp"
 #include "piece_feeder.hpp"
@@ -26,15 +27,6 @@ using Clock = std::chrono::steady_clock;
 // Verified pieces ahead of the unpack cursor that may wait in memory: bounds the agent's RSS
 // whatever the image size.
 constexpr std::int64_t feeder_window_bytes = 16 * 1024 * 1024;
-// How often piece availability is read from libtorrent for the deadline policy.
-constexpr auto availability_period = std::chrono::milliseconds(500);
-// How long stop() may spend telling the tracker the agent left.
-constexpr int stop_tracker_timeout_s = 3;
-// libtorrent's retry delay after n failed announces is 5 s + 5 s * n^2 * this / 100.
-constexpr int tracker_backoff_percent = 0;
-// How often the alert loop wakes up when nothing happens.
-constexpr auto alert_wait = std::chrono::milliseconds(100);
-constexpr int alert_queue_alerts = 50'000;
 // A node bans a peer whose piece fails its hash check when that peer alone sent it; for the
 // image server that means bit rot on the server, which si_btd finds, repacks and seeds again
 // (issue 15). So a ban of the server is lifted after this (the peer list is cleared and the
@@ -82,21 +74,7 @@ Swarm::~Swarm() {
 
 Status Swarm::start() {
     raise_fd_limit();
-    LanProfile profile{bind_, 0, PeerRole::agent, false};
-    lt::settings_pack pack = lan_settings(profile);
-    pack.set_int(lt::settings_pack::stop_tracker_timeout, stop_tracker_timeout_s);
-    // A tracker that does not answer is asked again every 5 s (libtorrent's minimum), not
-    // on its default back-off (7, 15, 27, 45, 95 s...): an image server back within
-    // BITTORRENT_TIMEOUT must find its nodes announcing, not waiting out minutes.
-    pack.set_int(lt::settings_pack::tracker_backoff, tracker_backoff_percent);
-    // Block alerts (one per 16 KiB received) tell who sent the pieces; the queue holds ~800 MB
-    // worth of them so that a busy loop never loses a piece_finished_alert, which the
-    // unpacker waits for (libtorrent drops alerts beyond the queue's size, default 2000).
-    pack.set_int(lt::settings_pack::alert_mask,
-                 pack.get_int(lt::settings_pack::alert_mask) | lt::alert_category::piece_progress |
-                     lt::alert_category::block_progress | lt::alert_category::peer);
-    pack.set_int(lt::settings_pack::alert_queue_size, alert_queue_alerts);
-    session_ = std::make_unique<lt::session>(lt::session_params(std::move(pack)));
+    session_ = std::make_unique<lt::session>(lt::session_params(agent_session_settings(bind_)));
     apply_lan_peer_classes(*session_);
     return Ok{};
 }
@@ -153,8 +131,7 @@ Result<TransferReport> Swarm::download_and_unpack(
     lt::add_torrent_params p;
     p.ti = std::make_shared<lt::torrent_info>(info);
     p.save_path = staging_dir;
-    p.flags &= ~lt::torrent_flags::auto_managed;
-    p.flags &= ~lt::torrent_flags::paused;
+    p.flags = agent_torrent_flags();
     lt::error_code ec;
     lt::torrent_handle h = session_->add_torrent(std::move(p), ec);
     if (ec) {
@@ -207,7 +184,7 @@ Result<TransferReport> Swarm::download_and_unpack(
     auto lift_server_ban_at = Clock::time_point::max();  // max: no ban of the server to lift
 
     while (!failure) {
-        session_->wait_for_alert(alert_wait);
+        session_->wait_for_alert(agent_alert_wait);
         std::vector<lt::alert*> alerts;
         session_->pop_alerts(&alerts);
         for (lt::alert* a : alerts) {
@@ -297,7 +274,7 @@ Result<TransferReport> Swarm::download_and_unpack(
             }
         }
         if (Clock::now() >= next_availability) {
-            next_availability = Clock::now() + availability_period;
+            next_availability = Clock::now() + agent_availability_period;
             h.piece_availability(availability);
             have_count = static_cast<int>(std::count(have.begin(), have.end(), 1));
         }

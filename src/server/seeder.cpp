@@ -12,14 +12,13 @@
 #include "common/exit_codes.hpp"
 #include "common/lt_profile.hpp"
 #include "seeder_policy.hpp"
+#include "seeder_profile.hpp"
 
 namespace si {
 namespace {
 
 // How long start() waits for libtorrent to report that the listen socket is open.
 constexpr auto listen_deadline = std::chrono::seconds(10);
-// How long the session may spend telling the tracker it stopped.
-constexpr int stop_tracker_timeout_s = 3;
 
 }  // namespace
 
@@ -31,15 +30,7 @@ Seeder::~Seeder() {
 
 Status Seeder::start(std::function<void()> notify) {
     raise_fd_limit();
-    LanProfile profile{settings_.address, settings_.port, PeerRole::seeder, false};
-    lt::settings_pack pack = lan_settings(profile);
-    pack.set_int(lt::settings_pack::max_retry_port_bind, 0);
-    // The port is the administrator's (BT_SEEDER_PORT): never silently take another one.
-    pack.set_bool(lt::settings_pack::listen_system_port_fallback, false);
-    pack.set_int(lt::settings_pack::stop_tracker_timeout, stop_tracker_timeout_s);
-    pack.set_int(lt::settings_pack::unchoke_slots_limit,
-                 seeder_choking(settings_.super_seed).upload_slots);
-    lt::session_params params(std::move(pack));
+    lt::session_params params(seeder_session_settings(settings_));
     session_ = std::make_unique<lt::session>(std::move(params));
     apply_lan_peer_classes(*session_);
 
@@ -84,12 +75,7 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
     lt::add_torrent_params p;
     p.ti = std::move(ti);
     p.save_path = std::filesystem::path(tarball).parent_path().string();
-    p.flags |= lt::torrent_flags::seed_mode;
-    if (super) {
-        p.flags |= lt::torrent_flags::super_seeding;
-    }
-    p.flags &= ~lt::torrent_flags::auto_managed;
-    p.flags &= ~lt::torrent_flags::paused;
+    p.flags = seeder_torrent_flags(settings_, p.ti->num_pieces());
     lt::torrent_handle h = session_->add_torrent(std::move(p), ec);
     if (ec) {
         return Error{"seeder: add " + torrent_file + ": " + ec.message(), exit_code::pack};

@@ -1,0 +1,46 @@
+#include "agent/agent_profile.hpp"
+
+#include <libtorrent/add_torrent_params.hpp>
+#include <libtorrent/alert.hpp>
+
+#include "common/lt_profile.hpp"
+
+namespace si {
+namespace {
+
+// How long stop() may spend telling the tracker the agent left.
+constexpr int stop_tracker_timeout_s = 3;
+// libtorrent's retry delay after n failed announces is 5 s + 5 s * n^2 * this / 100.
+constexpr int tracker_backoff_percent = 0;
+constexpr int alert_queue_alerts = 50'000;
+
+}  // namespace
+
+lt::settings_pack agent_session_settings(const std::string& bind_address) {
+    LanProfile profile{bind_address, 0, PeerRole::agent, false};
+    lt::settings_pack pack = lan_settings(profile);
+    pack.set_int(lt::settings_pack::stop_tracker_timeout, stop_tracker_timeout_s);
+    // A tracker that does not answer is asked again every 5 s (libtorrent's minimum), not
+    // on its default back-off (7, 15, 27, 45, 95 s...): an image server back within
+    // BITTORRENT_TIMEOUT must find its nodes announcing, not waiting out minutes.
+    pack.set_int(lt::settings_pack::tracker_backoff, tracker_backoff_percent);
+    // Block alerts (one per 16 KiB received) tell who sent the pieces; the queue holds ~800 MB
+    // worth of them so that a busy loop never loses a piece_finished_alert, which the
+    // unpacker waits for (libtorrent drops alerts beyond the queue's size, default 2000).
+    // Peer alerts tell when a peer is banned for a piece that failed its hash check (the image
+    // server's ban is lifted after a while: swarm.cpp, issue 15).
+    pack.set_int(lt::settings_pack::alert_mask,
+                 pack.get_int(lt::settings_pack::alert_mask) | lt::alert_category::piece_progress |
+                     lt::alert_category::block_progress | lt::alert_category::peer);
+    pack.set_int(lt::settings_pack::alert_queue_size, alert_queue_alerts);
+    return pack;
+}
+
+lt::torrent_flags_t agent_torrent_flags() {
+    lt::torrent_flags_t flags = lt::add_torrent_params{}.flags;
+    flags &= ~lt::torrent_flags::auto_managed;
+    flags &= ~lt::torrent_flags::paused;
+    return flags;
+}
+
+}  // namespace si

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Smoke run of the simulator (sim/run, si_sim: libtorrent on libsimulator with our policies):
+two sizes of a small swarm in virtual time, with plots. Checks that every node completes, that
+the figures are sane and the tables and plots are written; it asserts no timing. Skips (exit 77)
+when si_sim is not built (SI_SIM=AUTO and its libtorrent not cached: see sim/README.md)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
+import sitest  # noqa: E402
+
+BUILD_DIR = os.environ.get("SI_BUILD_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+SOURCE_DIR = os.environ.get("SI_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+SIM = os.path.join(BUILD_DIR, "sim", "si_sim")
+RUN = os.path.join(SOURCE_DIR, "sim", "run")
+
+
+@unittest.skipUnless(os.access(SIM, os.X_OK), "si_sim not built (configure with -DSI_SIM=ON)")
+@unittest.skipIf(shutil.which("gnuplot") is None, "gnuplot missing (gnuplot-nox)")
+class SimSmoke(unittest.TestCase):
+    def test_small_swarms(self):
+        out = tempfile.mkdtemp(prefix="si-sim-smoke-")
+        self.addCleanup(shutil.rmtree, out, True)
+        # 40 pieces of 64 KiB at 20 Mbit/s: S/R about 1 s of virtual time.
+        p = subprocess.run([sys.executable, RUN, "--nodes", "3,6", "--pieces", "40",
+                            "--piece-size", "64K", "--rate", "20mbit", "--sim", SIM,
+                            "--out", out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=240)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        with open(os.path.join(out, "results.json")) as f:
+            rows = json.load(f)
+        self.assertEqual([r["nodes"] for r in rows], [3, 6])
+        for r in rows:
+            n = r["nodes"]
+            self.assertEqual(r["flag"], "ok", p.stdout)
+            self.assertEqual(r["done"], n)
+            self.assertEqual(len(r["done_s"]), n)
+            self.assertTrue(all(t is not None and t > 0 for t in r["done_s"]), r["done_s"])
+            # No node can beat the floor; the server sent at least one copy of the image.
+            self.assertGreaterEqual(r["x_floor"], 1.0)
+            self.assertLessEqual(r["done_min_s"], r["done_median_s"])
+            self.assertLessEqual(r["done_median_s"], r["done_p99_s"])
+            self.assertLessEqual(r["done_p99_s"], r["done_max_s"])
+            self.assertGreaterEqual(r["server_tx_xS"], 1.0)
+            self.assertGreater(r["announces"], n - 1)
+            for png in r["plots"]:
+                self.assertGreater(os.path.getsize(os.path.join(out, png)), 1000, png)
+            with open(os.path.join(out, "samples-sim-n%d.dat" % n)) as f:
+                head = f.readline().split()
+            self.assertEqual(len(head), 1 + 1 + n + 3)  # '#', t, nodes, sum, server, cpu
+        self.assertGreater(os.path.getsize(os.path.join(out, "scaling.png")), 1000)
+        with open(os.path.join(out, "results.md")) as f:
+            self.assertIn("| N | S | R (nodes / server) | total s | x S/R |", f.read())
+
+
+if __name__ == "__main__":
+    sitest.main()
