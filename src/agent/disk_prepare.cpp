@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "common/agent_exit_codes.hpp"
+#include "common/atomic_file.hpp"
 #include "common/unique_fd.hpp"
 #include "run_tool.hpp"
 
@@ -29,9 +30,6 @@ namespace fs = std::filesystem;
 
 Error disk_error(const std::string& why) {
     return Error{why, agent_exit::disk};
-}
-Error io_error(const std::string& why) {
-    return Error{why, agent_exit::io};
 }
 
 std::string read_line(const std::string& path) {
@@ -146,33 +144,6 @@ std::vector<std::string> busy_devices() {
         }
     }
     return out;
-}
-
-Status write_file_atomically(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".si-tmp";
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
-    if (!fd) {
-        return io_error(tmp + ": " + std::strerror(errno));
-    }
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            const int err = errno;
-            ::unlink(tmp.c_str());
-            return io_error(tmp + ": " + std::strerror(err));
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd.get()) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        return io_error(path + ": " + std::strerror(err));
-    }
-    return Ok{};
 }
 
 }  // namespace
@@ -354,15 +325,19 @@ Result<PreparedDisks> prepare_disks(const DiskPlan& plan, const std::string& roo
 }
 
 Status write_fstab(const std::string& root, const std::string& text) {
-    std::error_code ec;
-    fs::create_directories(root + "/etc", ec);
-    return write_file_atomically(root + "/etc/fstab", text);
+    if (auto st = make_directories(root + "/etc", agent_exit::io); !st) {
+        return st;
+    }
+    return write_file_atomically(root + "/etc/fstab", text, 0644, agent_exit::io);
 }
 
 Status write_hostname(const std::string& root, const std::string& hostname) {
-    std::error_code ec;
-    fs::create_directories(root + "/etc", ec);
-    if (auto st = write_file_atomically(root + "/etc/hostname", hostname + "\n"); !st) {
+    if (auto st = make_directories(root + "/etc", agent_exit::io); !st) {
+        return st;
+    }
+    if (auto st =
+            write_file_atomically(root + "/etc/hostname", hostname + "\n", 0644, agent_exit::io);
+        !st) {
         return st;
     }
     std::string hosts;
@@ -380,7 +355,7 @@ Status write_hostname(const std::string& root, const std::string& hostname) {
             hosts += "127.0.1.1\t" + hostname + "\n";
         }
     }
-    return write_file_atomically(root + "/etc/hosts", hosts);
+    return write_file_atomically(root + "/etc/hosts", hosts, 0644, agent_exit::io);
 }
 
 Status install_bootloader(const DiskPlan& plan, const std::string& root,

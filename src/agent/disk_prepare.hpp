@@ -54,7 +54,7 @@ struct PreparedDisks {
 // before writing, a disk that is mounted or in use as swap. Logs one line per step.
 Result<PreparedDisks> prepare_disks(const DiskPlan& plan, const std::string& root, Logger& log);
 
-// <root>/etc/fstab, replaced atomically (fsync, rename). Fails with agent_exit::io.
+// <root>/etc/fstab, replaced atomically (common/atomic_file.hpp). Fails with agent_exit::io.
 Status write_fstab(const std::string& root, const std::string& text);
 
 // <root>/etc/hostname and the 127.0.1.1 line of <root>/etc/hosts (Debian's convention).

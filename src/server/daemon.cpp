@@ -18,12 +18,12 @@
 
 #include <sys/stat.h>
 
+#include "common/atomic_file.hpp"
 #include "common/exit_codes.hpp"
 #include "common/shell_conf.hpp"
 #include "packer.hpp"
 #include "pidfile.hpp"
 #include "seeder.hpp"
-#include "server/atomic_file.hpp"
 #include "server/autoinstallscript.hpp"
 #include "server/latest_file_writer.hpp"
 #include "server/monitor_listener.hpp"

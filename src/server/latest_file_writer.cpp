@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "server/atomic_file.hpp"
+#include "common/atomic_file.hpp"
 
 namespace si {
 

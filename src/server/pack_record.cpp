@@ -7,8 +7,8 @@
 
 #include <libtorrent/hasher.hpp>
 
+#include "common/atomic_file.hpp"
 #include "common/shell_conf.hpp"
-#include "server/atomic_file.hpp"
 #include "server/hex_string.hpp"
 
 namespace si {

@@ -9,9 +9,9 @@
 #include <cstring>
 #include <thread>
 
+#include "common/atomic_file.hpp"
 #include "common/exit_codes.hpp"
 #include "common/names.hpp"
-#include "server/atomic_file.hpp"
 #include "server/block_compressor.hpp"
 #include "server/owner_names.hpp"
 #include "server/pack_record.hpp"

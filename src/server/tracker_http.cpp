@@ -18,11 +18,11 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "common/atomic_file.hpp"
 #include "common/exit_codes.hpp"
 #include "common/shell_conf.hpp"
 #include "common/unique_fd.hpp"
 #include "server/announce_query.hpp"
-#include "server/atomic_file.hpp"
 #include "server/peer_store.hpp"
 #include "server/tcp_listen.hpp"
 #include "server/tracker_service.hpp"

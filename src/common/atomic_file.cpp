@@ -1,4 +1,4 @@
-#include "server/atomic_file.hpp"
+#include "common/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,8 +14,8 @@
 namespace si {
 namespace {
 
-Error pack_error(const std::string& what, const std::string& path, int err) {
-    return Error{what + " " + path + ": " + std::strerror(err), exit_code::pack};
+Error file_error(const std::string& what, const std::string& path, int err, int exit_code) {
+    return Error{what + " " + path + ": " + std::strerror(err), exit_code};
 }
 
 std::string parent_of(const std::string& path) {
@@ -48,13 +48,13 @@ Status TempFile::create(const std::string& final_path, mode_t mode) {
     std::string templ = dir + "/." + base + ".tmp.XXXXXX";
     fd_ = mkostemp(templ.data(), O_CLOEXEC);
     if (fd_ < 0) {
-        return pack_error("create", templ, errno);
+        return file_error("create", templ, errno, exit_code_);
     }
     temp_path_ = templ;
     if (fchmod(fd_, mode) != 0) {
         int err = errno;
         discard();
-        return pack_error("chmod", templ, err);
+        return file_error("chmod", templ, err, exit_code_);
     }
     return Ok{};
 }
@@ -72,7 +72,7 @@ Status TempFile::sync_and_close() {
     }
     fd_ = -1;
     if (rc != 0) {
-        return pack_error("write", final_path_, err);
+        return file_error("write", final_path_, err, exit_code_);
     }
     return Ok{};
 }
@@ -83,7 +83,7 @@ Status TempFile::commit() {
         return s;
     }
     if (rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
-        return pack_error("rename to", final_path_, errno);
+        return file_error("rename to", final_path_, errno, exit_code_);
     }
     temp_path_.clear();
     fsync_dir(parent_of(final_path_));
@@ -101,8 +101,9 @@ void TempFile::discard() {
     }
 }
 
-Status write_file_atomically(const std::string& path, std::string_view bytes, mode_t mode) {
-    TempFile tmp;
+Status write_file_atomically(const std::string& path, std::string_view bytes, mode_t mode,
+                             int exit_code) {
+    TempFile tmp(exit_code);
     Status s = tmp.create(path, mode);
     if (!s) {
         return s;
@@ -115,7 +116,7 @@ Status write_file_atomically(const std::string& path, std::string_view bytes, mo
             continue;
         }
         if (n <= 0) {
-            return pack_error("write", path, n < 0 ? errno : EIO);
+            return file_error("write", path, n < 0 ? errno : EIO, exit_code);
         }
         p += n;
         left -= static_cast<std::size_t>(n);
@@ -123,11 +124,11 @@ Status write_file_atomically(const std::string& path, std::string_view bytes, mo
     return tmp.commit();
 }
 
-Status make_directories(const std::string& dir) {
+Status make_directories(const std::string& dir, int exit_code) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) {
-        return Error{"mkdir " + dir + ": " + ec.message(), exit_code::pack};
+        return Error{"mkdir " + dir + ": " + ec.message(), exit_code};
     }
     return Ok{};
 }
