@@ -16,6 +16,18 @@ import sitest  # noqa: E402
 EXIT_ALREADY_RUNNING = 7
 
 
+
+def damage_in_place(path, offset):
+    """Flips 64 bytes of `path` at `offset`, keeping its size and mtime (bit rot: nothing a
+    size-and-mtime check or BT_UPDATE would notice)."""
+    st = os.stat(path)
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        chunk = f.read(64)
+        f.seek(offset)
+        f.write(bytes(b ^ 0xFF for b in chunk))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
 class ServerState(unittest.TestCase):
     def setUp(self):
         self.t = sitest.ServerTree()
@@ -144,13 +156,7 @@ class BitRotOnTheServer(unittest.TestCase):
         self.addCleanup(p.stdout.close)
         t.wait_served(["image-golden.tar.torrent"])
         tarball = os.path.join(t.dir, "tarballs", "image-golden.tar")
-        st = os.stat(tarball)
-        with open(tarball, "r+b") as f:
-            f.seek(st.st_size // 2)
-            chunk = f.read(64)
-            f.seek(st.st_size // 2)
-            f.write(bytes(b ^ 0xFF for b in chunk))
-        os.utime(tarball, ns=(st.st_atime_ns, st.st_mtime_ns))
+        damage_in_place(tarball, os.path.getsize(tarball) // 2)
         agent, root = sitest.start_agent(
             t.dir, "127.0.0.15",
             "BITTORRENT=y IMAGESERVER=127.0.0.1 IMAGENAME=golden BITTORRENT_TRACKER_PORT=%d "
@@ -195,13 +201,7 @@ class BitRotAfterTheFirstSend(unittest.TestCase):
         self.assertEqual(tree_compare.compare(image, first_root, ignore_root_mtime=True), [])
         # Every piece has left the server once: libtorrent will not look at them again.
         tarball = os.path.join(t.dir, "tarballs", "image-golden.tar")
-        st = os.stat(tarball)
-        with open(tarball, "r+b") as f:
-            f.seek(st.st_size // 3)
-            chunk = f.read(64)
-            f.seek(st.st_size // 3)
-            f.write(bytes(b ^ 0xFF for b in chunk))
-        os.utime(tarball, ns=(st.st_atime_ns, st.st_mtime_ns))
+        damage_in_place(tarball, os.path.getsize(tarball) // 3)
         # The server must find it on its own, with no node asking (the check re-reads this
         # 11 MiB tarball in well under a second at 64 MiB/s). A node that meets the damaged piece
         # before the repack is banned from the server and gets it back after 5 s; that path
