@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,7 +85,6 @@ Result<std::string> run_tool(const ToolRun& run, const std::string& what) {
     } else {
         ::fcntl(in_w.get(), F_SETFL, O_NONBLOCK);
     }
-    const auto old_pipe = ::signal(SIGPIPE, SIG_IGN);
     while (true) {
         pollfd fds[2] = {{out_r.get(), POLLIN, 0}, {in_w ? in_w.get() : -1, POLLOUT, 0}};
         if (::poll(fds, 2, -1) < 0) {
@@ -120,7 +118,6 @@ Result<std::string> run_tool(const ToolRun& run, const std::string& what) {
             }
         }
     }
-    ::signal(SIGPIPE, old_pipe);
     in_w.reset();
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

@@ -17,6 +17,8 @@ struct ToolRun {
 // The tool's stdout and stderr together. Fails (agent_exit::disk) with
 // "<tool>: not found", "<tool>: exit <n>: <its last output line>" or "<tool>: killed by signal
 // <n>"; `what` prefixes the message (e.g. "partition /dev/vda").
+// The caller ignores SIGPIPE (si_btagent does at start), so that a tool that exits before
+// reading all of its input makes a write fail, not the agent die.
 Result<std::string> run_tool(const ToolRun& run, const std::string& what);
 
 }  // namespace si
