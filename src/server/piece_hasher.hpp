@@ -14,9 +14,18 @@
 
 namespace si {
 
-inline constexpr int min_piece_size = 256 << 10;   // below this the torrent overhead grows
-inline constexpr int max_piece_size = 16 << 20;    // libtorrent's comfortable maximum
-inline constexpr std::uint64_t max_pieces = 2000;  // aim: roughly 1000-2000 pieces
+// Pieces are kept small because a swarm starts slowly in proportion to the piece: the
+// super-seeding server sends each of N nodes its first piece at R/N, so nothing can be traded
+// for N x piece / R seconds, N x piece / S of the floor S/R. Simulated (sim/run, 3 Mbit/s,
+// S = 75.8 MiB, docs/benchmarks.md "Piece size"), x S/R at N = 4 / 16 / 32 / 64:
+//   256 KiB (303 pieces):  1.15 / 1.20 / 1.27 / 1.48
+//   128 KiB (606 pieces):  1.17 / 1.16 / 1.21 / 1.34
+//    64 KiB (1212 pieces): 1.22 / 1.17 / 1.18 / 1.28
+// Below 64 KiB the per-piece messages (a HAVE to every peer) and alerts grow; above 16,384
+// pieces the .torrent every node fetches passes 320 KiB of hashes.
+inline constexpr int min_piece_size = 64 << 10;
+inline constexpr int max_piece_size = 16 << 20;     // libtorrent's comfortable maximum
+inline constexpr std::uint64_t max_pieces = 16384;  // 20 bytes of SHA-1 each in the .torrent
 // Bytes per write(2): one compressor block (1 MiB of plain tar) goes straight through.
 inline constexpr std::size_t write_buffer_bytes = 1 << 20;
 // Writeback is started (sync_file_range) every this many bytes written.

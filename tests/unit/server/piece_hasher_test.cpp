@@ -9,12 +9,13 @@
 namespace si {
 namespace {
 
-TEST(PieceSize, PowerOfTwoForRoughlyAThousandToTwoThousandPieces) {
-    EXPECT_EQ(choose_piece_size(0), 256 << 10);
-    EXPECT_EQ(choose_piece_size(100 << 20), 256 << 10);  // 400 pieces: the minimum wins
-    EXPECT_EQ(choose_piece_size(1ULL << 30), 1 << 20);   // 1024 pieces
-    EXPECT_EQ(choose_piece_size(3ULL << 30), 2 << 20);   // 1536 pieces
-    EXPECT_EQ(choose_piece_size(1ULL << 40), 16 << 20);  // capped
+TEST(PieceSize, SmallestPowerOfTwoFromSixtyFourKiBWithinTheCountLimit) {
+    EXPECT_EQ(choose_piece_size(0), 64 << 10);
+    EXPECT_EQ(choose_piece_size(100 << 20), 64 << 10);   // 1600 pieces: the minimum wins
+    EXPECT_EQ(choose_piece_size(1ULL << 30), 64 << 10);  // 16384 pieces: just within
+    EXPECT_EQ(choose_piece_size((1ULL << 30) + 1), 128 << 10);
+    EXPECT_EQ(choose_piece_size(3ULL << 30), 256 << 10);  // 12288 pieces
+    EXPECT_EQ(choose_piece_size(1ULL << 40), 16 << 20);   // capped
     int last = 0;
     for (std::uint64_t b = 1; b < (1ULL << 42); b = b * 3 + 7) {
         int p = choose_piece_size(b);
