@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "common/result.hpp"
 #include "server/announce_query.hpp"
 
@@ -28,40 +29,6 @@ inline constexpr std::chrono::seconds peer_expiry{20 * 60};
 inline constexpr std::chrono::seconds peer_live_within{75};
 // Version written by PeerStore::save(); load() refuses any other.
 inline constexpr std::int64_t peer_store_format_version = 1;
-
-class Clock {
-  public:
-    virtual ~Clock() = default;
-    // Monotonic time: peer ages are measured on it.
-    virtual std::chrono::steady_clock::time_point now() const = 0;
-    // Wall-clock time: saved states carry it, so a restore can age peers across a restart.
-    virtual std::chrono::system_clock::time_point wall_now() const = 0;
-};
-
-class SystemClock final : public Clock {
-  public:
-    std::chrono::steady_clock::time_point now() const override {
-        return std::chrono::steady_clock::now();
-    }
-    std::chrono::system_clock::time_point wall_now() const override {
-        return std::chrono::system_clock::now();
-    }
-};
-
-// Starts at an arbitrary fixed point; advance() moves both clocks together.
-class ManualClock final : public Clock {
-  public:
-    std::chrono::steady_clock::time_point now() const override { return steady_; }
-    std::chrono::system_clock::time_point wall_now() const override { return wall_; }
-    void advance(std::chrono::steady_clock::duration d) {
-        steady_ += d;
-        wall_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
-    }
-
-  private:
-    std::chrono::steady_clock::time_point steady_{std::chrono::hours(1000)};
-    std::chrono::system_clock::time_point wall_{std::chrono::seconds(1'700'000'000)};
-};
 
 // Another peer of the swarm, as handed to an announcing client.
 struct PeerEntry {
