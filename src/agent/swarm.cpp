@@ -2,14 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
-#include <map>
 #include <optional>
 #include <thread>
 
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
-#include <libtorrent/announce_entry.hpp>
 #include <libtorrent/torrent_status.hpp>
 
 #include "agent_profile.hpp"
@@ -17,51 +14,17 @@
 #include "common/lt_profile.hpp"
 #include "piece_feeder.hpp"
 #include "piece_priority.hpp"
+#include "stall_watchdog.hpp"
 #include "stream_unpack.hpp"
 
 namespace si {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // Verified pieces ahead of the unpack cursor that may wait in memory: bounds the agent's RSS
 // whatever the image size.
 constexpr std::int64_t feeder_window_bytes = 16 * 1024 * 1024;
-// A node bans a peer whose piece fails its hash check when that peer alone sent it; for the
-// image server that means bit rot on the server, which si_btd finds, repacks and seeds again
-// (issue 15). So a ban of the server is lifted after this (the peer list is cleared and the
-// tracker asked again); if the server still sends the bad piece, it is banned again.
-constexpr auto server_ban_lifted_after = std::chrono::seconds(5);
-
-int exit_code_for(const lt::error_code& ec) {
-    if (ec == boost::system::errc::no_space_on_device || ec.value() == ENOSPC) {
-        return agent_exit::no_space;
-    }
-    return agent_exit::io;
-}
-
-// The image server's addresses: the host of the torrent's announce URLs (si_btd's tracker and
-// seeder listen on the same address) and IMAGESERVER.
-std::vector<lt::address> server_addresses(const lt::torrent_info& info,
-                                          const std::string& image_server) {
-    std::vector<std::string> hosts{image_server};
-    for (const lt::announce_entry& tracker : info.trackers()) {
-        const auto start = tracker.url.find("://");
-        if (start != std::string::npos) {
-            const auto end = tracker.url.find_first_of(":/", start + 3);
-            hosts.push_back(tracker.url.substr(start + 3, end - (start + 3)));
-        }
-    }
-    std::vector<lt::address> out;
-    for (const std::string& host : hosts) {
-        boost::system::error_code ec;
-        const lt::address a = lt::make_address(host, ec);
-        if (!ec) {
-            out.push_back(a);
-        }
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -93,21 +56,6 @@ TransferProgress Swarm::snapshot(const lt::torrent_handle& h) {
     }
     return p;
 }
-
-namespace {
-
-// Bytes received per peer address (block_finished_alert, 16 KiB blocks) -> most first.
-std::vector<PeerSource> sources_of(const std::map<lt::address, std::int64_t>& by_ip) {
-    std::vector<PeerSource> out;
-    for (const auto& [ip, bytes] : by_ip) {
-        out.push_back({ip.to_string(), bytes});
-    }
-    std::sort(out.begin(), out.end(),
-              [](const PeerSource& a, const PeerSource& b) { return a.bytes > b.bytes; });
-    return out;
-}
-
-}  // namespace
 
 std::int64_t Swarm::uploaded_total() {
     std::int64_t total = 0;
@@ -165,105 +113,32 @@ Result<TransferReport> Swarm::download_and_unpack(
         }
     } joiner{unpacker, feeder};
 
-    std::vector<char> have(static_cast<size_t>(num_pieces), 0);
-    std::map<lt::address, std::int64_t> sources;  // bytes received per peer address
+    TransferAlerts alerts(h, info, t.tarball, staging_dir,
+                          server_addresses(info, settings_.image_server), feeder, log_);
+    StallWatchdog watchdog(clock_, std::chrono::seconds(settings_.stall_timeout_s));
     std::vector<char> requested(static_cast<size_t>(num_pieces), 0);
     std::vector<char> deadline_set(static_cast<size_t>(num_pieces), 0);
     std::vector<int> availability;
     int have_count = 0;
-    auto next_availability = Clock::now();
-    const auto started = Clock::now();
-    auto last_progress = started;
+    const auto started = clock_.now();
+    auto next_availability = started;
     auto next_report = started;
-    std::int64_t last_done = -1;
-    bool finished = false;
-    Clock::time_point finished_at{};
-    std::optional<Clock::time_point> unpacked_at;
+    std::optional<SteadyClock::time_point> unpacked_at;
     std::optional<Error> failure;
-    const std::vector<lt::address> server = server_addresses(info, settings_.image_server);
-    auto lift_server_ban_at = Clock::time_point::max();  // max: no ban of the server to lift
 
     while (!failure) {
         session_->wait_for_alert(agent_alert_wait);
-        std::vector<lt::alert*> alerts;
-        session_->pop_alerts(&alerts);
-        for (lt::alert* a : alerts) {
-            if (auto* bf = lt::alert_cast<lt::block_finished_alert>(a)) {
-                if (bf->handle == h) {
-                    // A block is 16 KiB (BEP 3's request size) but the last of the last piece.
-                    constexpr int block = 16 * 1024;
-                    const int piece_bytes = info.piece_size(bf->piece_index);
-                    sources[bf->endpoint.address()] +=
-                        std::min(block, piece_bytes - bf->block_index * block);
-                }
-            } else if (auto* pf = lt::alert_cast<lt::piece_finished_alert>(a)) {
-                if (pf->handle == h) {
-                    have[static_cast<size_t>(static_cast<int>(pf->piece_index))] = 1;
-                }
-            } else if (auto* tc = lt::alert_cast<lt::torrent_checked_alert>(a)) {
-                // Pieces found on disk by the start-up check come without piece_finished
-                // alerts: read them once here. (Asking have_piece() per piece in the loop was
-                // a blocking call into libtorrent's thread each: ~2,800 futex calls a second
-                // per agent, which made 64 nodes on 2 cores CPU-bound.)
-                if (tc->handle == h) {
-                    const auto on_disk = h.status(lt::torrent_handle::query_pieces).pieces;
-                    for (int i = 0; i < num_pieces && i < on_disk.size(); ++i) {
-                        if (on_disk[lt::piece_index_t{i}]) {
-                            have[static_cast<size_t>(i)] = 1;
-                        }
-                    }
-                }
-            } else if (auto* rp = lt::alert_cast<lt::read_piece_alert>(a)) {
-                if (rp->handle != h) {
-                    continue;
-                }
-                int piece = static_cast<int>(rp->piece);
-                if (rp->error) {
-                    failure = Error{"read piece " + std::to_string(piece) + " of " + t.tarball +
-                                        ": " + rp->error.message(),
-                                    exit_code_for(rp->error)};
-                    break;
-                }
-                boost::shared_array<char> buf = rp->buffer;
-                std::shared_ptr<const char[]> data(buf.get(), [buf](const char*) {});
-                feeder.deliver(piece, std::move(data), rp->size);
-            } else if (auto* tf = lt::alert_cast<lt::torrent_finished_alert>(a)) {
-                if (tf->handle == h && !finished) {
-                    finished = true;
-                    finished_at = Clock::now();
-                }
-            } else if (auto* fe = lt::alert_cast<lt::file_error_alert>(a)) {
-                if (fe->handle == h) {
-                    failure = Error{
-                        "staging " + t.tarball + " in " + staging_dir + ": " + fe->error.message(),
-                        exit_code_for(fe->error)};
-                    break;
-                }
-            } else if (auto* hf = lt::alert_cast<lt::hash_failed_alert>(a)) {
-                // A peer sent bad data: libtorrent drops the piece and asks again elsewhere.
-                log_.warn(hf->message());
-            } else if (auto* pb = lt::alert_cast<lt::peer_ban_alert>(a)) {
-                if (pb->handle == h && std::find(server.begin(), server.end(),
-                                                 pb->endpoint.address()) != server.end()) {
-                    log_.warn("the image server " + pb->endpoint.address().to_string() +
-                              " sent a piece that failed its hash check (a damaged tarball on "
-                              "the server?); trying it again in " +
-                              std::to_string(server_ban_lifted_after.count()) + " s");
-                    lift_server_ban_at = Clock::now() + server_ban_lifted_after;
-                }
-            } else if (auto* te = lt::alert_cast<lt::tracker_error_alert>(a)) {
-                log_.warn(te->message());
-            } else if (auto* tea = lt::alert_cast<lt::torrent_error_alert>(a)) {
-                if (tea->handle == h) {
-                    failure =
-                        Error{t.tarball + ": " + tea->error.message(), exit_code_for(tea->error)};
-                    break;
-                }
-            }
+        std::vector<lt::alert*> popped;
+        session_->pop_alerts(&popped);
+        auto now = clock_.now();
+        for (const lt::alert* a : popped) {
+            alerts.take(a, now);
         }
-        if (failure) {
+        if (alerts.failure()) {
+            failure = alerts.failure();
             break;
         }
+        const std::vector<char>& have = alerts.have();
         // Hand the unpacker the verified pieces in its window; give the next missing ones a
         // deadline (piece_priority.hpp) while the rest arrives rarest-first.
         const int cursor = feeder.cursor();
@@ -273,8 +148,8 @@ Result<TransferReport> Swarm::download_and_unpack(
                 requested[static_cast<size_t>(i)] = 1;
             }
         }
-        if (Clock::now() >= next_availability) {
-            next_availability = Clock::now() + agent_availability_period;
+        if (now >= next_availability) {
+            next_availability = now + agent_availability_period;
             h.piece_availability(availability);
             have_count = static_cast<int>(std::count(have.begin(), have.end(), 1));
         }
@@ -283,10 +158,9 @@ Result<TransferReport> Swarm::download_and_unpack(
             h.set_piece_deadline(lt::piece_index_t{d.piece}, d.deadline_ms);
             deadline_set[static_cast<size_t>(d.piece)] = 1;
         }
-        const auto now = Clock::now();
-        if (now >= lift_server_ban_at) {
+        now = clock_.now();
+        if (alerts.lift_server_ban_due(now)) {
             // No way to unban one peer: forget them all and ask the tracker again.
-            lift_server_ban_at = Clock::time_point::max();
             h.clear_peers();
             h.force_reannounce();
         }
@@ -298,13 +172,13 @@ Result<TransferReport> Swarm::download_and_unpack(
             }
             unpacked_at = now;
         }
-        if (!finished && unpacked_at && h.status().is_finished) {
-            finished = true;
-            finished_at = now;
+        if (!alerts.finished_at() && unpacked_at && h.status().is_finished) {
+            alerts.mark_finished(now);
         }
         // The unpacker stops at tar's end-of-archive blocks, so it may be done before the last
         // (padding) pieces arrive; the download still completes, since the node seeds it.
-        if (unpacked_at && finished) {
+        if (unpacked_at && alerts.finished_at()) {
+            const auto finished_at = *alerts.finished_at();
             TransferReport r;
             r.tarball = t.tarball;
             r.bytes = info.total_size();
@@ -313,7 +187,7 @@ Result<TransferReport> Swarm::download_and_unpack(
             r.pieces_verified = h.status().num_pieces;
             r.pieces_total = info.num_pieces();
             r.archive_end = unpacked->archive_end;
-            r.sources = sources_of(sources);
+            r.sources = alerts.sources();
             r.download_seconds = std::chrono::duration<double>(finished_at - started).count();
             r.unpack_tail_seconds =
                 std::max(0.0, std::chrono::duration<double>(*unpacked_at - finished_at).count());
@@ -327,14 +201,11 @@ Result<TransferReport> Swarm::download_and_unpack(
             TransferProgress snap = snapshot(h);
             snap.tarball = t.tarball;
             snap.unpacked_bytes = feeder.consumed();
-            if (snap.downloaded_bytes != last_done) {
-                last_done = snap.downloaded_bytes;
-                last_progress = now;
-            }
+            watchdog.observe(snap.downloaded_bytes);
             progress(snap);
             next_report = now + std::chrono::seconds(settings_.polling_time_s);
         }
-        if (!finished && now - last_progress > std::chrono::seconds(settings_.stall_timeout_s)) {
+        if (!alerts.finished_at() && watchdog.stalled()) {
             lt::torrent_status st = h.status();
             // The tracker counts no seed (a super-seeder hides its pieces from its peers, so
             // ask the tracker): the image server is not seeding the tarball (stopped,
@@ -359,7 +230,7 @@ void Swarm::seed_wait(const std::function<void(const TransferProgress&)>& progre
     if (torrents_.empty()) {
         return;
     }
-    const auto deadline = Clock::now() + std::chrono::seconds(settings_.seed_max_s);
+    const auto deadline = SteadyClock::now() + std::chrono::seconds(settings_.seed_max_s);
     const int min_rate = settings_.upload_min_kbs * 1024;
     log_.info("seeding until the upload rate stays below " +
               std::to_string(settings_.upload_min_kbs) + " KB/s for " +
@@ -368,8 +239,8 @@ void Swarm::seed_wait(const std::function<void(const TransferProgress&)>& progre
     // The rate is measured from the bytes sent in each polling period: libtorrent's own rate is
     // a moving average that takes many seconds to fall once peers are gone.
     std::int64_t sent_before = uploaded_total();
-    auto period_start = Clock::now();
-    while (Clock::now() < deadline) {
+    auto period_start = SteadyClock::now();
+    while (SteadyClock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::seconds(settings_.polling_time_s));
         std::vector<lt::alert*> ignored;
         session_->pop_alerts(&ignored);
@@ -379,7 +250,7 @@ void Swarm::seed_wait(const std::function<void(const TransferProgress&)>& progre
             snap.peers += st.num_peers;
             snap.uploaded_total += st.all_time_upload;
         }
-        const auto now = Clock::now();
+        const auto now = SteadyClock::now();
         const double seconds = std::chrono::duration<double>(now - period_start).count();
         snap.upload_rate = static_cast<int>(static_cast<double>(snap.uploaded_total - sent_before) /
                                             std::max(seconds, 0.001));

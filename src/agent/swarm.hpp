@@ -13,9 +13,11 @@
 #include <libtorrent/torrent_handle.hpp>
 
 #include "common/agent_settings.hpp"
+#include "common/clock.hpp"
 #include "common/log.hpp"
 #include "common/result.hpp"
 #include "torrent_fetch.hpp"
+#include "transfer_alerts.hpp"
 
 namespace si {
 
@@ -29,12 +31,6 @@ struct TransferProgress {
     int upload_rate = 0;                // bytes/s, all torrents
     int peers = 0;
     std::int64_t uploaded_total = 0;  // payload bytes sent to peers, all torrents
-};
-
-// Bytes of a tarball received from one peer address (all its connections).
-struct PeerSource {
-    std::string ip;
-    std::int64_t bytes = 0;
 };
 
 struct TransferReport {
@@ -81,6 +77,7 @@ class Swarm {
     TransferProgress snapshot(const lt::torrent_handle& h);
 
     AgentSettings settings_;
+    SystemClock clock_;
     std::string bind_;
     Logger& log_;
     std::unique_ptr<lt::session> session_;
