@@ -1,7 +1,6 @@
 #pragma once
 // /etc/systemimager/bittorrent.conf and the directories of /etc/systemimager/systemimager.conf,
 // read into checked values, and the per-part settings the server is built from.
-#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -79,8 +78,6 @@ struct PackerSettings {
     bool update = true;        // BT_UPDATE: repack even when the pair matches its tree
     std::string announce_url;  // http://<address>:<port>/announce
     unsigned threads = 0;      // compression workers; 0: one per core
-    // When set and true, a pack in progress stops soon and fails with "cancelled" (shutdown).
-    const std::atomic<bool>* cancel = nullptr;
 };
 
 struct TrackerSettings {

@@ -2,16 +2,12 @@
 
 #include <signal.h>
 
-#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <condition_variable>
-#include <deque>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -21,8 +17,10 @@
 #include "common/atomic_file.hpp"
 #include "common/exit_codes.hpp"
 #include "common/shell_conf.hpp"
+#include "pack_queue.hpp"
 #include "packer.hpp"
 #include "pidfile.hpp"
+#include "reload_plan.hpp"
 #include "seeder.hpp"
 #include "server/autoinstallscript.hpp"
 #include "server/latest_file_writer.hpp"
@@ -56,11 +54,6 @@ std::int64_t unix_now() {
         .count();
 }
 
-struct QueuedPack {
-    PackJob job;
-    PackerSettings settings;
-};
-
 }  // namespace
 
 struct Daemon::Impl {
@@ -78,7 +71,12 @@ struct Daemon::Impl {
               io, [this](const MonitorReport& r, const std::string& from) { on_report(r, from); },
               [this](const std::string& why, const std::string& from) { on_reject(why, from); }),
           nodes_writer(config.settings.monitor.state_file, log),
-          pages([this] { return gather_status(); }) {}
+          pages([this] { return gather_status(); }),
+          packs(log, [this](const PackJob& job, Result<PackResult> result) {
+              asio::post(io, [this, job, result = std::move(result)]() mutable {
+                  on_packed(job, std::move(result));
+              });
+          }) {}
 
     DaemonOptions options;
     LoadedConfig config;
@@ -120,44 +118,15 @@ struct Daemon::Impl {
     // announces keep working and they trade what they have), not seeded, not scrubbed.
     std::set<std::string> repacking;
 
-    // The packing worker and its queue.
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<QueuedPack> queue;
-    bool worker_exit = false;
-    std::atomic<bool> cancel{false};
-    std::thread worker;
+    // The packing worker: declared after `io`, so it is joined before `io` goes.
+    PackQueue packs;
     std::thread stopper;
     bool stopping = false;
 
     void enqueue(const PackJob& job, bool update) {
-        QueuedPack q{job, config.settings.packer};
-        q.settings.update = update;
-        q.settings.cancel = &cancel;
-        {
-            std::lock_guard lock(mu);
-            queue.push_back(std::move(q));
-        }
-        cv.notify_one();
-    }
-
-    void worker_loop() {
-        for (;;) {
-            QueuedPack q;
-            {
-                std::unique_lock lock(mu);
-                cv.wait(lock, [&] { return worker_exit || !queue.empty(); });
-                if (worker_exit) {
-                    return;
-                }
-                q = std::move(queue.front());
-                queue.pop_front();
-            }
-            auto result = pack_or_reuse(q.job, q.settings, log);
-            asio::post(io, [this, job = q.job, result = std::move(result)]() mutable {
-                on_packed(job, std::move(result));
-            });
-        }
+        PackerSettings settings = config.settings.packer;
+        settings.update = update;
+        packs.push(job, std::move(settings));
     }
 
     void on_packed(const PackJob& job, Result<PackResult> result) {
@@ -257,33 +226,29 @@ struct Daemon::Impl {
         scrubber.set_targets(std::move(check));
     }
 
-    // Makes `jobs` the wanted set: drops what is no longer listed, queues the rest.
+    // Makes `jobs` the wanted set: drops what is no longer listed, queues the rest
+    // (reload_plan.hpp).
     void apply(const std::vector<PackJob>& jobs, bool update_new, bool recheck_kept) {
-        std::map<std::string, PackJob> next;
-        for (const auto& j : jobs) {
-            next.emplace(j.tarball, j);
-        }
-        for (auto& [tarball, job] : wanted) {
-            if (next.count(tarball) == 0) {
-                seeder.remove(tarball);
-                if (job.kind == PackKind::image) {
-                    layout_text_by_image.erase(job.name);
-                    layout_state_by_image.erase(job.name);
-                }
-                repacking.erase(tarball);
-                if (served.erase(tarball) > 0) {
-                    log.info("dropped " + std::string(kind_word(job.kind)) + " " + job.name);
-                }
+        const PackPlan plan = plan_packs(wanted, jobs, update_new, recheck_kept);
+        for (const PackJob& job : plan.dropped) {
+            seeder.remove(job.tarball);
+            if (job.kind == PackKind::image) {
+                layout_text_by_image.erase(job.name);
+                layout_state_by_image.erase(job.name);
             }
+            repacking.erase(job.tarball);
+            if (served.erase(job.tarball) > 0) {
+                log.info("dropped " + std::string(kind_word(job.kind)) + " " + job.name);
+            }
+        }
+        wanted.clear();
+        for (const PackJob& j : jobs) {
+            wanted.emplace(j.tarball, j);
         }
         publish();
-        for (const auto& j : jobs) {
-            bool kept = wanted.count(j.tarball) > 0;
-            if (!kept || recheck_kept) {
-                enqueue(j, kept ? false : update_new);
-            }
+        for (const QueuedPackJob& q : plan.packs) {
+            enqueue(q.job, q.update);
         }
-        wanted = std::move(next);
     }
 
     void reload() {
@@ -298,17 +263,12 @@ struct Daemon::Impl {
         }
         const auto& old_s = config.settings;
         const auto& new_s = next->settings;
-        if (new_s.tracker.address != old_s.tracker.address ||
-            new_s.tracker.port != old_s.tracker.port || new_s.seeder.port != old_s.seeder.port ||
-            new_s.tracker.state_file != old_s.tracker.state_file ||
-            new_s.tracker.log_file != old_s.tracker.log_file ||
-            new_s.monitor.enabled != old_s.monitor.enabled ||
-            new_s.monitor.port != old_s.monitor.port ||
-            new_s.monitor.state_file != old_s.monitor.state_file ||
-            new_s.dirs.torrent_dir != old_s.dirs.torrent_dir) {
-            log.warn(
-                "BT_INTERFACE, ports, tracker and monitor files and directories change only on "
-                "restart; keeping the running ones");
+        if (const auto changed = restart_only_changes(old_s, new_s); !changed.empty()) {
+            std::string names;
+            for (const auto& n : changed) {
+                names += (names.empty() ? "" : ", ") + n;
+            }
+            log.warn(names + " changed: that takes a restart; keeping the running one(s)");
         }
         if (new_s.dirs.torrent_dir != old_s.dirs.torrent_dir) {
             return;  // the tracker serves torrents from the old directory
@@ -537,13 +497,6 @@ struct Daemon::Impl {
         }
         stopping = true;
         log.info(why + ": stopping");
-        cancel = true;
-        {
-            std::lock_guard lock(mu);
-            worker_exit = true;
-            queue.clear();
-        }
-        cv.notify_all();
         stats_timer.cancel();
         nodes_save_timer.cancel();
         monitor.stop();
@@ -553,10 +506,9 @@ struct Daemon::Impl {
         }
         // The seeder's stopped announces go to our own tracker, which keeps running on this
         // thread meanwhile; only then does the tracker stop and save its state.
+        // The pack in progress is cancelled, and joined off this thread: the tracker goes on.
         stopper = std::thread([this] {
-            if (worker.joinable()) {
-                worker.join();
-            }
+            packs.stop();
             seeder.stop();
             asio::post(io, [this] {
                 tracker.stop();
@@ -573,15 +525,7 @@ Daemon::~Daemon() {
     if (impl_->stopper.joinable()) {
         impl_->stopper.join();
     }
-    {
-        std::lock_guard lock(impl_->mu);
-        impl_->worker_exit = true;
-    }
-    impl_->cancel = true;
-    impl_->cv.notify_all();
-    if (impl_->worker.joinable()) {
-        impl_->worker.join();
-    }
+    impl_->packs.stop();
 }
 
 Status Daemon::start() {
@@ -627,7 +571,7 @@ int Daemon::run() {
     if (d.config.settings.jobs.empty()) {
         d.log.warn("BT_IMAGES and BT_OVERRIDES are empty: running the tracker only");
     }
-    d.worker = std::thread([&d] { d.worker_loop(); });
+    d.packs.start();
     d.scrubber.start([&d](const ScrubTarget& t, const std::string& why) {
         asio::post(d.io, [&d, t, why] {
             d.repack_bad(t.tarball, why + ", found by the background check", t.info_hash_hex);

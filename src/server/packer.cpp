@@ -61,7 +61,7 @@ struct Packed {
 // Tar -> compress -> file + piece hashes, then the .torrent and the record. On any error every
 // temp file is removed and the previous pair is left as it was.
 Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, const Tree& tree,
-                         Logger& log) {
+                         Logger& log, const std::atomic<bool>* cancel) {
     OwnerNames names = OwnerNames::from_image(tree.root);
     const int piece_size = choose_piece_size(tar_size_bound(tree));
     unsigned threads = settings.threads != 0 ? settings.threads
@@ -89,7 +89,7 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
         ReadAhead read_ahead(tree.entries);
         for (std::size_t i = 0; i < tree.entries.size(); ++i) {
             // si_btd is stopping: give up between entries; the temp file goes with the error.
-            if (settings.cancel != nullptr && settings.cancel->load()) {
+            if (cancel != nullptr && cancel->load()) {
                 return Error{"pack " + std::string(kind_word(job.kind)) + " " + job.name +
                                  ": cancelled (shutting down)",
                              exit_code::pack};
@@ -194,7 +194,8 @@ Status reannounce(const PackJob& job, const PackerSettings& settings, const Pair
 
 }  // namespace
 
-Result<PackResult> pack_or_reuse(const PackJob& job, const PackerSettings& settings, Logger& log) {
+Result<PackResult> pack_or_reuse(const PackJob& job, const PackerSettings& settings, Logger& log,
+                                 const std::atomic<bool>* cancel) {
     const auto start = std::chrono::steady_clock::now();
     const std::string what = "pack " + std::string(kind_word(job.kind)) + " " + job.name + ": ";
     auto fail = [&](const Error& e) { return Error{what + e.message, exit_code::pack}; };
@@ -256,7 +257,7 @@ Result<PackResult> pack_or_reuse(const PackJob& job, const PackerSettings& setti
             return fail(s.error());
         }
     }
-    auto packed = pack_tree(job, settings, *tree, log);
+    auto packed = pack_tree(job, settings, *tree, log, cancel);
     if (!packed) {
         return fail(packed.error());
     }

@@ -12,6 +12,7 @@
 //  - a matching pair whose .torrent announces another URL (the server's address changed) keeps
 //    its tarball: only the .torrent is rewritten around the same info dictionary, so the
 //    info-hash stays the same (PackResult::reused with a note saying so).
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -36,6 +37,9 @@ struct PackResult {
 // Fails (exit_code::pack) with one line naming the file at fault, e.g.
 // "pack image suse10: open /var/lib/systemimager/images/suse10/etc/shadow: Permission denied"
 // or "pack image suse10: write /var/lib/.../image-suse10.tar.gz: No space left on device".
-Result<PackResult> pack_or_reuse(const PackJob& job, const PackerSettings& settings, Logger& log);
+// `cancel`, when given and set (si_btd stopping), stops a pack in progress within one block
+// and fails it with "cancelled", leaving no temporary file.
+Result<PackResult> pack_or_reuse(const PackJob& job, const PackerSettings& settings, Logger& log,
+                                 const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace si
