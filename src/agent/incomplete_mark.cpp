@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "common/agent_exit_codes.hpp"
+#include "common/file_io.hpp"
 #include "common/unique_fd.hpp"
 
 namespace si {
@@ -50,16 +51,8 @@ Status mark_incomplete(const std::string& root, const std::string& image,
     if (!fd) {
         return io_error("mark", path, errno);
     }
-    std::size_t written = 0;
-    while (written < text.size()) {
-        const auto n = ::write(fd.get(), text.data() + written, text.size() - written);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return io_error("mark", path, errno);
-        }
-        written += static_cast<std::size_t>(n);
+    if (const int err = write_all(fd.get(), text); err != 0) {
+        return io_error("mark", path, err);
     }
     if (::fsync(fd.get()) != 0) {
         return io_error("mark", path, errno);

@@ -15,10 +15,10 @@
 
 #include "common/agent_exit_codes.hpp"
 #include "common/agent_settings.hpp"
+#include "common/file_io.hpp"
 #include "common/interface_address.hpp"
 #include "common/kernel_cmdline.hpp"
 #include "common/log.hpp"
-#include "common/shell_conf.hpp"
 #include "disk_plan.hpp"
 #include "disk_prepare.hpp"
 #include "http_get.hpp"

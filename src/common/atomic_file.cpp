@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "common/exit_codes.hpp"
+#include "common/file_io.hpp"
 
 namespace si {
 namespace {
@@ -108,18 +109,8 @@ Status write_file_atomically(const std::string& path, std::string_view bytes, mo
     if (!s) {
         return s;
     }
-    const char* p = bytes.data();
-    std::size_t left = bytes.size();
-    while (left > 0) {
-        ssize_t n = write(tmp.fd(), p, left);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return file_error("write", path, n < 0 ? errno : EIO, exit_code);
-        }
-        p += n;
-        left -= static_cast<std::size_t>(n);
+    if (const int err = write_all(tmp.fd(), bytes); err != 0) {
+        return file_error("write", path, err, exit_code);
     }
     return tmp.commit();
 }

@@ -8,6 +8,7 @@
 
 #include "common/appconfig_file.hpp"
 #include "common/exit_codes.hpp"
+#include "common/file_io.hpp"
 #include "common/list_split.hpp"
 #include "common/text_lines.hpp"
 

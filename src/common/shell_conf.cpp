@@ -1,11 +1,9 @@
 #include "common/shell_conf.hpp"
 
-#include "common/text_lines.hpp"
-
-#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+
+#include "common/file_io.hpp"
+#include "common/text_lines.hpp"
 
 namespace si {
 namespace {
@@ -242,19 +240,6 @@ Result<ShellConf> parse_shell_conf(std::string_view text, std::string_view file)
         conf.assignments.push_back(std::move(a));
     }
     return conf;
-}
-
-Result<std::string> read_text_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        return Error{path + ": " + std::strerror(errno)};
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) {
-        return Error{path + ": read error"};
-    }
-    return ss.str();
 }
 
 Result<ShellConf> load_shell_conf(const std::string& path) {

@@ -33,7 +33,4 @@ Result<ShellConf> parse_shell_conf(std::string_view text, std::string_view file)
 // Reads and parses `path`; fails with "path: strerror" when it cannot be read.
 Result<ShellConf> load_shell_conf(const std::string& path);
 
-// Reads a whole file; fails with "path: strerror".
-Result<std::string> read_text_file(const std::string& path);
-
 }  // namespace si

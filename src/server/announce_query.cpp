@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "server/hex_string.hpp"
+#include "common/hex_string.hpp"
 
 namespace si {
 namespace {
@@ -233,10 +233,6 @@ Result<ScrapeQuery> parse_scrape_query(std::string_view query) {
         }
     }
     return q;
-}
-
-std::string to_hex(std::string_view raw) {
-    return hex_string(raw);
 }
 
 Result<std::string> from_hex(std::string_view hex) {

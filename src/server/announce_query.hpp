@@ -56,9 +56,8 @@ Result<std::string> percent_decode(std::string_view text, bool plus_is_space = t
 Result<AnnounceQuery> parse_announce_query(std::string_view query);
 Result<ScrapeQuery> parse_scrape_query(std::string_view query);
 
-// 40 lowercase hex digits for a raw hash (any length: two digits a byte).
-std::string to_hex(std::string_view raw);
-// The raw bytes of a hex string; fails on odd length or a non-hex digit.
+// The raw bytes of a hex string (common/hex_string.hpp encodes); fails on odd length or a
+// non-hex digit.
 Result<std::string> from_hex(std::string_view hex);
 
 }  // namespace si

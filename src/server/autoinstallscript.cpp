@@ -13,7 +13,7 @@
 #include <set>
 
 #include "common/exit_codes.hpp"
-#include "common/shell_conf.hpp"
+#include "common/file_io.hpp"
 
 namespace si {
 namespace {

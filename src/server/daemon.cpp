@@ -16,7 +16,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/exit_codes.hpp"
-#include "common/shell_conf.hpp"
+#include "common/file_io.hpp"
 #include "pack_queue.hpp"
 #include "packer.hpp"
 #include "pidfile.hpp"

@@ -6,7 +6,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "server/hex_string.hpp"
+#include "common/hex_string.hpp"
 
 namespace si {
 namespace {

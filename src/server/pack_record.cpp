@@ -8,8 +8,8 @@
 #include <libtorrent/hasher.hpp>
 
 #include "common/atomic_file.hpp"
-#include "common/shell_conf.hpp"
-#include "server/hex_string.hpp"
+#include "common/file_io.hpp"
+#include "common/hex_string.hpp"
 
 namespace si {
 namespace {

@@ -11,6 +11,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/exit_codes.hpp"
+#include "common/file_io.hpp"
 #include "common/names.hpp"
 #include "server/block_compressor.hpp"
 #include "server/owner_names.hpp"
@@ -124,17 +125,8 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
     if (Status s = torrent_tmp.create(job.torrent, torrent_mode); !s) {
         return s.error();
     }
-    const std::string& bytes = torrent->bytes;
-    for (std::size_t done = 0; done < bytes.size();) {
-        ssize_t n = write(torrent_tmp.fd(), bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return Error{"write " + job.torrent + ": " + std::strerror(n < 0 ? errno : EIO),
-                         exit_code::pack};
-        }
-        done += static_cast<std::size_t>(n);
+    if (const int err = write_all(torrent_tmp.fd(), torrent->bytes); err != 0) {
+        return Error{"write " + job.torrent + ": " + std::strerror(err), exit_code::pack};
     }
     if (Status s = tar_tmp.sync_and_close(); !s) {
         return s.error();

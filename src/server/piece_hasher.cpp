@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "common/exit_codes.hpp"
+#include "common/file_io.hpp"
 
 namespace si {
 
@@ -66,21 +67,8 @@ Status PieceHasher::flush() {
 }
 
 Status PieceHasher::write_all(std::span<const char> data) {
-    const char* p = data.data();
-    std::size_t left = data.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd_, p, left);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return Error{"write " + path_ + ": " + std::strerror(errno), exit_code::pack};
-        }
-        if (n == 0) {
-            return Error{"write " + path_ + ": " + std::strerror(EIO), exit_code::pack};
-        }
-        p += n;
-        left -= static_cast<std::size_t>(n);
+    if (const int err = si::write_all(fd_, data); err != 0) {
+        return Error{"write " + path_ + ": " + std::strerror(err), exit_code::pack};
     }
     // Start writeback of what was written so far, without waiting for it: the final fsync then
     // has only the tail to flush, and the disk works while the tree is still being read.

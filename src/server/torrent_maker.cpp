@@ -11,7 +11,7 @@
 #include <libtorrent/torrent_info.hpp>
 
 #include "common/exit_codes.hpp"
-#include "server/hex_string.hpp"
+#include "common/hex_string.hpp"
 
 namespace si {
 namespace {

@@ -1,6 +1,7 @@
 #include "server/tracker_service.hpp"
 
-#include "common/shell_conf.hpp"
+#include "common/file_io.hpp"
+#include "common/hex_string.hpp"
 #include "server/announce_query.hpp"
 #include "server/tracker_reply.hpp"
 
@@ -114,7 +115,7 @@ HttpReply TrackerService::announce(std::string_view query, const boost::asio::ip
     auto result = store_.announce(req);
     if (!result) {
         std::string reason =
-            "unknown info_hash " + to_hex(q->info_hash) + ": not served by this tracker";
+            "unknown info_hash " + hex_string(q->info_hash) + ": not served by this tracker";
         log_.warn("tracker: " + endpoint_text(remote, q->port) + ": " + reason);
         return failure(reason);
     }

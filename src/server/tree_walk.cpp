@@ -12,8 +12,8 @@
 
 #include <libtorrent/hasher.hpp>
 
+#include "common/hex_string.hpp"
 #include "common/reachable_path.hpp"
-#include "server/hex_string.hpp"
 
 namespace si {
 namespace {

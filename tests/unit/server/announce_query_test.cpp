@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "common/hex_string.hpp"
+
 namespace si {
 namespace {
 
@@ -162,8 +164,8 @@ TEST(ScrapeQuery, EmptyMeansAllAndBadHashFails) {
 }
 
 TEST(Hex, RoundTrip) {
-    EXPECT_EQ(to_hex(hash_raw), "0102ff00206162636465666768696a6b6c6d6e6f");
-    EXPECT_EQ(*from_hex(to_hex(hash_raw)), hash_raw);
+    EXPECT_EQ(hex_string(hash_raw), "0102ff00206162636465666768696a6b6c6d6e6f");
+    EXPECT_EQ(*from_hex(hex_string(hash_raw)), hash_raw);
     EXPECT_EQ(*from_hex("0102FF"), std::string("\x01\x02\xff"));
     EXPECT_FALSE(from_hex("abc").ok());
     EXPECT_FALSE(from_hex("zz").ok());

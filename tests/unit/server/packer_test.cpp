@@ -17,8 +17,8 @@
 #include <libtorrent/torrent_info.hpp>
 
 #include "common/exit_codes.hpp"
+#include "common/hex_string.hpp"
 #include "pack_test_util.hpp"
-#include "server/hex_string.hpp"
 #include "server/pack_record.hpp"
 #include "server/torrent_maker.hpp"
 

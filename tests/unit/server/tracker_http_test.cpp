@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "common/exit_codes.hpp"
+#include "common/hex_string.hpp"
 #include "server/announce_query.hpp"
 #include "server/tracker_service.hpp"
 
@@ -196,7 +197,7 @@ TEST_F(TrackerServiceTest, UnknownInfoHashGetsAFailureReason) {
     EXPECT_EQ(reply.status, 200u);
     auto d = decode(reply.body);
     EXPECT_EQ(str(d->node.dict_find_string_value("failure reason")),
-              "unknown info_hash " + to_hex(other) + ": not served by this tracker");
+              "unknown info_hash " + hex_string(other) + ": not served by this tracker");
     EXPECT_EQ(store.peer_count(), 0u);
 }
 
