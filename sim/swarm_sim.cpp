@@ -20,13 +20,13 @@
 
 #include "agent/agent_profile.hpp"
 #include "agent/piece_priority.hpp"
-#include "common/bt_config.hpp"
 #include "common/log.hpp"
 #include "common/lt_profile.hpp"
 #include "disk_io.hpp"  // libtorrent's simulated disk (simulation/disk_io.hpp)
 #include "server/peer_store.hpp"
 #include "server/seeder_policy.hpp"
 #include "server/seeder_profile.hpp"
+#include "server/server_settings.hpp"
 #include "server/tracker_service.hpp"
 #include "sim_network.hpp"
 #include "sim_tracker.hpp"

@@ -1,6 +1,7 @@
 #pragma once
 // /etc/systemimager/bittorrent.conf and the directories of /etc/systemimager/systemimager.conf,
-// read into checked values, and the per-part settings the server is built from.
+// read into checked values. The settings each part of the server is built from are
+// server/server_settings.hpp.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -63,64 +64,5 @@ Result<ServerDirs> parse_systemimager_conf(std::string_view text, std::string_vi
                                            std::vector<std::string>& warnings);
 Result<ServerDirs> load_systemimager_conf(const std::string& path,
                                           std::vector<std::string>& warnings);
-
-// One image or override to pack and seed.
-struct PackJob {
-    PackKind kind = PackKind::image;
-    std::string name;
-    std::string source_dir;  // the image tree
-    std::string tarball;     // full path of the tarball
-    std::string torrent;     // full path of its .torrent
-};
-
-struct PackerSettings {
-    Compression compression = Compression::gzip;
-    bool update = true;        // BT_UPDATE: repack even when the pair matches its tree
-    std::string announce_url;  // http://<address>:<port>/announce
-    unsigned threads = 0;      // compression workers; 0: one per core
-};
-
-struct TrackerSettings {
-    std::string address;
-    std::uint16_t port = 6969;
-    std::string state_file;
-    std::string log_file;
-    std::string torrent_dir;  // served under /torrents/
-};
-
-struct SeederSettings {
-    std::string address;
-    std::uint16_t port = default_seeder_port;
-    bool super_seed = true;  // BT_SUPER_SEED (server/seeder_policy.hpp)
-};
-
-// The background check of the seeded tarballs (server/tarball_scrub.hpp).
-struct ScrubSettings {
-    std::uint64_t bytes_per_s = std::uint64_t{default_scrub_mib_per_s} << 20;  // 0: off
-};
-
-struct MonitorSettings {
-    bool enabled = true;
-    std::string address;
-    std::uint16_t port = default_monitor_port;
-    std::string state_file;  // the node table, next to the tracker's state
-    std::int64_t stuck_after_s = default_monitor_stuck_s;
-};
-
-struct ServerSettings {
-    PackerSettings packer;
-    TrackerSettings tracker;
-    SeederSettings seeder;
-    MonitorSettings monitor;
-    ScrubSettings scrub;
-    ServerDirs dirs;
-    std::vector<PackJob> jobs;  // images first, then overrides, in the order listed
-};
-
-// `address` is BT_INTERFACE resolved to an IPv4 address (interface_address.hpp).
-ServerSettings make_server_settings(const BtConfig& bt, const ServerDirs& dirs,
-                                    const std::string& address);
-
-std::string announce_url(const std::string& address, std::uint16_t port);
 
 }  // namespace si

@@ -273,14 +273,11 @@ struct Daemon::Impl {
         if (new_s.dirs.torrent_dir != old_s.dirs.torrent_dir) {
             return;  // the tracker serves torrents from the old directory
         }
-        // Images and overrides follow the new file; where they are packed to and announced
-        // from stays what the running tracker and seeder serve.
+        // Images, overrides and how they are packed follow the new file; the announce URL in
+        // their .torrents stays what the running tracker serves.
         config.settings.packer.compression = new_s.packer.compression;
         config.settings.packer.update = new_s.packer.update;
-        auto bt = next->bt;
-        bt.tracker_port = old_s.tracker.port;
-        ServerSettings rebuilt = make_server_settings(bt, next->dirs, old_s.tracker.address);
-        apply(rebuilt.jobs, config.settings.packer.update, /*recheck_kept=*/true);
+        apply(new_s.jobs, new_s.packer.update, /*recheck_kept=*/true);
     }
 
     // Reads and checks the image's etc/systemimager/autoinstallscript.conf (disk_layout.hpp):

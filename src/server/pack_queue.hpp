@@ -10,10 +10,10 @@
 #include <mutex>
 #include <thread>
 
-#include "common/bt_config.hpp"
 #include "common/log.hpp"
 #include "common/result.hpp"
 #include "packer.hpp"
+#include "server/server_settings.hpp"
 
 namespace si {
 

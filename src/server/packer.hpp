@@ -16,9 +16,9 @@
 #include <cstdint>
 #include <string>
 
-#include "common/bt_config.hpp"
 #include "common/log.hpp"
 #include "common/result.hpp"
+#include "server/server_settings.hpp"
 
 namespace si {
 

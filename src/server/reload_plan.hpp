@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "common/bt_config.hpp"
+#include "server/server_settings.hpp"
 
 namespace si {
 

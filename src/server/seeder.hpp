@@ -14,9 +14,9 @@
 #include <libtorrent/session.hpp>
 #include <libtorrent/torrent_handle.hpp>
 
-#include "common/bt_config.hpp"
 #include "common/log.hpp"
 #include "common/result.hpp"
+#include "server/server_settings.hpp"
 
 namespace si {
 

@@ -5,7 +5,7 @@
 #include <libtorrent/settings_pack.hpp>
 #include <libtorrent/torrent_flags.hpp>
 
-#include "common/bt_config.hpp"
+#include "server/server_settings.hpp"
 
 namespace si {
 

@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "common/bt_config.hpp"
 #include "common/result.hpp"
+#include "server/server_settings.hpp"
 
 namespace si {
 

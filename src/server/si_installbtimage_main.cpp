@@ -9,14 +9,14 @@
 #include <thread>
 #include <vector>
 
-#include "common/bt_config.hpp"
 #include "common/exit_codes.hpp"
-#include "common/interface_address.hpp"
 #include "common/list_split.hpp"
 #include "common/log.hpp"
 #include "common/names.hpp"
 #include "server/autoinstallscript.hpp"
 #include "server/packer.hpp"
+#include "server/server_config.hpp"
+#include "server/server_settings.hpp"
 
 namespace {
 
@@ -161,39 +161,27 @@ int run(int argc, char** argv) {
         }
     }
 
-    auto bt = si::load_bt_config(o.config);
-    if (!bt) {
-        std::fprintf(stderr, "si_installbtimage: %s\n", bt.error().message.c_str());
-        return si::exit_code::config;
+    // si_btd's loader: bittorrent.conf, systemimager.conf's directories, BT_INTERFACE.
+    auto config = si::load_server_config(o.config, o.si_config);
+    if (!config) {
+        std::fprintf(stderr, "si_installbtimage: %s\n", config.error().message.c_str());
+        return config.error().exit_code;
     }
-    std::vector<std::string> warnings = bt->warnings;
-    auto dirs = si::load_systemimager_conf(o.si_config, warnings);
-    if (!dirs) {
-        std::fprintf(stderr, "si_installbtimage: %s\n", dirs.error().message.c_str());
-        return si::exit_code::config;
-    }
-    for (const std::string& w : warnings) {
+    for (const std::string& w : config->warnings) {
         log.warn(w);
-    }
-    auto address = si::resolve_interface_address(bt->interface);
-    if (!address) {
-        std::fprintf(stderr, "si_installbtimage: %s: BT_INTERFACE: %s\n", bt->file.c_str(),
-                     address.error().message.c_str());
-        return address.error().exit_code;
     }
     // Only the announce address and port come from bittorrent.conf: what to pack and how
     // comes from the command line, as in SystemImager 4.
-    si::BtConfig chosen = *bt;
-    chosen.images = images.items;
-    chosen.overrides = overrides.items;
-    chosen.compress = o.compression;
-    chosen.update = o.update;
-    si::ServerSettings settings = si::make_server_settings(chosen, *dirs, *address);
+    si::PackerSettings packer = config->settings.packer;
+    packer.compression = o.compression;
+    packer.update = o.update;
+    const std::vector<si::PackJob> jobs =
+        si::plan_pack_jobs(images.items, overrides.items, o.compression, config->dirs);
 
     int rc = si::exit_code::ok;
-    for (const si::PackJob& job : settings.jobs) {
+    for (const si::PackJob& job : jobs) {
         std::string label = std::string(si::kind_word(job.kind)) + " " + job.name;
-        auto r = si::pack_or_reuse(job, settings.packer, log);
+        auto r = si::pack_or_reuse(job, packer, log);
         if (!r) {
             log.error(r.error().message);
             rc = si::exit_code::pack;

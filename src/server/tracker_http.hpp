@@ -16,11 +16,11 @@
 #include <string>
 #include <vector>
 
-#include "common/bt_config.hpp"
 #include "common/log.hpp"
 #include "common/result.hpp"
 #include "server/peer_store.hpp"
 #include "server/served_torrent.hpp"
+#include "server/server_settings.hpp"
 #include "server/tracker_service.hpp"
 
 namespace si {

@@ -1,0 +1,84 @@
+#pragma once
+// The settings each part of the image server is built from: plain values, one struct per part
+// (packer, tracker, seeder, monitor, background check) and the list of images and overrides.
+// Built once from bittorrent.conf and systemimager.conf (make_server_settings, used by si_btd
+// through load_server_config and by si_installbtimage); runtime state (a cancel flag, which
+// job is being rebuilt) is passed beside them, never stored in them.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/bt_config.hpp"
+#include "common/names.hpp"
+
+namespace si {
+
+// One image or override to pack and seed.
+struct PackJob {
+    PackKind kind = PackKind::image;
+    std::string name;
+    std::string source_dir;  // the image tree
+    std::string tarball;     // full path of the tarball
+    std::string torrent;     // full path of its .torrent
+};
+
+struct PackerSettings {
+    Compression compression = Compression::gzip;
+    bool update = true;        // BT_UPDATE: repack even when the pair matches its tree
+    std::string announce_url;  // http://<address>:<port>/announce
+    unsigned threads = 0;      // compression workers; 0: one per core
+};
+
+struct TrackerSettings {
+    std::string address;
+    std::uint16_t port = 6969;
+    std::string state_file;
+    std::string log_file;
+    std::string torrent_dir;  // served under /torrents/
+};
+
+struct SeederSettings {
+    std::string address;
+    std::uint16_t port = default_seeder_port;
+    bool super_seed = true;  // BT_SUPER_SEED (server/seeder_policy.hpp)
+};
+
+// The background check of the seeded tarballs (server/tarball_scrub.hpp).
+struct ScrubSettings {
+    std::uint64_t bytes_per_s = std::uint64_t{default_scrub_mib_per_s} << 20;  // 0: off
+};
+
+struct MonitorSettings {
+    bool enabled = true;
+    std::string address;
+    std::uint16_t port = default_monitor_port;
+    std::string state_file;  // the node table, next to the tracker's state
+    std::int64_t stuck_after_s = default_monitor_stuck_s;
+};
+
+struct ServerSettings {
+    PackerSettings packer;
+    TrackerSettings tracker;
+    SeederSettings seeder;
+    MonitorSettings monitor;
+    ScrubSettings scrub;
+    ServerDirs dirs;
+    std::vector<PackJob> jobs;  // images first, then overrides, in the order listed
+};
+
+// The images and overrides to pack, images first, each list in its order: where each tree
+// is read from and its tarball and .torrent written to (no address or port: a reload and
+// si_installbtimage plan their own lists with it).
+std::vector<PackJob> plan_pack_jobs(const std::vector<std::string>& images,
+                                    const std::vector<std::string>& overrides, Compression c,
+                                    const ServerDirs& dirs);
+
+// Every part's settings from the checked bittorrent.conf and systemimager.conf; `address` is
+// BT_INTERFACE resolved to an IPv4 address (interface_address.hpp). Never fails.
+ServerSettings make_server_settings(const BtConfig& bt, const ServerDirs& dirs,
+                                    const std::string& address);
+
+// http://<address>:<port>/announce
+std::string announce_url(const std::string& address, std::uint16_t port);
+
+}  // namespace si
