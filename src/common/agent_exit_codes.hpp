@@ -1,5 +1,7 @@
 #pragma once
-// Exit codes of si_btagent, documented in si_btagent(8). The initrd's /init reads them.
+// Exit codes of si_btagent, documented in si_btagent(8). This table is the one source:
+// tests/tools/check_exit_codes.py checks si_btagent(8) and the initrd's /init against it, and
+// the Python tests read it (tests/tools/exit_codes.py).
 
 namespace si::agent_exit {
 

@@ -18,6 +18,8 @@ const char* describe(int code) {
             return "packing failed";
         case already_running:
             return "already running";
+        case unreachable:
+            return "si_btd did not answer";
         default:
             return "internal error";
     }

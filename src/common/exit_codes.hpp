@@ -1,5 +1,7 @@
 #pragma once
-// Exit codes of si_btd and si_installbtimage, documented in si_btd(8) and si_installbtimage(8).
+// Exit codes of the server's programs: si_btd, si_installbtimage and si_btstatus, documented
+// in their man pages. This table is the one source: tests/tools/check_exit_codes.py checks the
+// man pages against it and the Python tests read it (tests/tools/exit_codes.py).
 
 namespace si::exit_code {
 
@@ -11,6 +13,7 @@ inline constexpr int address = 4;  // BT_INTERFACE unknown or without an IPv4 ad
 inline constexpr int bind = 5;     // tracker or seeder port cannot be bound (in use)
 inline constexpr int pack = 6;     // an image could not be packed (I/O error, disk full)
 inline constexpr int already_running = 7;  // the pidfile or BT_TRACKER_STATE's lock: a live si_btd
+inline constexpr int unreachable = 8;      // si_btstatus: si_btd did not answer with its status
 
 const char* describe(int code);
 

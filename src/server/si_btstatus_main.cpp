@@ -28,9 +28,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 
-// Exit codes beyond exit_codes.hpp's: the server could not be read.
-constexpr int exit_unreachable = 8;
-
 constexpr const char* usage_text =
     "usage: si_btstatus [--url http://HOST:PORT] [--config FILE] [--once]\n"
     "                   [--interval SECONDS] [--image NAME] [--state STATE] [--no-color]\n"
@@ -119,12 +116,12 @@ si::Result<std::string> fetch_status(const std::string& url) {
     });
     io.run_for(std::chrono::seconds(6));
     if (result) {
-        return si::Error{url + "/status.json: " + result.message(), exit_unreachable};
+        return si::Error{url + "/status.json: " + result.message(), si::exit_code::unreachable};
     }
     if (res.result() != http::status::ok) {
         return si::Error{url + "/status.json: HTTP " + std::to_string(res.result_int()) +
                              " (is this si_btd 0.2 or later?)",
-                         exit_unreachable};
+                         si::exit_code::unreachable};
     }
     return std::move(res.body());
 }
@@ -245,7 +242,7 @@ int run(int argc, char** argv) {
             auto table = si::render_status_table(*text, o.table);
             if (!table) {
                 screen = "si_btstatus: " + o.url + "/status.json: " + table.error().message + "\n";
-                code = exit_unreachable;
+                code = si::exit_code::unreachable;
             } else {
                 screen = std::move(*table);
             }

@@ -25,6 +25,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pxe_lab  # noqa: E402
+from exit_codes import AGENT  # noqa: E402  (tests/tools, on the path through pxe_lab)
 
 BOOT_TIMEOUT = 900  # s from power-on to the deployed OS's power-off, both nodes
 DISK_MB = 3072
@@ -167,13 +168,14 @@ class BlankDiskBoot(pxe_lab.LabTest):
             r"si_btagent: disk layout: disk /dev/sda \(layout line 2\) on /dev/vda \(3\.0 GiB\): "
             r"partition 1 \(layout line 3, 10000 MB\) would end at 9\.3 GiB, past the disk's "
             r"usable end at 3\.0 GiB: nothing written", text), self.show(small))
-        self.assertTrue("si-init: FAILED: si_btagent: exit 12 (disk preparation failed)" in text,
+        self.assertTrue("si-init: FAILED: si_btagent: exit %d (disk preparation failed)" % AGENT.disk
+                        in text,
                         self.show(small))
         self.assertTrue("si-init: powering off" in text, self.show(small))
         node = lab.server.node(small.mac, history=True)
         self.assertIsNotNone(node, "node-small is not on si_btd's /status.json")
         self.assertEqual(node["state"], "failed", node)
-        self.assertIn(-12, [h[3] for h in node["history"]], node)
+        self.assertIn(-AGENT.disk, [h[3] for h in node["history"]], node)
         with open(small.disk, "rb") as f:
             while True:
                 block = f.read(1 << 20)

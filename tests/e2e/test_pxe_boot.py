@@ -22,7 +22,7 @@ import sitest  # noqa: E402  (tests/tools, likewise)
 
 BOOT_TIMEOUT = 270  # s for the three nodes, from power-on to power-off, in software emulation
 FAIL_TIMEOUT = 120  # s for the node facing a stopped server
-EXIT_UNREACHABLE = 5
+from exit_codes import AGENT  # noqa: E402  (tests/tools, likewise)
 SEEDER_MBIT = 40
 
 
@@ -102,7 +102,7 @@ class PxeBoot(pxe_lab.LabTest):
         self.assertRegex(text, r"si_btagent: .*image server 172\.16\.36\.1:6969 unreachable", self.show(node))
         self.assertIn("si-init: FAILED: si_btagent: exit 5 (image server unreachable)", text, self.show(node))
         self.assertIn("si-init: powering off", text, self.show(node))
-        self.assertIn(-EXIT_UNREACHABLE, lab.monitor.statuses(node.mac))
+        self.assertIn(-AGENT.unreachable, lab.monitor.statuses(node.mac))
         self.assertNotIn(100, lab.monitor.statuses(node.mac))
         print("%s: failed as expected and powered off %.0f s after power-on"
               % (node.name, node.ended - node.started), flush=True)

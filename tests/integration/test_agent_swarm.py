@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import sitest  # noqa: E402
 import tree_compare  # noqa: E402
 
-EXIT_DISABLED, EXIT_CMDLINE, EXIT_UNREACHABLE, EXIT_UNKNOWN, EXIT_BAD_TORRENT, EXIT_STALLED = 3, 4, 5, 6, 7, 8
+from exit_codes import AGENT  # noqa: E402
 
 
 class FakeImageServer:
@@ -179,31 +179,31 @@ class AgentSwarm(unittest.TestCase):
         self.t.wait_served(["image-golden.tar.gz.torrent"])
         p, _ = self.agent("127.0.0.6", self.cmdline(image="nosuch"))
         out = p.communicate(timeout=60)[0].decode()
-        self.assertEqual(p.returncode, EXIT_UNKNOWN, out)
+        self.assertEqual(p.returncode, AGENT.unknown_image, out)
         self.assertIn("image 'nosuch' is not served by 127.0.0.1 (it serves images: golden; "
                       "overrides: site)", out)
         # The listener reads each report on its own thread: give the last one a moment.
-        sitest.wait_for(lambda: -EXIT_UNKNOWN in self.monitor.statuses("ip", "127.0.0.6"), 10,
+        sitest.wait_for(lambda: -AGENT.unknown_image in self.monitor.statuses("ip", "127.0.0.6"), 10,
                         "the negative status at the monitor")
 
     def test_server_down_fails_in_time(self):
         start = time.monotonic()
         p, _ = self.agent("127.0.0.7", self.cmdline(extra="BITTORRENT_SERVER_TIMEOUT=4"))
         out = p.communicate(timeout=60)[0].decode()
-        self.assertEqual(p.returncode, EXIT_UNREACHABLE, out)
+        self.assertEqual(p.returncode, AGENT.unreachable, out)
         self.assertIn("image server 127.0.0.1:%d unreachable for 4 s" % self.t.tracker_port, out)
         self.assertLess(time.monotonic() - start, 30)
 
     def test_without_bittorrent_y_it_steps_aside(self):
         p, _ = self.agent("127.0.0.8", "IMAGESERVER=127.0.0.1 IMAGENAME=golden")
         out = p.communicate(timeout=30)[0].decode()
-        self.assertEqual(p.returncode, EXIT_DISABLED, out)
+        self.assertEqual(p.returncode, AGENT.disabled, out)
         self.assertIn("fall back", out)
 
     def test_missing_imagename(self):
         p, _ = self.agent("127.0.0.9", "BITTORRENT=y IMAGESERVER=127.0.0.1")
         out = p.communicate(timeout=30)[0].decode()
-        self.assertEqual(p.returncode, EXIT_CMDLINE, out)
+        self.assertEqual(p.returncode, AGENT.cmdline, out)
         self.assertIn("kernel command line: IMAGENAME: not set", out)
 
 
@@ -215,7 +215,7 @@ class AgentSwarm(unittest.TestCase):
             out = p.communicate(timeout=60)[0].decode()
         finally:
             fake.close()
-        self.assertEqual(p.returncode, EXIT_BAD_TORRENT, out)
+        self.assertEqual(p.returncode, AGENT.bad_torrent, out)
         self.assertIn("image-golden.tar.gz.torrent: not a valid torrent", out)
 
     def test_no_peers_ends_with_stalled_in_time(self):
@@ -234,7 +234,7 @@ class AgentSwarm(unittest.TestCase):
             out = p.communicate(timeout=90)[0].decode()
         finally:
             fake.close()
-        self.assertEqual(p.returncode, EXIT_STALLED, out)
+        self.assertEqual(p.returncode, AGENT.stalled, out)
         self.assertIn("no download progress on image-golden.tar.gz for 5 s", out)
         self.assertLess(time.monotonic() - start, 60)
         self.assertEqual(os.listdir(os.path.join(os.path.dirname(root), "staging")), [])

@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import sitest  # noqa: E402
 import tree_compare  # noqa: E402
 
-EXIT_DISK = 12
+from exit_codes import AGENT  # noqa: E402
 TIMEOUT = 120  # s for a few MiB on loopback; a bound, not a speed assertion
 TOOLS = ("losetup", "sfdisk", "mkfs.ext4", "mkfs.fat", "mkswap", "blkid")
 
@@ -294,7 +294,7 @@ class BlankDisks(unittest.TestCase):
         with open(self.disk.file, "r+b") as f:
             f.write(pattern)
         rc, out, root = self.install("toobig", "127.0.0.23")
-        self.assertEqual(rc, EXIT_DISK, out[-3000:])
+        self.assertEqual(rc, AGENT.disk, out[-3000:])
         self.assertIn("si_btagent: disk layout: disk /dev/sda (layout line 2) on %s (128 MiB): "
                       "partition 1 (layout line 3, 300 MB) would end at 287 MiB, past the disk's "
                       "usable end at 128 MiB: nothing written" % self.disk.dev, out)

@@ -10,7 +10,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import sitest  # noqa: E402
 
-EXIT_CONFIG, EXIT_ADDRESS, EXIT_BIND, EXIT_RUNNING = 3, 4, 5, 7
+from exit_codes import SERVER  # noqa: E402
 
 
 class ConfigErrors(unittest.TestCase):
@@ -35,21 +35,21 @@ class ConfigErrors(unittest.TestCase):
     def test_bad_compress_value_names_file_line_and_key(self):
         self.t.write_bt_conf(compress="maybe")
         r = self.run_btd()
-        self.assert_one_line_error(r, EXIT_CONFIG, self.t.bt_conf + ":6: BT_COMPRESS: 'maybe'",
+        self.assert_one_line_error(r, SERVER.config, self.t.bt_conf + ":6: BT_COMPRESS: 'maybe'",
                                    "y, n, zstd")
 
     def test_bad_update_and_port_values(self):
         self.t.write_bt_conf(update="perhaps")
-        self.assert_one_line_error(self.run_btd(), EXIT_CONFIG, "BT_UPDATE: 'perhaps'")
+        self.assert_one_line_error(self.run_btd(), SERVER.config, "BT_UPDATE: 'perhaps'")
         self.t.write_bt_conf(extra="BT_TRACKER_PORT=sixtynine\n")
         with open(self.t.bt_conf) as f:
             line = f.read().splitlines().index("BT_TRACKER_PORT=sixtynine") + 1
-        self.assert_one_line_error(self.run_btd(), EXIT_CONFIG,
+        self.assert_one_line_error(self.run_btd(), SERVER.config,
                                    ":%d: BT_TRACKER_PORT: 'sixtynine'" % line, "not a port number")
 
     def test_missing_config_file(self):
         os.unlink(self.t.bt_conf)
-        self.assert_one_line_error(self.run_btd(), EXIT_CONFIG, self.t.bt_conf,
+        self.assert_one_line_error(self.run_btd(), SERVER.config, self.t.bt_conf,
                                    "No such file or directory")
 
     def test_missing_required_key(self):
@@ -57,11 +57,11 @@ class ConfigErrors(unittest.TestCase):
             text = f.read()
         with open(self.t.bt_conf, "w") as f:
             f.write("\n".join(l for l in text.splitlines() if not l.startswith("BT_TRACKER_LOG")))
-        self.assert_one_line_error(self.run_btd(), EXIT_CONFIG, "BT_TRACKER_LOG not specified!")
+        self.assert_one_line_error(self.run_btd(), SERVER.config, "BT_TRACKER_LOG not specified!")
 
     def test_unknown_interface(self):
         self.t.write_bt_conf(extra="BT_INTERFACE=nosuch0\n")
-        self.assert_one_line_error(self.run_btd(), EXIT_ADDRESS, "BT_INTERFACE",
+        self.assert_one_line_error(self.run_btd(), SERVER.address, "BT_INTERFACE",
                                    "interface nosuch0 not found")
 
     def test_interface_without_ipv4_address(self):
@@ -73,7 +73,7 @@ class ConfigErrors(unittest.TestCase):
             self.t.write_bt_conf(extra="BT_INTERFACE=veth-si0\n")
             r = subprocess.run(["ip", "netns", "exec", ns] + self.t.btd_args() + ["--foreground"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=20)
-            self.assert_one_line_error(r, EXIT_ADDRESS, "interface veth-si0 has no IPv4 address")
+            self.assert_one_line_error(r, SERVER.address, "interface veth-si0 has no IPv4 address")
         finally:
             subprocess.run(["ip", "netns", "del", ns])
 
@@ -82,7 +82,7 @@ class ConfigErrors(unittest.TestCase):
             s.bind(("127.0.0.1", self.t.tracker_port))
             s.listen()
             r = self.run_btd()
-        self.assertEqual(r.returncode, EXIT_BIND, r.stdout)
+        self.assertEqual(r.returncode, SERVER.bind, r.stdout)
         self.assertIn("tracker: bind 127.0.0.1:%d: Address already in use" % self.t.tracker_port, r.stdout)
         self.assertFalse(os.path.exists(self.t.pidfile))
 
@@ -91,7 +91,7 @@ class ConfigErrors(unittest.TestCase):
             s.bind(("127.0.0.1", self.t.seeder_port))
             s.listen()
             r = self.run_btd()
-        self.assertEqual(r.returncode, EXIT_BIND, r.stdout)
+        self.assertEqual(r.returncode, SERVER.bind, r.stdout)
         self.assertIn("seeder: listen 127.0.0.1:%d" % self.t.seeder_port, r.stdout)
 
     def test_background_start_reports_errors_and_success(self):
@@ -100,7 +100,7 @@ class ConfigErrors(unittest.TestCase):
             s.listen()
             r = subprocess.run(self.t.btd_args(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, timeout=20)
-        self.assertEqual(r.returncode, EXIT_BIND, r.stdout)
+        self.assertEqual(r.returncode, SERVER.bind, r.stdout)
         self.assertIn("Address already in use", r.stdout)
         r = subprocess.run(self.t.btd_args(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True, timeout=20)
@@ -113,7 +113,7 @@ class ConfigErrors(unittest.TestCase):
         self.assertEqual(status, 200)
         again = subprocess.run(self.t.btd_args(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, timeout=20)
-        self.assertEqual(again.returncode, EXIT_RUNNING, again.stdout)
+        self.assertEqual(again.returncode, SERVER.already_running, again.stdout)
         self.assertIn("already running (pid %d" % pid, again.stdout)
         os.kill(pid, 15)
         sitest.wait_for(lambda: not os.path.exists(self.t.pidfile), 20, "the pidfile to go")

@@ -9,6 +9,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import sitest  # noqa: E402
+from exit_codes import SERVER  # noqa: E402
 
 GOOD = """<config>
   <disk dev="/dev/sda" label_type="gpt" unit_of_measurement="MB">
@@ -80,7 +81,7 @@ class DiskLayouts(unittest.TestCase):
         self.assertEqual(ok.returncode, 0, ok.stderr)
         bad = subprocess.run(base + ["--images", "broken"], capture_output=True, text=True,
                              timeout=60)
-        self.assertEqual(bad.returncode, 3, bad.stderr)  # exit_code::config
+        self.assertEqual(bad.returncode, SERVER.config, bad.stderr)
         self.assertRegex(bad.stderr, r"image broken: disk layout: .*/broken/etc/systemimager/"
                                      r"autoinstallscript\.conf:4: <part num=\"5\">")
         # The tarball itself was made: only the layout is refused.

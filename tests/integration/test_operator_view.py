@@ -16,6 +16,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import sitest  # noqa: E402
+from exit_codes import AGENT, SERVER  # noqa: E402
 
 SI4_MAC = "00.16.3e.0a.0b.0c"
 
@@ -79,7 +80,7 @@ class OperatorView(unittest.TestCase):
             out = p.communicate(timeout=240)[0].decode(errors="replace")
             self.assertEqual(p.returncode, 0, out)
         out = failing.communicate(timeout=60)[0].decode(errors="replace")
-        self.assertEqual(failing.returncode, 6, out)
+        self.assertEqual(failing.returncode, AGENT.unknown_image, out)
         # The old client ends by claiming 100: it has no proof to send.
         send_line(self.t.monitor_port, si4_line(100))
         # Garbage, an oversize line and a line with a control byte are dropped and counted.
@@ -116,7 +117,7 @@ class OperatorView(unittest.TestCase):
             self.assertIsNotNone(n["finished"])
         failed = nodes["ip:127.0.0.9"]
         self.assertEqual(failed["state"], "failed")
-        self.assertEqual(failed["status"], -6)
+        self.assertEqual(failed["status"], -AGENT.unknown_image)
         self.assertIn("nosuchimage", failed["error"])
         old = nodes["00:16:3e:0a:0b:0c"]
         self.assertEqual(old["state"], "unverified", old)
@@ -160,7 +161,7 @@ class OperatorView(unittest.TestCase):
         closed = sitest.free_port()
         r = subprocess.run([status_cmd, "--url", "http://127.0.0.1:%d" % closed, "--once"],
                            capture_output=True, text=True, timeout=30)
-        self.assertEqual(r.returncode, 8, r.stderr)
+        self.assertEqual(r.returncode, SERVER.unreachable, r.stderr)
         self.assertIn("Connection refused", r.stderr)
 
         # A restart keeps what the page knows (saved next to BT_TRACKER_STATE).

@@ -21,7 +21,7 @@ import sitest  # noqa: E402
 import tree_compare  # noqa: E402
 from test_agent_swarm import FakeImageServer  # noqa: E402
 
-EXIT_STALLED, EXIT_NO_SPACE = 8, 9
+from exit_codes import AGENT  # noqa: E402
 MARK = ".systemimager-incomplete"
 
 
@@ -97,7 +97,7 @@ class UnpackFaults(unittest.TestCase):
         root = os.path.join(self.t.dir, "node-127.0.0.31", "a")
         mount_tmpfs(self, root, "5M")  # 12 MB image
         rc, out, _ = self.run_agent("127.0.0.31", root=root)
-        self.assertEqual(rc, EXIT_NO_SPACE, out)
+        self.assertEqual(rc, AGENT.no_space, out)
         self.assertRegex(out, r"si_btagent: install image-golden\.tar: unpack: \./usr/lib/f\d\d: "
                               r"write: No space left on device")
         self.assert_marked(root)
@@ -163,7 +163,7 @@ class UnpackFaults(unittest.TestCase):
                         f.write(b"x" * (14 << 20))
                 break
         out = "".join(lines) + p.communicate(timeout=120)[0].decode(errors="replace")
-        self.assertEqual(p.returncode, EXIT_NO_SPACE, out)
+        self.assertEqual(p.returncode, AGENT.no_space, out)
         self.assertIn("No space left on device", out)
         self.assert_marked(root)
         self.assert_nothing_looks_final_but_is_not(root)
@@ -181,7 +181,7 @@ class UnpackFaults(unittest.TestCase):
         self.serve_with_aria2c(corrupt_middle_piece=True)
         # Long enough that a slow start of aria2c on a loaded machine is not the stall.
         rc, out, root = self.run_agent("127.0.0.33", extra="BITTORRENT_TIMEOUT=20")
-        self.assertEqual(rc, EXIT_STALLED, out)
+        self.assertEqual(rc, AGENT.stalled, out)
         self.assertIn("no download progress on image-golden.tar for 20 s", out)
         self.assert_marked(root)
         complete = self.assert_nothing_looks_final_but_is_not(root)
