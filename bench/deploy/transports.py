@@ -14,9 +14,15 @@ import signal
 import subprocess
 import threading
 import time
+import sys
 import urllib.parse
 
 from cluster import SERVER_IP, node_ip
+
+# The test suite's helpers (tests/tools): one .torrent reader for tests and benchmarks.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                                "tools"))
+from sitest import torrent_info_hash  # noqa: E402
 
 TRACKER_PORT = 6969   # si_btd's tracker (and /torrents/)
 SEEDER_PORT = 6881
@@ -284,26 +290,6 @@ def split_variant(name):
             raise SystemExit("--transports: %r: expected NAME=VALUE after '+'" % a)
         env[key] = value
     return base, env
-
-
-def torrent_info_hash(data):
-    """Hex SHA-1 of the bencoded info dict of a .torrent, as stored."""
-    import hashlib
-    start = data.index(b"4:infod") + len(b"4:info")
-    depth, i = 0, start
-    while True:
-        c = data[i:i + 1]
-        if c in (b"d", b"l"):
-            depth, i = depth + 1, i + 1
-        elif c == b"i":
-            i = data.index(b"e", i) + 1
-        elif c == b"e":
-            depth, i = depth - 1, i + 1
-            if depth == 0:
-                return hashlib.sha1(data[start:i]).hexdigest()
-        else:
-            colon = data.index(b":", i)
-            i = colon + 1 + int(data[i:colon])
 
 
 def torrent_piece_length(data):
