@@ -17,6 +17,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <ostream>
 #include <random>
 #include <set>
 #include <sstream>
@@ -306,6 +307,11 @@ struct Packing {
     const char* name;
     const char* command;  // %s: tarball, source dir
 };
+
+// Test lists show the packer's name, not the struct's raw bytes.
+void PrintTo(const Packing& p, std::ostream* os) {
+    *os << p.name;
+}
 
 class StreamUnpackRoundTrip : public StreamUnpack, public ::testing::WithParamInterface<Packing> {};
 
