@@ -103,10 +103,8 @@ struct Agent {
     lt::torrent_handle h;
     std::vector<char> have;
     std::vector<char> deadline_set;
-    std::vector<int> availability;
     int cursor = 0;  // first piece not verified: the unpacker's cursor, unpacking instantly
     int have_count = 0;
-    SimTime::time_point next_availability{};
     double done_s = -1;
     bool died = false;
     std::int64_t rx = 0;
@@ -260,104 +258,102 @@ SwarmResult run_swarm(const SwarmParams& p) {
         result.samples.push_back(std::move(s));
     };
 
-    std::function<void(const boost::system::error_code&)> on_tick = [&](const boost::system::
-                                                                            error_code& ec) {
-        if (ec) {
-            return;
-        }
-        const double now_s = seconds_since(t0);
-        std::vector<lt::alert*> alerts;
-        server->pop_alerts(&alerts);
-        for (lt::alert* al : alerts) {
-            if (auto* at = lt::alert_cast<lt::add_torrent_alert>(al)) {
-                server_h = at->handle;
-            } else if (std::getenv("SI_SIM_DEBUG")) {
-                std::fprintf(stderr, "%.2f [server] %s\n", now_s, al->message().c_str());
+    std::function<void(const boost::system::error_code&)> on_tick =
+        [&](const boost::system::error_code& ec) {
+            if (ec) {
+                return;
             }
-        }
-        bool all_done = true;
-        for (Agent& a : agents) {
-            if (!a.ses) {
-                continue;
-            }
-            a.ses->pop_alerts(&alerts);
+            const double now_s = seconds_since(t0);
+            std::vector<lt::alert*> alerts;
+            server->pop_alerts(&alerts);
             for (lt::alert* al : alerts) {
                 if (auto* at = lt::alert_cast<lt::add_torrent_alert>(al)) {
-                    a.h = at->handle;
-                } else if (std::getenv("SI_SIM_DEBUG") &&
-                           (lt::alert_cast<lt::peer_disconnected_alert>(al) ||
-                            lt::alert_cast<lt::peer_connect_alert>(al) ||
-                            lt::alert_cast<lt::peer_error_alert>(al) ||
-                            lt::alert_cast<lt::listen_succeeded_alert>(al) ||
-                            lt::alert_cast<lt::listen_failed_alert>(al) ||
-                            lt::alert_cast<lt::tracker_reply_alert>(al))) {
-                    std::fprintf(stderr, "%.2f [%d] %s\n", now_s,
-                                 static_cast<int>(&a - agents.data()) + 1, al->message().c_str());
-                } else if (auto* pf = lt::alert_cast<lt::piece_finished_alert>(al)) {
-                    a.have[static_cast<size_t>(static_cast<int>(pf->piece_index))] = 1;
-                } else if (lt::alert_cast<lt::torrent_finished_alert>(al) != nullptr) {
-                    if (a.done_s < 0) {
-                        a.done_s = std::chrono::duration<double>(al->timestamp() - t0).count();
+                    server_h = at->handle;
+                } else if (std::getenv("SI_SIM_DEBUG")) {
+                    std::fprintf(stderr, "%.2f [server] %s\n", now_s, al->message().c_str());
+                }
+            }
+            bool all_done = true;
+            for (Agent& a : agents) {
+                if (!a.ses) {
+                    continue;
+                }
+                a.ses->pop_alerts(&alerts);
+                for (lt::alert* al : alerts) {
+                    if (auto* at = lt::alert_cast<lt::add_torrent_alert>(al)) {
+                        a.h = at->handle;
+                    } else if (std::getenv("SI_SIM_DEBUG") &&
+                               (lt::alert_cast<lt::peer_disconnected_alert>(al) ||
+                                lt::alert_cast<lt::peer_connect_alert>(al) ||
+                                lt::alert_cast<lt::peer_error_alert>(al) ||
+                                lt::alert_cast<lt::listen_succeeded_alert>(al) ||
+                                lt::alert_cast<lt::listen_failed_alert>(al) ||
+                                lt::alert_cast<lt::tracker_reply_alert>(al))) {
+                        std::fprintf(stderr, "%.2f [%d] %s\n", now_s,
+                                     static_cast<int>(&a - agents.data()) + 1,
+                                     al->message().c_str());
+                    } else if (auto* pf = lt::alert_cast<lt::piece_finished_alert>(al)) {
+                        char& bit = a.have[static_cast<size_t>(static_cast<int>(pf->piece_index))];
+                        a.have_count += bit == 0 ? 1 : 0;
+                        bit = 1;
+                    } else if (lt::alert_cast<lt::torrent_finished_alert>(al) != nullptr) {
+                        if (a.done_s < 0) {
+                            a.done_s = std::chrono::duration<double>(al->timestamp() - t0).count();
+                        }
+                    }
+                }
+                if (a.done_s < 0) {
+                    all_done = false;
+                }
+                // swarm.cpp's loop: deadlines for the pieces just ahead of the unpack cursor.
+                if (!p.deadlines || a.done_s >= 0 || !a.h.is_valid()) {
+                    continue;
+                }
+                while (a.cursor < num_pieces && a.have[static_cast<size_t>(a.cursor)]) {
+                    ++a.cursor;
+                }
+                const PieceState state{a.cursor, a.have_count, a.have, a.deadline_set};
+                for (const PieceDeadline& d : plan_deadlines(state, policy)) {
+                    a.h.set_piece_deadline(lt::piece_index_t{d.piece}, d.deadline_ms);
+                    a.deadline_set[static_cast<size_t>(d.piece)] = 1;
+                }
+            }
+            if (p.report_period_s > 0 && now_s >= next_report) {
+                report(now_s);
+                next_report += p.report_period_s;
+            }
+            if (now_s >= next_sample) {
+                take_sample(now_s);
+                next_sample += p.sample_period_s;
+            }
+            if (!killed && !to_die.empty() && now_s >= p.die_at_floor * result.floor_s) {
+                killed = true;
+                for (int k : to_die) {
+                    Agent& a = agents[static_cast<size_t>(k)];
+                    if (a.done_s < 0 && a.ses) {
+                        a.died = true;
+                        zombies.push_back(a.ses->abort());
+                        a.ses.reset();
                     }
                 }
             }
-            if (a.done_s < 0) {
-                all_done = false;
-            }
-            // swarm.cpp's loop: deadlines for the pieces just ahead of the unpack cursor.
-            if (!p.deadlines || a.done_s >= 0 || !a.h.is_valid()) {
-                continue;
-            }
-            while (a.cursor < num_pieces && a.have[static_cast<size_t>(a.cursor)]) {
-                ++a.cursor;
-            }
-            if (SimTime::now() >= a.next_availability) {
-                a.next_availability = SimTime::now() + agent_availability_period;
-                a.h.piece_availability(a.availability);
-                a.have_count = static_cast<int>(std::count(a.have.begin(), a.have.end(), 1));
-            }
-            const PieceState state{a.cursor, a.have_count, a.have, a.availability, a.deadline_set};
-            for (const PieceDeadline& d : plan_deadlines(state, policy)) {
-                a.h.set_piece_deadline(lt::piece_index_t{d.piece}, d.deadline_ms);
-                a.deadline_set[static_cast<size_t>(d.piece)] = 1;
-            }
-        }
-        if (p.report_period_s > 0 && now_s >= next_report) {
-            report(now_s);
-            next_report += p.report_period_s;
-        }
-        if (now_s >= next_sample) {
-            take_sample(now_s);
-            next_sample += p.sample_period_s;
-        }
-        if (!killed && !to_die.empty() && now_s >= p.die_at_floor * result.floor_s) {
-            killed = true;
-            for (int k : to_die) {
-                Agent& a = agents[static_cast<size_t>(k)];
-                if (a.done_s < 0 && a.ses) {
-                    a.died = true;
-                    zombies.push_back(a.ses->abort());
-                    a.ses.reset();
+            if (all_done || now_s > limit_s) {
+                take_sample(now_s);
+                result.end_s = now_s;
+                for (Agent& a : agents) {
+                    if (a.ses) {
+                        zombies.push_back(a.ses->abort());
+                        a.ses.reset();
+                    }
                 }
+                zombies.push_back(server->abort());
+                server.reset();
+                tracker_front.stop();
+                return;
             }
-        }
-        if (all_done || now_s > limit_s) {
-            take_sample(now_s);
-            result.end_s = now_s;
-            for (Agent& a : agents) {
-                if (a.ses) {
-                    zombies.push_back(a.ses->abort());
-                    a.ses.reset();
-                }
-            }
-            zombies.push_back(server->abort());
-            server.reset();
-            tracker_front.stop();
-            return;
-        }
-        tick.expires_after(agent_alert_wait);
-        tick.async_wait(on_tick);
-    };
+            tick.expires_after(agent_alert_wait);
+            tick.async_wait(on_tick);
+        };
     tick.expires_after(agent_alert_wait);
     tick.async_wait(on_tick);
 

@@ -12,8 +12,6 @@ namespace si {
 
 // How often the alert loop wakes up when nothing happens (and so how often it plans deadlines).
 inline constexpr auto agent_alert_wait = std::chrono::milliseconds(100);
-// How often piece availability is read from libtorrent for the deadline policy.
-inline constexpr auto agent_availability_period = std::chrono::milliseconds(500);
 
 // The LAN profile bound to `bind_address` (any port), plus what the agent needs on top: a short
 // stop announce, no tracker back-off, piece and block alerts and a queue that holds them.

@@ -24,16 +24,16 @@ DeadlinePolicy deadline_policy_for(std::int64_t piece_length, int num_pieces) {
 
 std::vector<PieceDeadline> plan_deadlines(const PieceState& s, const DeadlinePolicy& policy) {
     std::vector<PieceDeadline> out;
+    if (s.have_count - s.cursor < policy.lag_pieces) {
+        return out;  // the unpack keeps up: every piece comes rarest-first
+    }
     const int num_pieces = static_cast<int>(s.have.size());
-    const bool catch_up = s.have_count - s.cursor >= policy.lag_pieces;
     for (int i = std::max(s.cursor, 0), n = 0; i < num_pieces && n < policy.span_pieces; ++i) {
         const auto k = static_cast<std::size_t>(i);
         if (s.have[k]) {
             continue;
         }
-        const int avail = k < s.availability.size() ? s.availability[k] : 0;
-        const bool already = k < s.deadline_set.size() && s.deadline_set[k];
-        if (!already && (catch_up || avail >= policy.min_availability)) {
+        if (!(k < s.deadline_set.size() && s.deadline_set[k])) {
             out.push_back({i, (n + 1) * policy.step_ms});
         }
         ++n;

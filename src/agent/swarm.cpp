@@ -118,10 +118,7 @@ Result<TransferReport> Swarm::download_and_unpack(
     StallWatchdog watchdog(clock_, std::chrono::seconds(settings_.stall_timeout_s));
     std::vector<char> requested(static_cast<size_t>(num_pieces), 0);
     std::vector<char> deadline_set(static_cast<size_t>(num_pieces), 0);
-    std::vector<int> availability;
-    int have_count = 0;
     const auto started = clock_.now();
-    auto next_availability = started;
     auto next_report = started;
     std::optional<SteadyClock::time_point> unpacked_at;
     std::optional<Error> failure;
@@ -148,12 +145,7 @@ Result<TransferReport> Swarm::download_and_unpack(
                 requested[static_cast<size_t>(i)] = 1;
             }
         }
-        if (now >= next_availability) {
-            next_availability = now + agent_availability_period;
-            h.piece_availability(availability);
-            have_count = static_cast<int>(std::count(have.begin(), have.end(), 1));
-        }
-        const PieceState state{cursor, have_count, have, availability, deadline_set};
+        const PieceState state{cursor, alerts.have_count(), have, deadline_set};
         for (const PieceDeadline& d : plan_deadlines(state, deadline_policy)) {
             h.set_piece_deadline(lt::piece_index_t{d.piece}, d.deadline_ms);
             deadline_set[static_cast<size_t>(d.piece)] = 1;

@@ -54,6 +54,12 @@ TransferAlerts::TransferAlerts(lt::torrent_handle h, const lt::torrent_info& inf
       log_(log),
       have_(static_cast<std::size_t>(info.num_pieces()), 0) {}
 
+void TransferAlerts::mark_have(int piece) {
+    char& bit = have_[static_cast<std::size_t>(piece)];
+    have_count_ += bit == 0 ? 1 : 0;
+    bit = 1;
+}
+
 void TransferAlerts::mark_finished(TimePoint now) {
     if (!finished_at_) {
         finished_at_ = now;
@@ -92,7 +98,7 @@ void TransferAlerts::take(const lt::alert* a, TimePoint now) {
         }
     } else if (const auto* pf = lt::alert_cast<lt::piece_finished_alert>(a)) {
         if (pf->handle == h_) {
-            have_[static_cast<std::size_t>(static_cast<int>(pf->piece_index))] = 1;
+            mark_have(static_cast<int>(pf->piece_index));
         }
     } else if (const auto* tc = lt::alert_cast<lt::torrent_checked_alert>(a)) {
         // Pieces found on disk by the start-up check come without piece_finished alerts: read
@@ -104,7 +110,7 @@ void TransferAlerts::take(const lt::alert* a, TimePoint now) {
             const int n = std::min(info_.num_pieces(), on_disk.size());
             for (int i = 0; i < n; ++i) {
                 if (on_disk[lt::piece_index_t{i}]) {
-                    have_[static_cast<std::size_t>(i)] = 1;
+                    mark_have(i);
                 }
             }
         }

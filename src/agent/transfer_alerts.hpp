@@ -55,6 +55,7 @@ class TransferAlerts {
 
     // 1 for each piece verified here (downloaded, or found on disk by the start-up check).
     const std::vector<char>& have() const { return have_; }
+    int have_count() const { return have_count_; }
     // When libtorrent said the torrent finished (every piece verified); none before.
     std::optional<TimePoint> finished_at() const { return finished_at_; }
     void mark_finished(TimePoint now);
@@ -72,7 +73,10 @@ class TransferAlerts {
     std::vector<lt::address> server_;
     PieceFeeder& feeder_;
     Logger& log_;
+    void mark_have(int piece);
+
     std::vector<char> have_;
+    int have_count_ = 0;
     std::map<lt::address, std::int64_t> bytes_by_ip_;
     std::optional<TimePoint> finished_at_;
     std::optional<Error> failure_;

@@ -10,10 +10,8 @@ namespace {
 struct Torrent {
     explicit Torrent(int pieces)
         : have(static_cast<std::size_t>(pieces), 0),
-          availability(static_cast<std::size_t>(pieces), 0),
           deadline_set(static_cast<std::size_t>(pieces), 0) {}
     std::vector<char> have;
-    std::vector<int> availability;
     std::vector<char> deadline_set;
     int cursor = 0;
 
@@ -25,7 +23,13 @@ struct Torrent {
         return n;
     }
     std::vector<PieceDeadline> plan(const DeadlinePolicy& p) const {
-        return plan_deadlines({cursor, have_count(), have, availability, deadline_set}, p);
+        return plan_deadlines({cursor, have_count(), have, deadline_set}, p);
+    }
+    // Verified pieces far past the cursor: the unpack lags by `n` pieces.
+    void lag_by(int n) {
+        for (int i = 0; i < n; ++i) {
+            have[have.size() - 1 - static_cast<std::size_t>(i)] = 1;
+        }
     }
 };
 
@@ -41,7 +45,6 @@ DeadlinePolicy small_policy() {
     DeadlinePolicy p;
     p.span_pieces = 4;
     p.step_ms = 100;
-    p.min_availability = 2;
     p.lag_pieces = 3;
     return p;
 }
@@ -57,65 +60,54 @@ TEST(DeadlinePolicyFor, LagLimitIsTwoPercentAtLeastEight) {
     EXPECT_EQ(deadline_policy_for(256 << 10, 5000).lag_pieces, 100);
 }
 
-TEST(PlanDeadlines, AClusterStartGivesNoDeadlines) {
-    // Every node starts at once: only the server has each piece.
+TEST(PlanDeadlines, AnUnpackThatKeepsUpGetsNoDeadlines) {
+    // Every node starts at once; pieces arrive in order or close to it.
     Torrent t(100);
-    std::fill(t.availability.begin(), t.availability.end(), 1);
+    EXPECT_TRUE(t.plan(small_policy()).empty());
+    t.have[0] = t.have[1] = 1;
+    t.cursor = 2;
+    t.lag_by(2);  // two pieces past the cursor: under the lag limit of 3
     EXPECT_TRUE(t.plan(small_policy()).empty());
 }
 
-TEST(PlanDeadlines, SharedPiecesInTheSpanGetIncreasingDeadlines) {
+TEST(PlanDeadlines, AnUnpackThatLagsGetsIncreasingDeadlinesOverTheSpan) {
     Torrent t(100);
-    t.availability[0] = 3;
-    t.availability[2] = 2;
-    t.availability[5] = 9;  // beyond the span of 4 missing pieces
+    t.lag_by(3);  // three verified pieces past the cursor: the lag limit
     auto d = t.plan(small_policy());
-    ASSERT_EQ(pieces_of(d), (std::vector<int>{0, 2}));
+    ASSERT_EQ(pieces_of(d), (std::vector<int>{0, 1, 2, 3}));
     EXPECT_EQ(d[0].deadline_ms, 100);
-    EXPECT_EQ(d[1].deadline_ms, 300);  // the third missing piece from the cursor
+    EXPECT_EQ(d[3].deadline_ms, 400);  // the fourth missing piece from the cursor
 }
 
 TEST(PlanDeadlines, PiecesHeldAreSkippedAndDoNotUseTheSpan) {
     Torrent t(100);
-    t.cursor = 10;
-    t.have[10] = t.have[11] = 1;
-    for (int i = 10; i < 20; ++i) {
-        t.availability[static_cast<std::size_t>(i)] = 2;
+    for (int i = 0; i < 10; ++i) {
+        t.have[static_cast<std::size_t>(i)] = 1;  // unpacked
     }
+    t.cursor = 10;
+    t.have[11] = t.have[12] = 1;
+    t.lag_by(1);
     auto d = t.plan(small_policy());
-    EXPECT_EQ(pieces_of(d), (std::vector<int>{12, 13, 14, 15}));
-    EXPECT_EQ(d.front().deadline_ms, 100);
+    EXPECT_EQ(pieces_of(d), (std::vector<int>{10, 13, 14, 15}));
+    EXPECT_EQ(d[0].deadline_ms, 100);
+    EXPECT_EQ(d[1].deadline_ms, 200);  // the second missing piece, not the fourth piece
 }
 
 TEST(PlanDeadlines, ADeadlineIsGivenOnce) {
     Torrent t(10);
-    std::fill(t.availability.begin(), t.availability.end(), 5);
+    t.lag_by(3);
     t.deadline_set[0] = t.deadline_set[1] = 1;
     EXPECT_EQ(pieces_of(t.plan(small_policy())), (std::vector<int>{2, 3}));
 }
 
-TEST(PlanDeadlines, AnUnpackThatLagsCatchesUpWhateverTheAvailability) {
-    Torrent t(100);
-    std::fill(t.availability.begin(), t.availability.end(), 1);
-    // Three verified pieces past the cursor: the lag limit.
-    t.have[50] = t.have[60] = t.have[70] = 1;
-    EXPECT_EQ(pieces_of(t.plan(small_policy())), (std::vector<int>{0, 1, 2, 3}));
-    t.have[70] = 0;  // one fewer: no catch-up
-    EXPECT_TRUE(t.plan(small_policy()).empty());
-}
-
-TEST(PlanDeadlines, MissingAvailabilityCountsAsNone) {
-    Torrent t(10);
-    t.availability.clear();  // not read yet
-    EXPECT_TRUE(t.plan(small_policy()).empty());
-}
-
 TEST(PlanDeadlines, StopsAtTheLastPiece) {
-    Torrent t(3);
+    Torrent t(6);
     t.cursor = 1;
-    std::fill(t.availability.begin(), t.availability.end(), 4);
-    EXPECT_EQ(pieces_of(t.plan(small_policy())), (std::vector<int>{1, 2}));
-    t.cursor = 3;  // unpack done
+    t.have[0] = t.have[1] = t.have[2] = t.have[3] = 1;
+    auto d = t.plan(small_policy());
+    EXPECT_EQ(pieces_of(d), (std::vector<int>{4, 5}));
+    t.have[4] = t.have[5] = 1;
+    t.cursor = 6;  // unpack done
     EXPECT_TRUE(t.plan(small_policy()).empty());
 }
 
