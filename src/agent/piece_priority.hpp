@@ -11,7 +11,7 @@
 // that two peers held; it cost time wherever a node's downlink is the limit, since a late
 // time-critical piece is asked of more than one peer. Simulated (sim/run, 3 Mbit/s, 1,212
 // pieces of 64 KiB), x S/R at N = 4 / 16 / 32: with that rule 1.22 / 1.17 / 1.18, without
-// deadlines 1.14 / 1.19 / 1.17, with this one 1.14 / 1.13 / 1.17.
+// deadlines 1.14 / 1.19 / 1.17, with this one 1.14 / 1.16 / 1.17.
 #include <cstdint>
 #include <span>
 #include <vector>
