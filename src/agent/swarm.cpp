@@ -26,6 +26,39 @@ using SteadyClock = std::chrono::steady_clock;
 // whatever the image size.
 constexpr std::int64_t feeder_window_bytes = 16 * 1024 * 1024;
 
+double seconds_between(SteadyClock::time_point from, SteadyClock::time_point to) {
+    return std::chrono::duration<double>(to - from).count();
+}
+
+// What a finished transfer reports (its times are the loop's to fill in).
+TransferReport transfer_report(const FetchedTorrent& t, const UnpackStats& unpacked,
+                               const TransferAlerts& alerts, int pieces_verified) {
+    TransferReport r;
+    r.tarball = t.tarball;
+    r.bytes = t.info->total_size();
+    r.entries = unpacked.entries;
+    r.file_bytes = unpacked.bytes_out;
+    r.pieces_verified = pieces_verified;
+    r.pieces_total = t.info->num_pieces();
+    r.archive_end = unpacked.archive_end;
+    r.sources = alerts.sources();
+    return r;
+}
+
+// "no download progress on <tarball> for <limit> s (...)", agent_exit::stalled.
+Error stall_error(const std::string& tarball, int limit_s, const lt::torrent_status& st) {
+    // The tracker counts no seed (a super-seeder hides its pieces from its peers, so ask the
+    // tracker): the image server is not seeding the tarball (stopped, repacking, or its copy
+    // is damaged). Say so instead of blaming the network.
+    const std::string no_seed =
+        st.num_complete == 0 ? "; the tracker knows no seed: is the image server seeding it?" : "";
+    return Error{"no download progress on " + tarball + " for " + std::to_string(limit_s) + " s (" +
+                     std::to_string(st.num_peers) + " peers, " +
+                     std::to_string(st.total_wanted_done >> 20) + " of " +
+                     std::to_string(st.total_wanted >> 20) + " MiB" + no_seed + ")",
+                 agent_exit::stalled};
+}
+
 }  // namespace
 
 Swarm::Swarm(const AgentSettings& settings, std::string bind_address, Logger& log)
@@ -170,19 +203,10 @@ Result<TransferReport> Swarm::download_and_unpack(
         // The unpacker stops at tar's end-of-archive blocks, so it may be done before the last
         // (padding) pieces arrive; the download still completes, since the node seeds it.
         if (unpacked_at && alerts.finished_at()) {
-            const auto finished_at = *alerts.finished_at();
-            TransferReport r;
-            r.tarball = t.tarball;
-            r.bytes = info.total_size();
-            r.entries = unpacked->entries;
-            r.file_bytes = unpacked->bytes_out;
-            r.pieces_verified = h.status().num_pieces;
-            r.pieces_total = info.num_pieces();
-            r.archive_end = unpacked->archive_end;
-            r.sources = alerts.sources();
-            r.download_seconds = std::chrono::duration<double>(finished_at - started).count();
+            TransferReport r = transfer_report(t, *unpacked, alerts, h.status().num_pieces);
+            r.download_seconds = seconds_between(started, *alerts.finished_at());
             r.unpack_tail_seconds =
-                std::max(0.0, std::chrono::duration<double>(*unpacked_at - finished_at).count());
+                std::max(0.0, seconds_between(*alerts.finished_at(), *unpacked_at));
             TransferProgress last = snapshot(h);
             last.tarball = t.tarball;
             last.unpacked_bytes = feeder.consumed();
@@ -198,20 +222,7 @@ Result<TransferReport> Swarm::download_and_unpack(
             next_report = now + std::chrono::seconds(settings_.polling_time_s);
         }
         if (!alerts.finished_at() && watchdog.stalled()) {
-            lt::torrent_status st = h.status();
-            // The tracker counts no seed (a super-seeder hides its pieces from its peers, so
-            // ask the tracker): the image server is not seeding the tarball (stopped,
-            // repacking, or its copy is damaged). Say so instead of blaming the network.
-            const std::string no_seed =
-                st.num_complete == 0
-                    ? "; the tracker knows no seed: is the image server seeding it?"
-                    : "";
-            failure = Error{"no download progress on " + t.tarball + " for " +
-                                std::to_string(settings_.stall_timeout_s) + " s (" +
-                                std::to_string(st.num_peers) + " peers, " +
-                                std::to_string(st.total_wanted_done >> 20) + " of " +
-                                std::to_string(st.total_wanted >> 20) + " MiB" + no_seed + ")",
-                            agent_exit::stalled};
+            failure = stall_error(t.tarball, settings_.stall_timeout_s, h.status());
         }
     }
     feeder.fail(*failure);
