@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "agent/exit_codes.hpp"
 #include "agent/piece_feeder.hpp"
 #include "agent/stream_unpack.hpp"
 #include "common/unique_fd.hpp"
@@ -37,8 +38,10 @@ void produce(int fd, std::int64_t size, int piece_length, si::PieceFeeder& feede
             const auto n = ::pread(fd, data.get() + done, static_cast<std::size_t>(length - done),
                                    offset + done);
             if (n <= 0) {
-                feeder.fail(si::Error{std::string("read tarball: ") +
-                                      (n == 0 ? "unexpected end of file" : std::strerror(errno))});
+                feeder.fail(
+                    si::Error{std::string("read tarball: ") +
+                                  (n == 0 ? "unexpected end of file" : std::strerror(errno)),
+                              si::ErrorKind::io});
                 return;
             }
             done += static_cast<int>(n);
@@ -83,7 +86,7 @@ int main(int argc, char** argv) {
 
     if (!result) {
         std::fprintf(stderr, "%s\n", result.error().message.c_str());
-        return result.error().exit_code;
+        return si::agent_exit::code_for(result.error().kind);
     }
     std::printf("entries %lld in %lld B out %lld B time %.3f s %.1f MiB/s (tarball)\n",
                 static_cast<long long>(result->entries), static_cast<long long>(result->bytes_in),

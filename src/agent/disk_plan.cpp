@@ -6,8 +6,6 @@
 #include <set>
 #include <sstream>
 
-#include "common/agent_exit_codes.hpp"
-
 namespace si {
 namespace {
 
@@ -18,7 +16,7 @@ constexpr std::uint64_t gpt_tail_sectors = 34;
 const char* const bios_boot_guid = "21686148-6449-6E6F-744E-656564454649";
 
 Error disk_error(const std::string& why) {
-    return Error{why, agent_exit::disk};
+    return Error{why, ErrorKind::disk};
 }
 
 bool has_flag(const std::string& flags, const std::string& flag) {

@@ -62,7 +62,7 @@ struct DiskPlan {
 // when it is given, nothing else is mapped by order (a disk it omits must exist by name).
 // Sizes: MB/GB are 10^6/10^9 bytes (parted's), MiB/GiB powers of two, % of the whole disk;
 // partitions start 1 MiB aligned; "*" takes the rest of the disk (of the extended partition for
-// a logical one). Fails (agent_exit::disk) before anything is written, naming the layout line,
+// a logical one). Fails (ErrorKind::disk) before anything is written, naming the layout line,
 // the disk and the sizes, when: a layout disk has no disk to map to, an explicit target is not
 // one of this node's disks, a partition does not fit, "*" has no room left, or an EFI
 // bootloader has no vfat filesystem mounted at /boot/efi (or on an esp partition).

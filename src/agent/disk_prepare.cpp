@@ -18,7 +18,6 @@
 #include <sstream>
 #include <thread>
 
-#include "common/agent_exit_codes.hpp"
 #include "common/atomic_file.hpp"
 #include "common/unique_fd.hpp"
 #include "run_tool.hpp"
@@ -29,7 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 
 Error disk_error(const std::string& why) {
-    return Error{why, agent_exit::disk};
+    return Error{why, ErrorKind::disk};
 }
 
 std::string read_line(const std::string& path) {
@@ -325,19 +324,17 @@ Result<PreparedDisks> prepare_disks(const DiskPlan& plan, const std::string& roo
 }
 
 Status write_fstab(const std::string& root, const std::string& text) {
-    if (auto st = make_directories(root + "/etc", agent_exit::io); !st) {
+    if (auto st = make_directories(root + "/etc"); !st) {
         return st;
     }
-    return write_file_atomically(root + "/etc/fstab", text, 0644, agent_exit::io);
+    return write_file_atomically(root + "/etc/fstab", text, 0644);
 }
 
 Status write_hostname(const std::string& root, const std::string& hostname) {
-    if (auto st = make_directories(root + "/etc", agent_exit::io); !st) {
+    if (auto st = make_directories(root + "/etc"); !st) {
         return st;
     }
-    if (auto st =
-            write_file_atomically(root + "/etc/hostname", hostname + "\n", 0644, agent_exit::io);
-        !st) {
+    if (auto st = write_file_atomically(root + "/etc/hostname", hostname + "\n", 0644); !st) {
         return st;
     }
     std::string hosts;
@@ -355,7 +352,7 @@ Status write_hostname(const std::string& root, const std::string& hostname) {
             hosts += "127.0.1.1\t" + hostname + "\n";
         }
     }
-    return write_file_atomically(root + "/etc/hosts", hosts, 0644, agent_exit::io);
+    return write_file_atomically(root + "/etc/hosts", hosts, 0644);
 }
 
 Status install_bootloader(const DiskPlan& plan, const std::string& root,

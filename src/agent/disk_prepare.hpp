@@ -17,7 +17,7 @@ namespace si {
 
 // This node's whole disks from /sys/block (no loop, ram, zram, optical, md or dm devices;
 // none of size 0), by name. `also` adds devices by path (e.g. a loop device SI_DISK_MAP names).
-// Fails (agent_exit::disk) when a device of `also` is not a block device.
+// Fails (ErrorKind::disk) when a device of `also` is not a block device.
 Result<std::vector<BlockDisk>> list_disks(const std::vector<std::string>& also = {});
 
 // Waits up to `wait` for the disks a layout needs to appear (drivers may still be probing).
@@ -35,10 +35,10 @@ class Mounts {
     Mounts(Mounts&& other) noexcept : points_(std::move(other.points_)) { other.points_.clear(); }
     ~Mounts() { (void)unmount_all(); }
 
-    // mount(2); `bind` for a bind mount (type ignored). Fails (agent_exit::disk).
+    // mount(2); `bind` for a bind mount (type ignored). Fails (ErrorKind::disk).
     Status mount(const std::string& source, const std::string& target, const std::string& type,
                  bool bind = false);
-    // Fails (agent_exit::disk) naming the first mount point that stays busy.
+    // Fails (ErrorKind::disk) naming the first mount point that stays busy.
     Status unmount_all();
 
   private:
@@ -50,20 +50,21 @@ struct PreparedDisks {
     Mounts mounts;                             // the layout's filesystems under the root
 };
 
-// Partitions, formats and mounts (plan.mount_order) under `root`. Refuses (agent_exit::disk),
+// Partitions, formats and mounts (plan.mount_order) under `root`. Refuses (ErrorKind::disk),
 // before writing, a disk that is mounted or in use as swap. Logs one line per step.
 Result<PreparedDisks> prepare_disks(const DiskPlan& plan, const std::string& root, Logger& log);
 
-// <root>/etc/fstab, replaced atomically (common/atomic_file.hpp). Fails with agent_exit::io.
+// <root>/etc/fstab, replaced atomically (common/atomic_file.hpp). Fails with ErrorKind::io or
+// no_space.
 Status write_fstab(const std::string& root, const std::string& text);
 
 // <root>/etc/hostname and the 127.0.1.1 line of <root>/etc/hosts (Debian's convention).
-// Fails with agent_exit::io.
+// Fails with ErrorKind::io or no_space.
 Status write_hostname(const std::string& root, const std::string& hostname);
 
 // Runs plan.bootloader chrooted in `root` with /dev, /proc and /sys bound into it, after
 // making /dev/disk/by-uuid/<uuid> for each filesystem of `uuids` (device -> UUID), as udev
-// would, so that GRUB's configuration names the root by UUID. Fails (agent_exit::disk) naming
+// would, so that GRUB's configuration names the root by UUID. Fails (ErrorKind::disk) naming
 // the command and its last line of output.
 Status install_bootloader(const DiskPlan& plan, const std::string& root,
                           const std::map<std::string, std::string>& uuids, Logger& log);

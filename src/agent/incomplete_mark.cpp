@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/agent_exit_codes.hpp"
 #include "common/file_io.hpp"
 #include "common/unique_fd.hpp"
 
@@ -19,7 +18,7 @@ std::string mark_path(const std::string& root) {
 }
 
 Error io_error(const std::string& what, const std::string& path, int err) {
-    return Error{what + " " + path + ": " + std::strerror(err), agent_exit::io};
+    return Error{what + " " + path + ": " + std::strerror(err), io_error_kind(err)};
 }
 
 // fsync of a directory, so that a file created or removed in it survives a power cut.

@@ -14,12 +14,12 @@ namespace si {
 inline constexpr const char* incomplete_mark_name = ".systemimager-incomplete";
 
 // Writes <root>/.systemimager-incomplete (which image and overrides, and how to tell) and
-// makes it durable (fsync of the file and the root). Fails with agent_exit::io, e.g.
-// "mark /a/.systemimager-incomplete: Read-only file system".
+// makes it durable (fsync of the file and the root). Fails with ErrorKind::io (no_space on a full
+// root), e.g. "mark /a/.systemimager-incomplete: Read-only file system".
 Status mark_incomplete(const std::string& root, const std::string& image,
                        const std::vector<std::string>& overrides);
 
-// Removes the mark; a missing mark is fine. Fails with agent_exit::io.
+// Removes the mark; a missing mark is fine. Fails with ErrorKind::io.
 Status clear_incomplete(const std::string& root);
 
 }  // namespace si

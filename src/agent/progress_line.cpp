@@ -43,4 +43,31 @@ int monitor_percent(std::int64_t done_bytes, std::int64_t total_bytes) {
     return std::clamp(pct, 1, 99);
 }
 
+std::vector<std::string> transfer_summary_lines(const TransferReport& r, std::size_t max_sources) {
+    std::vector<std::string> lines;
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "%s: %lld entries unpacked; download %.1f s, last file %.2f s after the last "
+                  "piece",
+                  r.tarball.c_str(), static_cast<long long>(r.entries), r.download_seconds,
+                  r.unpack_tail_seconds);
+    lines.emplace_back(line);
+    if (r.sources.empty()) {
+        return lines;
+    }
+    std::string from = r.tarball + ": pieces from";
+    const std::size_t shown = std::min(r.sources.size(), max_sources);
+    for (std::size_t i = 0; i < shown; ++i) {
+        char part[96];
+        std::snprintf(part, sizeof part, "%s %s (%.1f MiB)", i == 0 ? "" : ",",
+                      r.sources[i].ip.c_str(), static_cast<double>(r.sources[i].bytes) / (1 << 20));
+        from += part;
+    }
+    if (r.sources.size() > shown) {
+        from += " and " + std::to_string(r.sources.size() - shown) + " more";
+    }
+    lines.push_back(std::move(from));
+    return lines;
+}
+
 }  // namespace si

@@ -8,14 +8,13 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/agent_exit_codes.hpp"
 #include "common/unique_fd.hpp"
 
 namespace si {
 namespace {
 
 Error tool_error(const std::string& what, const std::string& why) {
-    return Error{what + ": " + why, agent_exit::disk};
+    return Error{what + ": " + why, ErrorKind::disk};
 }
 
 std::string last_line(const std::string& out) {

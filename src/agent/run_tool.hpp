@@ -14,7 +14,7 @@ struct ToolRun {
     std::string chroot_dir;         // "" none; else the child chroots there first
 };
 
-// The tool's stdout and stderr together. Fails (agent_exit::disk) with
+// The tool's stdout and stderr together. Fails (ErrorKind::disk) with
 // "<tool>: not found", "<tool>: exit <n>: <its last output line>" or "<tool>: killed by signal
 // <n>"; `what` prefixes the message (e.g. "partition /dev/vda").
 // The caller ignores SIGPIPE (si_btagent does at start), so that a tool that exits before

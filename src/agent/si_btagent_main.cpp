@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/agent_exit_codes.hpp"
+#include "agent/exit_codes.hpp"
 #include "common/agent_settings.hpp"
 #include "common/file_io.hpp"
 #include "common/interface_address.hpp"
@@ -93,7 +93,7 @@ int parse_args(int argc, char** argv, Args& a) {
 si::Result<std::string> route_source(const std::string& server, std::uint16_t port) {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        return si::Error{"socket: " + std::string(std::strerror(errno)), si::agent_exit::io};
+        return si::Error{"socket: " + std::string(std::strerror(errno)), si::ErrorKind::io};
     }
     sockaddr_in to{};
     to.sin_family = AF_INET;
@@ -109,7 +109,7 @@ si::Result<std::string> route_source(const std::string& server, std::uint16_t po
     close(fd);
     if (rc != 0) {
         return si::Error{"no route to image server " + server + ": " + std::strerror(err),
-                         si::agent_exit::unreachable};
+                         si::ErrorKind::unreachable};
     }
     char buf[INET_ADDRSTRLEN] = {};
     inet_ntop(AF_INET, &me.sin_addr, buf, sizeof buf);
@@ -121,7 +121,34 @@ class Agent {
     Agent(const Args& args, si::AgentSettings settings, si::Logger& log)
         : args_(args), s_(std::move(settings)), log_(log) {}
 
+    // The install, step by step; each step returns agent_exit::ok or the code of its failure,
+    // which fail() has already reported (stderr and the monitor).
     int run() {
+        int rc = begin();
+        if (rc == si::agent_exit::ok) {
+            rc = fetch_torrents();
+        }
+        if (rc == si::agent_exit::ok && args_.prepare_disks) {
+            rc = prepare_disks();
+        }
+        if (rc == si::agent_exit::ok) {
+            rc = stage();
+        }
+        if (rc == si::agent_exit::ok) {
+            rc = download_and_unpack_all();
+        }
+        if (rc == si::agent_exit::ok && plan_) {
+            rc = finish_disks();
+        }
+        if (rc == si::agent_exit::ok) {
+            rc = complete();
+        }
+        return rc;
+    }
+
+  private:
+    // The address this node talks from, the first monitor report, and a root to install into.
+    int begin() {
         auto bind = args_.bind.empty() ? route_source(s_.image_server, s_.tracker_port)
                                        : si::resolve_interface_address(args_.bind);
         if (!bind) {
@@ -136,61 +163,69 @@ class Agent {
         if (!std::filesystem::is_directory(args_.root, ec)) {
             return fail("root", si::Error{args_.root + " is not a directory (is the target "
                                                        "mounted?)",
-                                          si::agent_exit::io});
+                                          si::ErrorKind::io});
         }
+        return si::agent_exit::ok;
+    }
 
-        std::vector<si::FetchedTorrent> torrents;
+    // The image's .torrent, then each override's; an override the server does not serve is
+    // skipped with a warning (SystemImager's OVERRIDES may list more than one image uses).
+    int fetch_torrents() {
         auto image = si::fetch_torrent(s_, si::PackKind::image, s_.image_name, bind_, log_);
         if (!image) {
             return fail("fetch torrent", image.error());
         }
-        torrents.push_back(std::move(*image));
+        torrents_.push_back(std::move(*image));
         for (const auto& name : s_.overrides) {
             auto o = si::fetch_torrent(s_, si::PackKind::override_, name, bind_, log_);
             if (!o) {
-                if (o.error().exit_code == si::agent_exit::unknown_image) {
+                if (o.error().kind == si::ErrorKind::not_found) {
                     log_.warn(o.error().message + " (skipped)");
                     continue;
                 }
                 return fail("fetch torrent", o.error());
             }
-            torrents.push_back(std::move(*o));
+            torrents_.push_back(std::move(*o));
         }
-        if (args_.prepare_disks) {
-            if (int rc = prepare_disks(); rc != si::agent_exit::ok) {
-                return rc;
-            }
+        return si::agent_exit::ok;
+    }
+
+    // Where the tarballs are staged while they download (room for all of them), and the
+    // root's "incomplete" mark, so a node that stops half-way is not taken for installed.
+    int stage() {
+        for (const auto& t : torrents_) {
+            total_bytes_ += t.info->total_size();
         }
-        std::int64_t total = 0;
-        for (const auto& t : torrents) {
-            total += t.info->total_size();
-        }
-        auto staging =
-            si::choose_staging(s_.staging.empty() ? args_.staging : s_.staging, args_.root, total);
+        auto staging = si::choose_staging(s_.staging.empty() ? args_.staging : s_.staging,
+                                          args_.root, total_bytes_);
         if (!staging) {
             return fail("staging", staging.error());
         }
         staging_ = *staging;
-        for (const auto& t : torrents) {
+        std::error_code ec;
+        for (const auto& t : torrents_) {
             staged_.push_back(staging_ + "/" + t.tarball);
             std::filesystem::remove(staged_.back(), ec);  // a leftover of an earlier attempt
         }
-
         if (auto st = si::mark_incomplete(args_.root, s_.image_name, s_.overrides); !st) {
             return fail("root", st.error());
         }
+        return si::agent_exit::ok;
+    }
+
+    // The image, then the overrides in order, each unpacked over the root as it downloads.
+    int download_and_unpack_all() {
         swarm_ = std::make_unique<si::Swarm>(s_, bind_, log_);
         if (auto st = swarm_->start(); !st) {
             return fail("swarm", st.error());
         }
         std::int64_t done_before = 0;
-        si::InstallProof proof;
-        proof.archive_end = true;
-        proof.overrides_fetched = static_cast<int>(torrents.size()) - 1;
-        for (const auto& t : torrents) {
+        proof_.archive_end = true;
+        proof_.overrides_fetched = static_cast<int>(torrents_.size()) - 1;
+        for (const auto& t : torrents_) {
             auto on_progress = [&](const si::TransferProgress& p) {
                 log_.info(si::progress_line(p));
-                auto r = report(si::monitor_percent(done_before + p.downloaded_bytes, total),
+                auto r = report(si::monitor_percent(done_before + p.downloaded_bytes, total_bytes_),
                                 "download");
                 r.speed_kbs = p.download_rate / 1024;
                 r.up_kbs = p.upload_rate / 1024;
@@ -202,50 +237,32 @@ class Agent {
                 return fail("install " + t.tarball, r.error());
             }
             done_before += t.info->total_size();
-            proof.pieces_verified += r->pieces_verified;
-            proof.pieces_total += r->pieces_total;
-            proof.archive_end = proof.archive_end && r->archive_end;
-            proof.entries += r->entries;
-            proof.bytes += r->file_bytes;
-            if (&t != &torrents.front()) {
-                ++proof.overrides_applied;
+            proof_.pieces_verified += r->pieces_verified;
+            proof_.pieces_total += r->pieces_total;
+            proof_.archive_end = proof_.archive_end && r->archive_end;
+            proof_.entries += r->entries;
+            proof_.bytes += r->file_bytes;
+            if (&t != &torrents_.front()) {
+                ++proof_.overrides_applied;
             }
-            char line[256];
-            std::snprintf(line, sizeof line,
-                          "%s: %lld entries unpacked; download %.1f s, last file %.2f s after "
-                          "the last piece",
-                          r->tarball.c_str(), static_cast<long long>(r->entries),
-                          r->download_seconds, r->unpack_tail_seconds);
-            log_.info(line);
-            if (!r->sources.empty()) {
-                std::string from = r->tarball + ": pieces from";
-                for (std::size_t i = 0; i < r->sources.size() && i < 8; ++i) {
-                    char part[96];
-                    std::snprintf(part, sizeof part, "%s %s (%.1f MiB)", i == 0 ? "" : ",",
-                                  r->sources[i].ip.c_str(),
-                                  static_cast<double>(r->sources[i].bytes) / (1 << 20));
-                    from += part;
-                }
-                if (r->sources.size() > 8) {
-                    from += " and " + std::to_string(r->sources.size() - 8) + " more";
-                }
-                log_.info(from);
+            for (const std::string& line : si::transfer_summary_lines(*r)) {
+                log_.info(line);
             }
         }
-        if (plan_) {
-            if (int rc = finish_disks(); rc != si::agent_exit::ok) {
-                return rc;
-            }
-        }
+        return si::agent_exit::ok;
+    }
+
+    // Imaged: the mark goes, the monitor hears it with the proof, the node seeds if asked
+    // (BITTORRENT_SEED_WAIT), then the staged tarballs go and the filesystems are unmounted.
+    int complete() {
         if (auto st = si::clear_incomplete(args_.root); !st) {
             return fail("root", st.error());
         }
-        // Imaged: the image and every override are in the root, with what proves it.
-        monitor_->send(report(si::monitor_status::imaged, "imaged", proof));
+        monitor_->send(report(si::monitor_status::imaged, "imaged", proof_));
         if (s_.seed_wait) {
             swarm_->seed_wait([&](const si::TransferProgress& p) {
                 log_.info(si::seeding_line(p));
-                auto r = report(si::monitor_status::imaged, "seeding", proof);
+                auto r = report(si::monitor_status::imaged, "seeding", proof_);
                 r.up_kbs = p.upload_rate / 1024;
                 r.peers = p.peers;
                 monitor_->maybe_send(r);
@@ -260,18 +277,17 @@ class Agent {
                 return fail("unmount", st.error());
             }
         }
-        monitor_->send(report(si::monitor_status::imaged, "done", proof));
+        monitor_->send(report(si::monitor_status::imaged, "done", proof_));
         std::printf("si_btagent: imaged: %s%s into %s; sent %lld bytes to peers\n",
                     s_.image_name.c_str(),
-                    torrents.size() > 1
-                        ? (" + " + std::to_string(torrents.size() - 1) + " override(s)").c_str()
+                    torrents_.size() > 1
+                        ? (" + " + std::to_string(torrents_.size() - 1) + " override(s)").c_str()
                         : "",
                     args_.root.c_str(), static_cast<long long>(uploaded));
         std::fflush(stdout);
         return si::agent_exit::ok;
     }
 
-  private:
     // Blank disks, before the download: the image's layout from the server, planned against
     // this node's disks (nothing is written unless all of it fits), then partitions, mkfs and
     // the filesystems mounted under the root.
@@ -281,7 +297,7 @@ class Agent {
         auto got =
             si::http_get(s_.image_server, s_.tracker_port, target, bind_, std::chrono::seconds(20));
         if (!got) {
-            return fail("layout", si::Error{got.error().message, si::agent_exit::unreachable});
+            return fail("layout", si::Error{got.error().message, si::ErrorKind::unreachable});
         }
         if (got->status == 404) {
             return fail("layout",
@@ -289,16 +305,16 @@ class Agent {
                                       " carries no disk layout (etc/systemimager/"
                                       "autoinstallscript.conf in the image) and SI_TARGET is not "
                                       "set: nothing says how to partition this node",
-                                  si::agent_exit::disk});
+                                  si::ErrorKind::disk});
         }
         if (got->status != 200) {
             return fail("layout",
                         si::Error{"GET " + target + ": HTTP " + std::to_string(got->status),
-                                  si::agent_exit::disk});
+                                  si::ErrorKind::disk});
         }
         auto layout = si::parse_layout_text(got->body, target);
         if (!layout) {
-            return fail("layout", si::Error{layout.error().message, si::agent_exit::disk});
+            return fail("layout", si::Error{layout.error().message, si::ErrorKind::disk});
         }
         std::vector<std::string> named;
         for (const auto& [golden, dev] : s_.disk_map) {
@@ -364,12 +380,13 @@ class Agent {
             swarm_->stop();
         }
         remove_staged();
+        const int code = si::agent_exit::code_for(e.kind);
         if (monitor_) {
-            auto r = report(-(e.exit_code == 0 ? si::agent_exit::failure : e.exit_code), "failed");
+            auto r = report(-code, "failed");
             r.error = step + ": " + e.message;
             monitor_->send(r);
         }
-        return e.exit_code == 0 ? si::agent_exit::failure : e.exit_code;
+        return code;
     }
 
     void remove_staged() {
@@ -383,8 +400,11 @@ class Agent {
     si::AgentSettings s_;
     si::Logger& log_;
     std::string bind_;
+    std::vector<si::FetchedTorrent> torrents_;  // the image's first, then the overrides'
+    std::int64_t total_bytes_ = 0;              // of all tarballs
     std::string staging_;
     std::vector<std::string> staged_;
+    si::InstallProof proof_;
     std::optional<si::DiskPlan> plan_;
     // Declared before the swarm: destroyed after it, so nothing holds a file under the root
     // when its filesystems are unmounted.
@@ -406,7 +426,7 @@ int run(int argc, char** argv) {
     auto settings = si::agent_settings_from(si::parse_kernel_cmdline(*text));
     if (!settings) {
         std::fprintf(stderr, "si_btagent: %s\n", settings.error().message.c_str());
-        return settings.error().exit_code;
+        return si::agent_exit::code_for(settings.error().kind);
     }
     if (!settings->enabled) {
         std::fprintf(stderr,

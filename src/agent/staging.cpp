@@ -7,8 +7,6 @@
 #include <filesystem>
 #include <vector>
 
-#include "common/agent_exit_codes.hpp"
-
 namespace si {
 namespace {
 
@@ -49,7 +47,7 @@ Result<std::string> choose_staging(const std::string& configured, const std::str
         report += (report.empty() ? "" : ", ") + dir + " has " +
                   (avail < 0 ? std::string(std::strerror(errno)) : mib(avail)) + " free";
     }
-    return Error{"no room to stage " + mib(bytes) + ": " + report, agent_exit::no_space};
+    return Error{"no room to stage " + mib(bytes) + ": " + report, ErrorKind::no_space};
 }
 
 }  // namespace si

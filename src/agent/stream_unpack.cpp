@@ -60,8 +60,8 @@ la_ssize_t read_source(archive* a, void* client, const void** buffer) {
 }
 
 Error unpack_error(std::string_view name, std::string_view cause,
-                   int exit_code = unpack_error_exit_code) {
-    return Error{"unpack: " + std::string(name) + ": " + std::string(cause), exit_code};
+                   ErrorKind kind = ErrorKind::unpack) {
+    return Error{"unpack: " + std::string(name) + ": " + std::string(cause), kind};
 }
 
 Error refused(std::string_view name) {
@@ -78,12 +78,11 @@ std::string archive_cause(archive* a) {
     return text != nullptr ? text : "unknown error";
 }
 
-// A failed write to the root: "no room" (exit 9) when the filesystem is full, else exit 10.
+// A failed write to the root: "no room" when the filesystem is full, else an unpack error.
 Error write_error(std::string_view name, std::string_view step, archive* out) {
     const int err = archive_errno(out);
-    return unpack_error(
-        name, std::string(step) + ": " + archive_cause(out),
-        err == ENOSPC || err == EDQUOT ? unpack_no_space_exit_code : unpack_error_exit_code);
+    return unpack_error(name, std::string(step) + ": " + archive_cause(out),
+                        err == ENOSPC || err == EDQUOT ? ErrorKind::no_space : ErrorKind::unpack);
 }
 
 class Extractor {

@@ -30,16 +30,12 @@ struct UnpackOptions {
     std::chrono::milliseconds stall_timeout{std::chrono::minutes(5)};
 };
 
-// Exit codes carried by unpack errors (the agent's agent_exit::unpack and agent_exit::no_space).
-inline constexpr int unpack_error_exit_code = 10;
-inline constexpr int unpack_no_space_exit_code = 9;  // ENOSPC or EDQUOT writing to the root
-
 // Reads the tarball from `feeder` and extracts it under options.root; it stops at tar's
 // end-of-archive blocks, so the last pieces (record padding) may never be asked for: the caller
 // must not wait for the feeder's cursor to reach num_pieces(). Fails with one
 // line naming the entry, e.g. "unpack: ./etc/x: refused: path escapes the root" or
-// "unpack: ./usr/lib/big: write: No space left on device" (exit code unpack_no_space_exit_code
-// for a full root, else unpack_error_exit_code). An error from the feeder (the one given to
+// "unpack: ./usr/lib/big: write: No space left on device" (ErrorKind::no_space
+// for a full root, else ErrorKind::unpack). An error from the feeder (the one given to
 // fail(), or the stall time-out) comes back unchanged.
 // Whatever stops it, no regular file is left with its final size and mtime unless its bytes
 // are complete: the file being written when it stopped is removed (a size-and-mtime

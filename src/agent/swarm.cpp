@@ -10,7 +10,6 @@
 #include <libtorrent/torrent_status.hpp>
 
 #include "agent_profile.hpp"
-#include "common/agent_exit_codes.hpp"
 #include "common/lt_profile.hpp"
 #include "piece_feeder.hpp"
 #include "piece_priority.hpp"
@@ -45,7 +44,7 @@ TransferReport transfer_report(const FetchedTorrent& t, const UnpackStats& unpac
     return r;
 }
 
-// "no download progress on <tarball> for <limit> s (...)", agent_exit::stalled.
+// "no download progress on <tarball> for <limit> s (...)", ErrorKind::stalled.
 Error stall_error(const std::string& tarball, int limit_s, const lt::torrent_status& st) {
     // The tracker counts no seed (a super-seeder hides its pieces from its peers, so ask the
     // tracker): the image server is not seeding the tarball (stopped, repacking, or its copy
@@ -56,7 +55,7 @@ Error stall_error(const std::string& tarball, int limit_s, const lt::torrent_sta
                      std::to_string(st.num_peers) + " peers, " +
                      std::to_string(st.total_wanted_done >> 20) + " of " +
                      std::to_string(st.total_wanted >> 20) + " MiB" + no_seed + ")",
-                 agent_exit::stalled};
+                 ErrorKind::stalled};
 }
 
 }  // namespace
@@ -116,7 +115,7 @@ Result<TransferReport> Swarm::download_and_unpack(
     lt::error_code ec;
     lt::torrent_handle h = session_->add_torrent(std::move(p), ec);
     if (ec) {
-        return Error{"add " + t.tarball + ": " + ec.message(), agent_exit::io};
+        return Error{"add " + t.tarball + ": " + ec.message(), ErrorKind::io};
     }
     torrents_.push_back(h);
     log_.info("downloading " + t.tarball + " (" + std::to_string(info.total_size() >> 20) +
@@ -127,7 +126,7 @@ Result<TransferReport> Swarm::download_and_unpack(
     Result<UnpackStats> unpacked = Error{"not run"};
     UnpackOptions uo;
     uo.root = root;
-    // The download loop notices a stall first and names it (agent_exit::stalled); the
+    // The download loop notices a stall first and names it (ErrorKind::stalled); the
     // unpacker's own limit only guards against a feeder that stops being fed.
     uo.stall_timeout = std::chrono::seconds(2 * settings_.stall_timeout_s + 60);
     std::thread unpacker([&] {

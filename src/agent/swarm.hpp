@@ -57,7 +57,7 @@ class Swarm {
     Status start();
 
     // Downloads `t` into `staging_dir` and unpacks it into `root` while it downloads; returns
-    // once both are done. Fails with the agent exit code of the cause (stalled, no_space,
+    // once both are done. Fails with the kind of the cause (ErrorKind::stalled, no_space,
     // unpack, io). `progress` is called every polling period.
     Result<TransferReport> download_and_unpack(
         const FetchedTorrent& t, const std::string& staging_dir, const std::string& root,

@@ -5,7 +5,6 @@
 #include <sstream>
 #include <thread>
 
-#include "common/agent_exit_codes.hpp"
 #include "http_get.hpp"
 
 namespace si {
@@ -37,7 +36,7 @@ Result<HttpResponse> get_with_retries(const AgentSettings& s, const std::string&
             return Error{"image server " + s.image_server + ":" + std::to_string(s.tracker_port) +
                              " unreachable for " + std::to_string(s.server_timeout_s) +
                              " s: " + r.error().message,
-                         agent_exit::unreachable};
+                         ErrorKind::unreachable};
         }
         log.warn(r.error().message + " (attempt " + std::to_string(attempt) + ", retrying in " +
                  std::to_string(backoff.count() / 1000.0).substr(0, 3) + " s)");
@@ -77,7 +76,7 @@ Result<FetchedTorrent> fetch_torrent(const AgentSettings& s, PackKind kind, cons
     if (listing->status != 200) {
         return Error{"image server " + s.image_server + ": GET /torrents/ answered HTTP " +
                          std::to_string(listing->status) + " (is it si_btd?)",
-                     agent_exit::unreachable};
+                     ErrorKind::unreachable};
     }
     FetchedTorrent out;
     for (Compression c : {Compression::gzip, Compression::zstd, Compression::none}) {
@@ -98,7 +97,7 @@ Result<FetchedTorrent> fetch_torrent(const AgentSettings& s, PackKind kind, cons
     if (out.file_name.empty()) {
         return Error{std::string(kind_word(kind)) + " '" + name + "' is not served by " +
                          s.image_server + " (" + served_names(listing->body) + ")",
-                     agent_exit::unknown_image};
+                     ErrorKind::not_found};
     }
     auto got = get_with_retries(s, "/torrents/" + out.file_name, bind, log);
     if (!got) {
@@ -106,19 +105,18 @@ Result<FetchedTorrent> fetch_torrent(const AgentSettings& s, PackKind kind, cons
     }
     if (got->status != 200) {
         return Error{"GET /torrents/" + out.file_name + ": HTTP " + std::to_string(got->status),
-                     agent_exit::unknown_image};
+                     ErrorKind::not_found};
     }
     lt::error_code ec;
     auto info = std::make_shared<lt::torrent_info>(got->body.data(),
                                                    static_cast<int>(got->body.size()), ec);
     if (ec) {
-        return Error{out.file_name + ": not a valid torrent: " + ec.message(),
-                     agent_exit::bad_torrent};
+        return Error{out.file_name + ": not a valid torrent: " + ec.message(), ErrorKind::bad_data};
     }
     if (info->num_files() != 1 || info->files().file_path(lt::file_index_t{0}) != out.tarball) {
         return Error{
             out.file_name + ": not a valid torrent: expected the single file " + out.tarball,
-            agent_exit::bad_torrent};
+            ErrorKind::bad_data};
     }
     out.info = std::move(info);
     return out;

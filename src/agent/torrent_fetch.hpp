@@ -19,9 +19,9 @@ struct FetchedTorrent {
     std::shared_ptr<const lt::torrent_info> info;
 };
 
-// Fails with agent_exit::unreachable ("image server 10.0.0.1:6969 unreachable for 120 s:
-// Connection refused"), agent_exit::unknown_image ("image 'x' is not served by 10.0.0.1
-// (it serves images: a, b; overrides: c)") or agent_exit::bad_torrent.
+// Fails with ErrorKind::unreachable ("image server 10.0.0.1:6969 unreachable for 120 s:
+// Connection refused"), ErrorKind::not_found ("image 'x' is not served by 10.0.0.1
+// (it serves images: a, b; overrides: c)") or ErrorKind::bad_data.
 Result<FetchedTorrent> fetch_torrent(const AgentSettings& settings, PackKind kind,
                                      const std::string& name, const std::string& bind_address,
                                      Logger& log);

@@ -7,16 +7,14 @@
 #include <libtorrent/announce_entry.hpp>
 #include <libtorrent/torrent_status.hpp>
 
-#include "common/agent_exit_codes.hpp"
-
 namespace si {
 namespace {
 
-int exit_code_for(const lt::error_code& ec) {
+ErrorKind kind_of(const lt::error_code& ec) {
     if (ec == boost::system::errc::no_space_on_device || ec.value() == ENOSPC) {
-        return agent_exit::no_space;
+        return ErrorKind::no_space;
     }
-    return agent_exit::io;
+    return ErrorKind::io;
 }
 
 }  // namespace
@@ -122,7 +120,7 @@ void TransferAlerts::take(const lt::alert* a, TimePoint now) {
         if (rp->error) {
             failure_ = Error{"read piece " + std::to_string(piece) + " of " + tarball_ + ": " +
                                  rp->error.message(),
-                             exit_code_for(rp->error)};
+                             kind_of(rp->error)};
             return;
         }
         boost::shared_array<char> buf = rp->buffer;
@@ -136,7 +134,7 @@ void TransferAlerts::take(const lt::alert* a, TimePoint now) {
         if (fe->handle == h_) {
             failure_ =
                 Error{"staging " + tarball_ + " in " + staging_dir_ + ": " + fe->error.message(),
-                      exit_code_for(fe->error)};
+                      kind_of(fe->error)};
         }
     } else if (const auto* hf = lt::alert_cast<lt::hash_failed_alert>(a)) {
         // A peer sent bad data: libtorrent drops the piece and asks again elsewhere.
@@ -154,7 +152,7 @@ void TransferAlerts::take(const lt::alert* a, TimePoint now) {
         log_.warn(te->message());
     } else if (const auto* tea = lt::alert_cast<lt::torrent_error_alert>(a)) {
         if (tea->handle == h_) {
-            failure_ = Error{tarball_ + ": " + tea->error.message(), exit_code_for(tea->error)};
+            failure_ = Error{tarball_ + ": " + tea->error.message(), kind_of(tea->error)};
         }
     }
 }

@@ -9,7 +9,6 @@
 #include <sstream>
 #include <type_traits>
 
-#include "common/agent_exit_codes.hpp"
 #include "common/list_split.hpp"
 #include "common/names.hpp"
 
@@ -17,7 +16,7 @@ namespace si {
 namespace {
 
 Error bad(std::string_view key, const std::string& why) {
-    return Error{"kernel command line: " + std::string(key) + ": " + why, agent_exit::cmdline};
+    return Error{"kernel command line: " + std::string(key) + ": " + why, ErrorKind::config};
 }
 
 bool yes(const std::string& v) {

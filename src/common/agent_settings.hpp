@@ -38,7 +38,7 @@ struct AgentSettings {
     std::vector<std::string> warnings;
 };
 
-// Fails (agent_exit::cmdline) with "kernel command line: IMAGESERVER: ..." when a variable the
+// Fails (ErrorKind::config) with "kernel command line: IMAGESERVER: ..." when a variable the
 // transport needs is missing or invalid. With BITTORRENT unset or not y, returns enabled=false
 // and checks nothing else.
 Result<AgentSettings> agent_settings_from(const KernelCmdline& cmdline);

@@ -9,14 +9,13 @@
 #include <cstring>
 #include <filesystem>
 
-#include "common/exit_codes.hpp"
 #include "common/file_io.hpp"
 
 namespace si {
 namespace {
 
-Error file_error(const std::string& what, const std::string& path, int err, int exit_code) {
-    return Error{what + " " + path + ": " + std::strerror(err), exit_code};
+Error file_error(const std::string& what, const std::string& path, int err) {
+    return Error{what + " " + path + ": " + std::strerror(err), io_error_kind(err)};
 }
 
 std::string parent_of(const std::string& path) {
@@ -49,13 +48,13 @@ Status TempFile::create(const std::string& final_path, mode_t mode) {
     std::string templ = dir + "/." + base + ".tmp.XXXXXX";
     fd_ = mkostemp(templ.data(), O_CLOEXEC);
     if (fd_ < 0) {
-        return file_error("create", templ, errno, exit_code_);
+        return file_error("create", templ, errno);
     }
     temp_path_ = templ;
     if (fchmod(fd_, mode) != 0) {
         int err = errno;
         discard();
-        return file_error("chmod", templ, err, exit_code_);
+        return file_error("chmod", templ, err);
     }
     return Ok{};
 }
@@ -73,7 +72,7 @@ Status TempFile::sync_and_close() {
     }
     fd_ = -1;
     if (rc != 0) {
-        return file_error("write", final_path_, err, exit_code_);
+        return file_error("write", final_path_, err);
     }
     return Ok{};
 }
@@ -84,7 +83,7 @@ Status TempFile::commit() {
         return s;
     }
     if (rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
-        return file_error("rename to", final_path_, errno, exit_code_);
+        return file_error("rename to", final_path_, errno);
     }
     temp_path_.clear();
     fsync_dir(parent_of(final_path_));
@@ -102,24 +101,23 @@ void TempFile::discard() {
     }
 }
 
-Status write_file_atomically(const std::string& path, std::string_view bytes, mode_t mode,
-                             int exit_code) {
-    TempFile tmp(exit_code);
+Status write_file_atomically(const std::string& path, std::string_view bytes, mode_t mode) {
+    TempFile tmp;
     Status s = tmp.create(path, mode);
     if (!s) {
         return s;
     }
     if (const int err = write_all(tmp.fd(), bytes); err != 0) {
-        return file_error("write", path, err, exit_code);
+        return file_error("write", path, err);
     }
     return tmp.commit();
 }
 
-Status make_directories(const std::string& dir, int exit_code) {
+Status make_directories(const std::string& dir) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) {
-        return Error{"mkdir " + dir + ": " + ec.message(), exit_code};
+        return Error{"mkdir " + dir + ": " + ec.message(), io_error_kind(ec.value())};
     }
     return Ok{};
 }

@@ -6,7 +6,6 @@
 #include <filesystem>
 
 #include "common/appconfig_file.hpp"
-#include "common/exit_codes.hpp"
 #include "common/file_io.hpp"
 #include "common/list_split.hpp"
 #include "common/text_lines.hpp"
@@ -25,7 +24,7 @@ std::string where(const ShellConf& conf, const Assignment& a) {
 }
 
 Error config_error(std::string msg) {
-    return Error{std::move(msg), exit_code::config};
+    return Error{std::move(msg), ErrorKind::config};
 }
 
 Result<std::uint16_t> parse_port(const ShellConf& conf, const Assignment& a) {

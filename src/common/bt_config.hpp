@@ -46,7 +46,7 @@ struct BtConfig {
     std::vector<std::string> warnings;                        // "file:line: ..." to show the admin
 };
 
-// Checks every key. Fails with "file:line: KEY: reason" (exit_code::config).
+// Checks every key. Fails with "file:line: KEY: reason" (ErrorKind::config).
 Result<BtConfig> bt_config_from(const ShellConf& conf);
 Result<BtConfig> load_bt_config(const std::string& path);
 
@@ -59,7 +59,7 @@ struct ServerDirs {
 
 // systemimager.conf is read with AppConfig's rules (appconfig_file.hpp): names in any case,
 // "# comment" after a value; a missing file or key keeps the original default.
-// Fails only when the file exists but cannot be read (exit_code::config).
+// Fails only when the file exists but cannot be read (ErrorKind::config).
 Result<ServerDirs> parse_systemimager_conf(std::string_view text, std::string_view file,
                                            std::vector<std::string>& warnings);
 Result<ServerDirs> load_systemimager_conf(const std::string& path,

@@ -6,8 +6,6 @@
 #include <sstream>
 #include <vector>
 
-#include "common/exit_codes.hpp"
-
 namespace si {
 namespace {
 
@@ -57,7 +55,7 @@ Result<DiskLayout> parse_layout_text(std::string_view text, std::string_view wha
     int line_no = 0;
     auto error = [&](const std::string& why) {
         return Error{std::string(what) + ":" + std::to_string(line_no) + ": " + why,
-                     exit_code::config};
+                     ErrorKind::config};
     };
     auto number = [](const std::string& s) -> std::optional<int> {
         int v = 0;

@@ -9,8 +9,6 @@
 #include <memory>
 #include <vector>
 
-#include "common/exit_codes.hpp"
-
 namespace si {
 
 Result<std::string> resolve_interface_address(const std::string& name) {
@@ -20,7 +18,7 @@ Result<std::string> resolve_interface_address(const std::string& name) {
     }
     ifaddrs* raw = nullptr;
     if (getifaddrs(&raw) != 0) {
-        return Error{std::string("getifaddrs: ") + std::strerror(errno), exit_code::address};
+        return Error{std::string("getifaddrs: ") + std::strerror(errno), ErrorKind::address};
     }
     std::unique_ptr<ifaddrs, decltype(&freeifaddrs)> list(raw, &freeifaddrs);
     bool found = false;
@@ -49,13 +47,13 @@ Result<std::string> resolve_interface_address(const std::string& name) {
         }
     }
     if (found) {
-        return Error{"interface " + name + " has no IPv4 address", exit_code::address};
+        return Error{"interface " + name + " has no IPv4 address", ErrorKind::address};
     }
     std::string have;
     for (const auto& n : names) {
         have += (have.empty() ? "" : ", ") + n;
     }
-    return Error{"interface " + name + " not found (have: " + have + ")", exit_code::address};
+    return Error{"interface " + name + " not found (have: " + have + ")", ErrorKind::address};
 }
 
 }  // namespace si

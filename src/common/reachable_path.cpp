@@ -24,7 +24,8 @@ Result<UniqueFd> open_in_pieces(const std::string& dir) {
         if (end - at > piece_max) {
             end = dir.rfind('/', at + piece_max);
             if (end == std::string::npos || end <= at) {
-                return Error{"a component over " + std::to_string(piece_max) + " bytes", 1};
+                return Error{"a component over " + std::to_string(piece_max) + " bytes",
+                             ErrorKind::io};
             }
         }
         std::string piece = dir.substr(at, end - at);
@@ -34,7 +35,7 @@ Result<UniqueFd> open_in_pieces(const std::string& dir) {
         UniqueFd next(
             ::openat(fd ? fd.get() : AT_FDCWD, piece.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
         if (!next) {
-            return Error{std::strerror(errno), 1};
+            return Error{std::strerror(errno), io_error_kind(errno)};
         }
         fd = std::move(next);
         at = end;
@@ -60,11 +61,12 @@ Result<ReachablePath> ReachablePath::of(const std::string& path) {
     const auto slash = path.find_last_of('/');
     const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
     if (name.empty() || name.size() > NAME_MAX) {
-        return Error{shown(path) + ": " + std::strerror(ENAMETOOLONG), 1};
+        return Error{shown(path) + ": " + std::strerror(ENAMETOOLONG), ErrorKind::io};
     }
     auto dir = open_in_pieces(slash == std::string::npos ? "" : path.substr(0, slash));
     if (!dir) {
-        return Error{shown(path) + ": its directory cannot be opened: " + dir.error().message, 1};
+        return Error{shown(path) + ": its directory cannot be opened: " + dir.error().message,
+                     ErrorKind::io};
     }
     r.dir_ = std::move(*dir);
     r.path_ = "/proc/self/fd/" + std::to_string(r.dir_.get()) + "/" + name;
@@ -74,7 +76,7 @@ Result<ReachablePath> ReachablePath::of(const std::string& path) {
 Result<ReachablePath> ReachablePath::directory(const std::string& dir) {
     auto fd = open_in_pieces(dir);
     if (!fd) {
-        return Error{shown(dir) + ": cannot be opened: " + fd.error().message, 1};
+        return Error{shown(dir) + ": cannot be opened: " + fd.error().message, ErrorKind::io};
     }
     ReachablePath r;
     r.dir_ = std::move(*fd);

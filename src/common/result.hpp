@@ -1,14 +1,43 @@
 #pragma once
 // A value or an error message, for library code that must not throw across components.
+#include <cerrno>
 #include <string>
 #include <utility>
 #include <variant>
 
 namespace si {
 
+// What kind of failure an Error is, in words every program shares. Library code says what
+// went wrong; each main() turns the kind into its own documented exit code with one table
+// (server/exit_codes.hpp for si_btd, si_installbtimage and si_btstatus; agent/exit_codes.hpp
+// for si_btagent), so a file writer in common/ returns the same kind whoever calls it.
+enum class ErrorKind {
+    internal,         // a bug, or a failure nothing else names
+    usage,            // bad command-line arguments
+    config,           // a configuration source is unreadable or invalid (bittorrent.conf,
+                      // systemimager.conf, a disk layout, the kernel command line)
+    address,          // an interface is unknown or has no IPv4 address
+    bind,             // a listening port cannot be bound
+    already_running,  // another live process holds the pidfile or the state's lock
+    unreachable,      // a server did not answer
+    not_found,        // the server does not serve what was asked for
+    bad_data,         // data received is not valid (a .torrent)
+    stalled,          // no progress within the time limit
+    no_space,         // a filesystem is full (ENOSPC, EDQUOT)
+    io,               // another error reading or writing a file
+    unpack,           // an archive entry cannot be extracted or would escape the root
+    disk,             // partitioning, mkfs, mount or the bootloader failed, or a layout does
+                      // not fit the disks
+};
+
+// no_space for ENOSPC and EDQUOT, io for any other errno.
+inline ErrorKind io_error_kind(int err) {
+    return err == ENOSPC || err == EDQUOT ? ErrorKind::no_space : ErrorKind::io;
+}
+
 struct Error {
     std::string message;  // one line, with context: "open /x: No such file or directory"
-    int exit_code = 1;    // what a main() should return for it (exit_codes.hpp)
+    ErrorKind kind = ErrorKind::internal;
 };
 
 template <typename T>

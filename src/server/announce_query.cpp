@@ -9,7 +9,7 @@ namespace si {
 namespace {
 
 Error fail(std::string message) {
-    return Error{std::move(message), 1};
+    return Error{std::move(message), ErrorKind::bad_data};
 }
 
 // A parameter name as it may be shown in a failure reason: short and printable.

@@ -12,7 +12,6 @@
 #include <map>
 #include <set>
 
-#include "common/exit_codes.hpp"
 #include "common/file_io.hpp"
 
 namespace si {
@@ -34,7 +33,7 @@ class Checker {
     explicit Checker(std::string_view file) : file_(file) {}
 
     Error error(int line, const std::string& why) const {
-        return Error{file_ + ":" + std::to_string(line) + ": " + why, exit_code::config};
+        return Error{file_ + ":" + std::to_string(line) + ": " + why, ErrorKind::config};
     }
 
     // Every attribute of `e` must be in `allowed`.
@@ -440,14 +439,14 @@ Result<std::optional<DiskLayout>> read_image_disk_layout(const std::string& imag
         if (errno == ENOENT) {
             return std::optional<DiskLayout>{};
         }
-        return Error{path + ": " + std::strerror(errno), exit_code::config};
+        return Error{path + ": " + std::strerror(errno), ErrorKind::config};
     }
     if (!S_ISREG(st.st_mode) || static_cast<std::size_t>(st.st_size) > max_disk_layout_bytes) {
-        return Error{path + ": not a regular file of at most 1 MiB", exit_code::config};
+        return Error{path + ": not a regular file of at most 1 MiB", ErrorKind::config};
     }
     auto text = read_text_file(path);
     if (!text) {
-        return Error{text.error().message, exit_code::config};
+        return Error{text.error().message, ErrorKind::config};
     }
     auto layout = parse_disk_layout(*text, path);
     if (!layout) {

@@ -27,7 +27,7 @@ inline constexpr const char* disk_layout_path = "etc/systemimager/autoinstallscr
 // A layout file larger than this is refused (a real one is a few KiB).
 inline constexpr std::size_t max_disk_layout_bytes = 1024 * 1024;
 
-// Parses and checks a layout. Fails with "<file>:<line>: <why>" (exit_code::config) on: XML that
+// Parses and checks a layout. Fails with "<file>:<line>: <why>" (ErrorKind::config) on: XML that
 // is not well formed, an unknown element or attribute, a raid or lvm section, a missing or bad
 // value (label_type, unit, num, size, p_type, flags, fs), two partitions with one number, a
 // primary or extended msdos partition numbered over 4 or a logical one under 5 or outside an

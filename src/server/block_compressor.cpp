@@ -6,8 +6,6 @@
 #include <libdeflate.h>
 #include <zstd.h>
 
-#include "common/exit_codes.hpp"
-
 namespace si {
 namespace {
 
@@ -22,7 +20,7 @@ using DeflatePtr = std::unique_ptr<libdeflate_compressor, DeflateDeleter>;
 using ZstdPtr = std::unique_ptr<ZSTD_CCtx, ZstdDeleter>;
 
 Error pack_error(std::string msg) {
-    return Error{std::move(msg), exit_code::pack};
+    return Error{std::move(msg), ErrorKind::io};
 }
 
 Status zstd_check(std::size_t rc, const char* what) {

@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 
 #include "common/atomic_file.hpp"
-#include "common/exit_codes.hpp"
 #include "common/file_io.hpp"
 #include "pack_queue.hpp"
 #include "packer.hpp"
@@ -23,6 +22,7 @@
 #include "reload_plan.hpp"
 #include "seeder.hpp"
 #include "server/autoinstallscript.hpp"
+#include "server/exit_codes.hpp"
 #include "server/latest_file_writer.hpp"
 #include "server/monitor_listener.hpp"
 #include "server/node_table.hpp"
@@ -124,9 +124,7 @@ struct Daemon::Impl {
     bool stopping = false;
 
     void enqueue(const PackJob& job, bool update) {
-        PackerSettings settings = config.settings.packer;
-        settings.update = update;
-        packs.push(job, std::move(settings));
+        packs.push(job, config.settings.packer, update ? Rebuild::always : Rebuild::if_stale);
     }
 
     void on_packed(const PackJob& job, Result<PackResult> result) {
@@ -276,8 +274,8 @@ struct Daemon::Impl {
         // Images, overrides and how they are packed follow the new file; the announce URL in
         // their .torrents stays what the running tracker serves.
         config.settings.packer.compression = new_s.packer.compression;
-        config.settings.packer.update = new_s.packer.update;
-        apply(new_s.jobs, new_s.packer.update, /*recheck_kept=*/true);
+        config.settings.update = new_s.update;
+        apply(new_s.jobs, new_s.update, /*recheck_kept=*/true);
     }
 
     // Reads and checks the image's etc/systemimager/autoinstallscript.conf (disk_layout.hpp):
@@ -580,7 +578,7 @@ int Daemon::run() {
     } else {
         d.log.info("scrub: off (BT_SCRUB_RATE=0): a piece is checked only at its first send");
     }
-    d.apply(d.config.settings.jobs, d.config.settings.packer.update, false);
+    d.apply(d.config.settings.jobs, d.config.settings.update, false);
     d.io.run();
     if (d.stopper.joinable()) {
         d.stopper.join();

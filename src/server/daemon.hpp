@@ -28,7 +28,7 @@ class Daemon {
     Daemon& operator=(const Daemon&) = delete;
 
     // Binds the tracker, starts the seeder, writes the pidfile. Fails with one line and
-    // exit_code::bind (or failure for the pidfile).
+    // ErrorKind::bind, already_running or config (BT_TRACKER_STATE's lock), or io (the pidfile).
     Status start();
     // Serves until SIGTERM/SIGINT; returns the exit code.
     int run();

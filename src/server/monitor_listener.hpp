@@ -31,7 +31,7 @@ class MonitorListener {
     MonitorListener(const MonitorListener&) = delete;
     MonitorListener& operator=(const MonitorListener&) = delete;
 
-    // Binds <address>:<port> and starts accepting. Fails (exit_code::bind) with
+    // Binds <address>:<port> and starts accepting. Fails (ErrorKind::bind) with
     // "monitor: bind 10.0.0.1:8181: Address already in use".
     Status start(const std::string& address, std::uint16_t port);
     // Closes the listening socket and every open connection.

@@ -12,7 +12,7 @@ namespace si {
 namespace {
 
 Error report_error(std::string message) {
-    return Error{"monitor report: " + std::move(message), 1};
+    return Error{"monitor report: " + std::move(message), ErrorKind::bad_data};
 }
 
 // Shown in errors: at most 40 bytes of a value, control bytes as \xNN.

@@ -174,15 +174,15 @@ std::string NodeTable::save() const {
 Status NodeTable::load(std::string_view text) {
     json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded() || !doc.is_object()) {
-        return Error{"not a JSON object", 1};
+        return Error{"not a JSON object", ErrorKind::bad_data};
     }
     if (!doc.contains("version") || doc["version"] != node_table_format_version) {
         return Error{"unsupported version " +
                          (doc.contains("version") ? doc["version"].dump() : std::string("(none)")),
-                     1};
+                     ErrorKind::bad_data};
     }
     if (!doc.contains("nodes") || !doc["nodes"].is_array()) {
-        return Error{"no \"nodes\" list", 1};
+        return Error{"no \"nodes\" list", ErrorKind::bad_data};
     }
     std::map<std::string, NodeRecord> loaded;
     std::size_t index = 0;
@@ -192,7 +192,7 @@ Status NodeTable::load(std::string_view text) {
         try {
             auto report = parse_monitor_report(j.at("report").get<std::string>());
             if (!report) {
-                return Error{where + report.error().message, 1};
+                return Error{where + report.error().message, ErrorKind::bad_data};
             }
             NodeRecord n;
             n.report = std::move(*report);
@@ -210,11 +210,12 @@ Status NodeTable::load(std::string_view text) {
             }
             const std::string key = node_key(n.report, n.from);
             if (loaded.size() >= max_nodes && !loaded.contains(key)) {
-                return Error{where + "more than " + std::to_string(max_nodes) + " nodes", 1};
+                return Error{where + "more than " + std::to_string(max_nodes) + " nodes",
+                             ErrorKind::bad_data};
             }
             loaded[key] = std::move(n);
         } catch (const json::exception& e) {
-            return Error{where + e.what(), 1};
+            return Error{where + e.what(), ErrorKind::bad_data};
         }
     }
     nodes_ = std::move(loaded);

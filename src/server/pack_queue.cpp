@@ -14,13 +14,13 @@ void PackQueue::start() {
     }
 }
 
-void PackQueue::push(PackJob job, PackerSettings settings) {
+void PackQueue::push(PackJob job, PackerSettings settings, Rebuild rebuild) {
     {
         std::lock_guard lock(mu_);
         if (exit_) {
             return;
         }
-        queue_.push_back({std::move(job), std::move(settings)});
+        queue_.push_back({std::move(job), std::move(settings), rebuild});
     }
     cv_.notify_one();
 }
@@ -50,7 +50,7 @@ void PackQueue::run() {
             q = std::move(queue_.front());
             queue_.pop_front();
         }
-        done_(q.job, pack_or_reuse(q.job, q.settings, log_, &cancel_));
+        done_(q.job, pack_or_reuse(q.job, q.settings, q.rebuild, log_, &cancel_));
     }
 }
 

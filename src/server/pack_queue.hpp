@@ -29,9 +29,9 @@ class PackQueue {
 
     // Starts the worker thread. Jobs pushed before wait for it.
     void start();
-    // Queues `job`, packed with `settings` (settings.update: rebuild the pair even when it
-    // matches its tree). A job pushed after stop() is dropped.
-    void push(PackJob job, PackerSettings settings);
+    // Queues `job`, packed with `settings` and `rebuild` (packer.hpp). A job pushed after
+    // stop() is dropped.
+    void push(PackJob job, PackerSettings settings, Rebuild rebuild);
     // Cancels the pack in progress (it fails with "cancelled" and leaves no temp file), drops
     // the queued jobs and joins the worker. Safe to call more than once.
     void stop();
@@ -40,6 +40,7 @@ class PackQueue {
     struct Queued {
         PackJob job;
         PackerSettings settings;
+        Rebuild rebuild = Rebuild::if_stale;
     };
     void run();
 

@@ -10,7 +10,6 @@
 #include <thread>
 
 #include "common/atomic_file.hpp"
-#include "common/exit_codes.hpp"
 #include "common/file_io.hpp"
 #include "common/names.hpp"
 #include "server/block_compressor.hpp"
@@ -93,7 +92,7 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
             if (cancel != nullptr && cancel->load()) {
                 return Error{"pack " + std::string(kind_word(job.kind)) + " " + job.name +
                                  ": cancelled (shutting down)",
-                             exit_code::pack};
+                             ErrorKind::internal};
             }
             read_ahead.advance(i);
             if (Status s = tar.add(tree.entries[i]); !s) {
@@ -119,14 +118,14 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
     spec.announce_url = settings.announce_url;
     auto torrent = make_torrent(spec);
     if (!torrent) {
-        return Error{torrent.error().message, exit_code::pack};
+        return torrent.error();
     }
     TempFile torrent_tmp;
     if (Status s = torrent_tmp.create(job.torrent, torrent_mode); !s) {
         return s.error();
     }
     if (const int err = write_all(torrent_tmp.fd(), torrent->bytes); err != 0) {
-        return Error{"write " + job.torrent + ": " + std::strerror(err), exit_code::pack};
+        return Error{"write " + job.torrent + ": " + std::strerror(err), io_error_kind(err)};
     }
     if (Status s = tar_tmp.sync_and_close(); !s) {
         return s.error();
@@ -139,7 +138,7 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
     // one after both renames. A crash in between leaves a pair without a record: repacked.
     std::string rpath = record_path(job.tarball);
     if (unlink(rpath.c_str()) != 0 && errno != ENOENT) {
-        return Error{"unlink " + rpath + ": " + std::strerror(errno), exit_code::pack};
+        return Error{"unlink " + rpath + ": " + std::strerror(errno), io_error_kind(errno)};
     }
     if (Status s = tar_tmp.commit(); !s) {
         return s.error();
@@ -149,7 +148,7 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
     }
     struct stat st {};
     if (stat(job.tarball.c_str(), &st) != 0) {
-        return Error{"stat " + job.tarball + ": " + std::strerror(errno), exit_code::pack};
+        return Error{"stat " + job.tarball + ": " + std::strerror(errno), io_error_kind(errno)};
     }
     PackRecord rec;
     rec.source = tree.root;
@@ -186,11 +185,11 @@ Status reannounce(const PackJob& job, const PackerSettings& settings, const Pair
 
 }  // namespace
 
-Result<PackResult> pack_or_reuse(const PackJob& job, const PackerSettings& settings, Logger& log,
-                                 const std::atomic<bool>* cancel) {
+Result<PackResult> pack_or_reuse(const PackJob& job, const PackerSettings& settings,
+                                 Rebuild rebuild, Logger& log, const std::atomic<bool>* cancel) {
     const auto start = std::chrono::steady_clock::now();
     const std::string what = "pack " + std::string(kind_word(job.kind)) + " " + job.name + ": ";
-    auto fail = [&](const Error& e) { return Error{what + e.message, exit_code::pack}; };
+    auto fail = [&](const Error& e) { return Error{what + e.message, e.kind}; };
     auto elapsed = [&] {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
@@ -223,7 +222,7 @@ Result<PackResult> pack_or_reuse(const PackJob& job, const PackerSettings& setti
     }
     res.tree_bytes = tree->file_bytes;
 
-    if (!settings.update) {
+    if (rebuild == Rebuild::if_stale) {
         PairState state{tree->root, tree->fingerprint_hex, settings.compression, job.tarball,
                         job.torrent};
         PairCheck check = check_pair(state, settings.announce_url);

@@ -34,12 +34,16 @@ struct PackResult {
     double seconds = 0;
 };
 
-// Fails (exit_code::pack) with one line naming the file at fault, e.g.
+// Fails (ErrorKind::io; no_space for a full disk) with one line naming the file at fault, e.g.
 // "pack image suse10: open /var/lib/systemimager/images/suse10/etc/shadow: Permission denied"
 // or "pack image suse10: write /var/lib/.../image-suse10.tar.gz: No space left on device".
+// `rebuild` says whether a pair that matches its tree is reused (BT_UPDATE=n, a re-check on
+// SIGHUP) or packed again (BT_UPDATE=y, si_installbtimage --update).
 // `cancel`, when given and set (si_btd stopping), stops a pack in progress within one block
 // and fails it with "cancelled", leaving no temporary file.
-Result<PackResult> pack_or_reuse(const PackJob& job, const PackerSettings& settings, Logger& log,
+enum class Rebuild { if_stale, always };
+Result<PackResult> pack_or_reuse(const PackJob& job, const PackerSettings& settings,
+                                 Rebuild rebuild, Logger& log,
                                  const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace si

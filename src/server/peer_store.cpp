@@ -104,7 +104,7 @@ std::string_view std_view(libtorrent::string_view s) {
 }
 
 Error corrupt(std::string what) {
-    return Error{"bad tracker state: " + std::move(what), 1};
+    return Error{"bad tracker state: " + std::move(what), ErrorKind::bad_data};
 }
 
 }  // namespace

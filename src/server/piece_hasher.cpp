@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/exit_codes.hpp"
 #include "common/file_io.hpp"
 
 namespace si {
@@ -68,7 +67,7 @@ Status PieceHasher::flush() {
 
 Status PieceHasher::write_all(std::span<const char> data) {
     if (const int err = si::write_all(fd_, data); err != 0) {
-        return Error{"write " + path_ + ": " + std::strerror(err), exit_code::pack};
+        return Error{"write " + path_ + ": " + std::strerror(err), io_error_kind(err)};
     }
     // Start writeback of what was written so far, without waiting for it: the final fsync then
     // has only the tail to flush, and the disk works while the tree is still being read.

@@ -9,7 +9,6 @@
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 
-#include "common/exit_codes.hpp"
 #include "common/lt_profile.hpp"
 #include "seeder_policy.hpp"
 #include "seeder_profile.hpp"
@@ -51,12 +50,12 @@ Status Seeder::start(std::function<void()> notify) {
             } else if (auto* bad = lt::alert_cast<lt::listen_failed_alert>(a)) {
                 std::string msg = "seeder: listen " + where + ": " + bad->error.message();
                 session_.reset();
-                return Error{msg, exit_code::bind};
+                return Error{msg, ErrorKind::bind};
             }
         }
     }
     session_.reset();
-    return Error{"seeder: listen " + where + ": no answer from libtorrent", exit_code::bind};
+    return Error{"seeder: listen " + where + ": no answer from libtorrent", ErrorKind::bind};
 }
 
 Status Seeder::add(const std::string& torrent_file, const std::string& tarball) {
@@ -67,7 +66,7 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
     lt::error_code ec;
     auto ti = std::make_shared<lt::torrent_info>(torrent_file, ec);
     if (ec) {
-        return Error{"seeder: load " + torrent_file + ": " + ec.message(), exit_code::pack};
+        return Error{"seeder: load " + torrent_file + ": " + ec.message(), ErrorKind::bad_data};
     }
     remove_locked(tarball);
     const lt::sha1_hash v1 = ti->info_hashes().v1;
@@ -78,7 +77,7 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
     p.flags = seeder_torrent_flags(settings_, p.ti->num_pieces());
     lt::torrent_handle h = session_->add_torrent(std::move(p), ec);
     if (ec) {
-        return Error{"seeder: add " + torrent_file + ": " + ec.message(), exit_code::pack};
+        return Error{"seeder: add " + torrent_file + ": " + ec.message(), ErrorKind::internal};
     }
     by_tarball_[tarball] = h;
     if (!super) {

@@ -35,7 +35,7 @@ class Seeder {
     Seeder& operator=(const Seeder&) = delete;
 
     // Starts the session and waits (bounded) until it listens on <address>:<port>.
-    // Fails (exit_code::bind) with "seeder: listen 10.0.0.1:6881: Address already in use".
+    // Fails (ErrorKind::bind) with "seeder: listen 10.0.0.1:6881: Address already in use".
     // `notify` is called from libtorrent's thread when alerts wait: post, never block, in it.
     Status start(std::function<void()> notify);
 

@@ -21,7 +21,7 @@ Result<LoadedConfig> load_server_config(const std::string& bt_conf_path,
     auto address = resolve_interface_address(out.bt.interface);
     if (!address) {
         return Error{bt_conf_path + ": BT_INTERFACE: " + address.error().message,
-                     address.error().exit_code};
+                     address.error().kind};
     }
     out.address = *address;
     out.settings = make_server_settings(out.bt, out.dirs, out.address);

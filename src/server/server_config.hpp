@@ -17,7 +17,7 @@ struct LoadedConfig {
 };
 
 // Reads bittorrent.conf and systemimager.conf and resolves BT_INTERFACE.
-// Fails with one line and exit_code::config or exit_code::address.
+// Fails with one line and ErrorKind::config or ErrorKind::address.
 Result<LoadedConfig> load_server_config(const std::string& bt_conf_path,
                                         const std::string& si_conf_path);
 

@@ -37,7 +37,7 @@ ServerSettings make_server_settings(const BtConfig& bt, const ServerDirs& dirs,
     ServerSettings s;
     s.dirs = dirs;
     s.packer.compression = bt.compress;
-    s.packer.update = bt.update;
+    s.update = bt.update;
     s.packer.announce_url = announce_url(address, bt.tracker_port);
     s.packer.threads = std::max(1u, std::thread::hardware_concurrency());
     s.tracker.address = address;

@@ -24,7 +24,6 @@ struct PackJob {
 
 struct PackerSettings {
     Compression compression = Compression::gzip;
-    bool update = true;        // BT_UPDATE: repack even when the pair matches its tree
     std::string announce_url;  // http://<address>:<port>/announce
     unsigned threads = 0;      // compression workers; 0: one per core
 };
@@ -63,6 +62,9 @@ struct ServerSettings {
     MonitorSettings monitor;
     ScrubSettings scrub;
     ServerDirs dirs;
+    // BT_UPDATE: an image or override si_btd starts serving is repacked even when its pair
+    // matches its tree (Rebuild::always); with n, only a stale pair is (Rebuild::if_stale).
+    bool update = true;
     std::vector<PackJob> jobs;  // images first, then overrides, in the order listed
 };
 

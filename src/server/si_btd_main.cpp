@@ -12,10 +12,10 @@
 #include <string_view>
 
 #include "common/bt_config.hpp"
-#include "common/exit_codes.hpp"
 #include "common/log.hpp"
 #include "daemon.hpp"
 #include "pidfile.hpp"
+#include "server/exit_codes.hpp"
 #include "server_config.hpp"
 
 namespace {
@@ -165,7 +165,7 @@ int run(int argc, char** argv) {
     auto config = si::load_server_config(args.daemon.bt_conf_path, args.daemon.si_conf_path);
     if (!config) {
         std::fprintf(stderr, "si_btd: %s\n", config.error().message.c_str());
-        return config.error().exit_code;
+        return si::exit_code::code_for(config.error().kind);
     }
     if (auto pid = si::running_daemon(args.daemon.pidfile)) {
         std::fprintf(stderr, "si_btd: already running (pid %d, %s)\n", static_cast<int>(*pid),
@@ -190,8 +190,9 @@ int run(int argc, char** argv) {
     si::Daemon daemon(args.daemon, std::move(*config), log);
     if (auto st = daemon.start(); !st) {
         log.error(st.error().message);
-        ready.report(st.error().exit_code, st.error().message);
-        return st.error().exit_code;
+        const int code = si::exit_code::code_for(st.error().kind);
+        ready.report(code, st.error().message);
+        return code;
     }
     ready.report(0, "");
     return daemon.run();

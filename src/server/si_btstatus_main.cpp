@@ -18,8 +18,8 @@
 #include <thread>
 
 #include "common/bt_config.hpp"
-#include "common/exit_codes.hpp"
 #include "common/interface_address.hpp"
+#include "server/exit_codes.hpp"
 #include "server/status_table.hpp"
 
 namespace {
@@ -82,7 +82,7 @@ bool split_url(const std::string& url, std::string& host, std::string& port) {
 si::Result<std::string> fetch_status(const std::string& url) {
     std::string host, port;
     if (!split_url(url, host, port)) {
-        return si::Error{"--url " + url + ": not http://HOST:PORT", si::exit_code::usage};
+        return si::Error{"--url " + url + ": not http://HOST:PORT", si::ErrorKind::usage};
     }
     net::io_context io;
     beast::tcp_stream stream(io);
@@ -116,12 +116,12 @@ si::Result<std::string> fetch_status(const std::string& url) {
     });
     io.run_for(std::chrono::seconds(6));
     if (result) {
-        return si::Error{url + "/status.json: " + result.message(), si::exit_code::unreachable};
+        return si::Error{url + "/status.json: " + result.message(), si::ErrorKind::unreachable};
     }
     if (res.result() != http::status::ok) {
         return si::Error{url + "/status.json: HTTP " + std::to_string(res.result_int()) +
                              " (is this si_btd 0.2 or later?)",
-                         si::exit_code::unreachable};
+                         si::ErrorKind::unreachable};
     }
     return std::move(res.body());
 }
@@ -236,7 +236,7 @@ int run(int argc, char** argv) {
         int code = si::exit_code::ok;
         if (!text) {
             screen = "si_btstatus: " + text.error().message + "\n";
-            code = text.error().exit_code;
+            code = si::exit_code::code_for(text.error().kind);
         } else {
             o.table.width = tty ? terminal_width() : 200;
             auto table = si::render_status_table(*text, o.table);

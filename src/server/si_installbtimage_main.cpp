@@ -9,11 +9,11 @@
 #include <thread>
 #include <vector>
 
-#include "common/exit_codes.hpp"
 #include "common/list_split.hpp"
 #include "common/log.hpp"
 #include "common/names.hpp"
 #include "server/autoinstallscript.hpp"
+#include "server/exit_codes.hpp"
 #include "server/packer.hpp"
 #include "server/server_config.hpp"
 #include "server/server_settings.hpp"
@@ -165,7 +165,7 @@ int run(int argc, char** argv) {
     auto config = si::load_server_config(o.config, o.si_config);
     if (!config) {
         std::fprintf(stderr, "si_installbtimage: %s\n", config.error().message.c_str());
-        return config.error().exit_code;
+        return si::exit_code::code_for(config.error().kind);
     }
     for (const std::string& w : config->warnings) {
         log.warn(w);
@@ -174,14 +174,14 @@ int run(int argc, char** argv) {
     // comes from the command line, as in SystemImager 4.
     si::PackerSettings packer = config->settings.packer;
     packer.compression = o.compression;
-    packer.update = o.update;
+    const si::Rebuild rebuild = o.update ? si::Rebuild::always : si::Rebuild::if_stale;
     const std::vector<si::PackJob> jobs =
         si::plan_pack_jobs(images.items, overrides.items, o.compression, config->dirs);
 
     int rc = si::exit_code::ok;
     for (const si::PackJob& job : jobs) {
         std::string label = std::string(si::kind_word(job.kind)) + " " + job.name;
-        auto r = si::pack_or_reuse(job, packer, log);
+        auto r = si::pack_or_reuse(job, packer, rebuild, log);
         if (!r) {
             log.error(r.error().message);
             rc = si::exit_code::pack;

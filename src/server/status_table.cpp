@@ -128,10 +128,11 @@ std::string proof_or_error(const json& n) {
 Result<std::string> render_status_table(std::string_view text, const TableOptions& opt) {
     json doc = json::parse(text, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) {
-        return Error{"not a si_btd status document: not a JSON object", 1};
+        return Error{"not a si_btd status document: not a JSON object", ErrorKind::bad_data};
     }
     if (doc.value("schema", 0) != 1 || !doc.contains("nodes") || !doc["nodes"].is_array()) {
-        return Error{"not a si_btd status document: no schema 1 with a node list", 1};
+        return Error{"not a si_btd status document: no schema 1 with a node list",
+                     ErrorKind::bad_data};
     }
     const std::int64_t now = num(doc, "now");
     std::string out;

@@ -9,7 +9,6 @@
 #include <cstring>
 #include <utility>
 
-#include "common/exit_codes.hpp"
 #include "common/reachable_path.hpp"
 #include "common/unique_fd.hpp"
 
@@ -20,11 +19,11 @@ namespace {
 constexpr int output_block_bytes = 64 << 10;
 
 Error pack_error(std::string msg) {
-    return Error{std::move(msg), exit_code::pack};
+    return Error{std::move(msg), ErrorKind::io};
 }
 
 Error sys_error(const char* what, const std::string& path, int err) {
-    return pack_error(std::string(what) + " " + path + ": " + std::strerror(err));
+    return Error{std::string(what) + " " + path + ": " + std::strerror(err), io_error_kind(err)};
 }
 
 int open_for_reading(const char* path) {

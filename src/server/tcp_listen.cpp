@@ -1,7 +1,5 @@
 #include "server/tcp_listen.hpp"
 
-#include "common/exit_codes.hpp"
-
 namespace si {
 
 Status listen_on(boost::asio::ip::tcp::acceptor& acceptor, const std::string& address,
@@ -10,7 +8,7 @@ Status listen_on(boost::asio::ip::tcp::acceptor& acceptor, const std::string& ad
     boost::system::error_code ec;
     const auto ip = net::ip::make_address(address, ec);
     if (ec) {
-        return Error{what + ": bad address '" + address + "': " + ec.message(), exit_code::address};
+        return Error{what + ": bad address '" + address + "': " + ec.message(), ErrorKind::address};
     }
     const net::ip::tcp::endpoint ep(ip, port);
     acceptor.open(ep.protocol(), ec);
@@ -27,7 +25,7 @@ Status listen_on(boost::asio::ip::tcp::acceptor& acceptor, const std::string& ad
         boost::system::error_code ignored;
         acceptor.close(ignored);
         return Error{what + ": bind " + address + ":" + std::to_string(port) + ": " + ec.message(),
-                     exit_code::bind};
+                     ErrorKind::bind};
     }
     return Ok{};
 }

@@ -10,8 +10,8 @@
 namespace si {
 
 // Opens, binds and listens `acceptor` on <address>:<port>; closed again on failure. Fails with
-// "<what>: bad address 'x': <why>" (exit_code::address) or "<what>: bind 10.0.0.1:6969:
-// Address already in use" (exit_code::bind).
+// "<what>: bad address 'x': <why>" (ErrorKind::address) or "<what>: bind 10.0.0.1:6969:
+// Address already in use" (ErrorKind::bind).
 Status listen_on(boost::asio::ip::tcp::acceptor& acceptor, const std::string& address,
                  std::uint16_t port, const std::string& what);
 

@@ -10,14 +10,13 @@
 #include <libtorrent/file_storage.hpp>
 #include <libtorrent/torrent_info.hpp>
 
-#include "common/exit_codes.hpp"
 #include "common/hex_string.hpp"
 
 namespace si {
 namespace {
 
-Error pack_error(std::string msg) {
-    return Error{std::move(msg), exit_code::pack};
+Error torrent_error(std::string msg) {
+    return Error{std::move(msg), ErrorKind::bad_data};
 }
 
 }  // namespace
@@ -30,11 +29,11 @@ Result<std::string> torrent_info_hash(const std::string& bytes) {
     lt::error_code ec;
     lt::bdecode_node root = lt::bdecode(bytes, ec);
     if (ec || root.type() != lt::bdecode_node::dict_t) {
-        return pack_error("not a torrent: " + (ec ? ec.message() : std::string("not a dict")));
+        return torrent_error("not a torrent: " + (ec ? ec.message() : std::string("not a dict")));
     }
     lt::bdecode_node info = root.dict_find_dict("info");
     if (!info) {
-        return pack_error("not a torrent: no info dictionary");
+        return torrent_error("not a torrent: no info dictionary");
     }
     lt::span<const char> section = info.data_section();
     return hex_string(lt::hasher(section).final());
@@ -42,14 +41,14 @@ Result<std::string> torrent_info_hash(const std::string& bytes) {
 
 Result<TorrentFile> make_torrent(const TorrentSpec& spec) {
     if (spec.piece_size <= 0 || spec.file_size == 0) {
-        return pack_error("torrent: empty file or no piece size");
+        return torrent_error("torrent: empty file or no piece size");
     }
     lt::file_storage fs;
     fs.add_file(spec.file_name, static_cast<std::int64_t>(spec.file_size));
     lt::create_torrent ct(fs, spec.piece_size, lt::create_torrent::v1_only);
     if (static_cast<std::size_t>(ct.num_pieces()) != spec.piece_hashes.size()) {
-        return pack_error("torrent: " + std::to_string(spec.piece_hashes.size()) +
-                          " piece hashes for " + std::to_string(ct.num_pieces()) + " pieces");
+        return torrent_error("torrent: " + std::to_string(spec.piece_hashes.size()) +
+                             " piece hashes for " + std::to_string(ct.num_pieces()) + " pieces");
     }
     for (std::size_t i = 0; i < spec.piece_hashes.size(); ++i) {
         ct.set_hash(lt::piece_index_t(static_cast<int>(i)), spec.piece_hashes[i]);
@@ -63,7 +62,7 @@ Result<TorrentFile> make_torrent(const TorrentSpec& spec) {
         lt::entry e = ct.generate();
         lt::bencode(std::back_inserter(out.bytes), e);
     } catch (const std::exception& ex) {
-        return pack_error(std::string("torrent: ") + ex.what());
+        return torrent_error(std::string("torrent: ") + ex.what());
     }
     auto hash = torrent_info_hash(out.bytes);
     if (!hash) {
@@ -77,7 +76,7 @@ Result<TorrentFile> reannounce_torrent(const std::string& bytes, const std::stri
     lt::error_code ec;
     lt::bdecode_node root = lt::bdecode(bytes, ec);
     if (ec || root.type() != lt::bdecode_node::dict_t || !root.dict_find_dict("info")) {
-        return pack_error("not a torrent");
+        return torrent_error("not a torrent");
     }
     lt::entry out_entry(lt::entry::dictionary_t);
     for (int i = 0; i < root.dict_size(); ++i) {

@@ -25,7 +25,7 @@ struct TorrentSpec {
     std::string announce_url;
 };
 
-// Fails (exit_code::pack) when the spec is inconsistent (wrong number of hashes).
+// Fails (ErrorKind::bad_data) when the spec is inconsistent (wrong number of hashes).
 Result<TorrentFile> make_torrent(const TorrentSpec& spec);
 
 // The same torrent announcing to another URL: the info dictionary is kept byte for byte, so the

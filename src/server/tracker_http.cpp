@@ -19,7 +19,6 @@
 #include <unordered_set>
 
 #include "common/atomic_file.hpp"
-#include "common/exit_codes.hpp"
 #include "common/shell_conf.hpp"
 #include "common/unique_fd.hpp"
 #include "server/announce_query.hpp"
@@ -75,7 +74,7 @@ Status write_file_atomic(const std::string& path, std::string_view data) {
         st = write_file_atomically(path, data, 0644);
     }
     if (!st) {
-        return Error{"tracker: save " + path + ": " + st.error().message, exit_code::failure};
+        return Error{"tracker: save " + path + ": " + st.error().message, ErrorKind::io};
     }
     return Ok{};
 }
@@ -348,7 +347,7 @@ struct TrackerServer::Impl {
         struct stat st {};
         if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
             return Error{"tracker: state " + path + " is not a regular file; not saved",
-                         exit_code::failure};
+                         ErrorKind::io};
         }
         return write_file_atomic(path, core->store.save());
     }
@@ -371,16 +370,16 @@ struct TrackerServer::Impl {
                            O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644));
         if (!fd) {
             return Error{"tracker: lock " + lock_path + ": " + std::strerror(errno),
-                         exit_code::config};
+                         ErrorKind::config};
         }
         if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
             if (errno == EWOULDBLOCK) {
                 return Error{"tracker: BT_TRACKER_STATE " + path +
                                  " belongs to another running si_btd (" + lock_path + " is locked)",
-                             exit_code::already_running};
+                             ErrorKind::already_running};
             }
             return Error{"tracker: lock " + lock_path + ": " + std::strerror(errno),
-                         exit_code::config};
+                         ErrorKind::config};
         }
         state_lock = std::move(fd);
         return Ok{};

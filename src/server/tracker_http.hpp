@@ -36,8 +36,8 @@ class TrackerServer {
     // <address>:<port>, then restores the state (expired peers dropped; a missing file is
     // fine; a corrupt one, one that is not a regular file or one over 4 MiB is logged and
     // ignored) and starts accepting.
-    // Fails (exit_code::already_running) with "tracker: BT_TRACKER_STATE /x belongs to another
-    // running si_btd (/x.lock is locked)", or (exit_code::bind) with "tracker: bind
+    // Fails (ErrorKind::already_running) with "tracker: BT_TRACKER_STATE /x belongs to another
+    // running si_btd (/x.lock is locked)", or (ErrorKind::bind) with "tracker: bind
     // 10.0.0.1:6969: Address already in use"; a failed start writes no state.
     Status start();
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Checks that what documents and uses our exit codes follows the C++ tables
-(src/common/exit_codes.hpp, src/common/agent_exit_codes.hpp): each man page's EXIT STATUS lists
+(src/server/exit_codes.hpp, src/agent/exit_codes.hpp): each man page's EXIT STATUS lists
 exactly the codes its program returns, and the initrd's /init names every failure code of
 si_btagent. Prints one line per disagreement and exits 1; 0 when all agree."""
 import os

@@ -1,5 +1,5 @@
 """The exit codes of our programs, read from the C++ tables that define them
-(src/common/exit_codes.hpp for the server's programs, src/common/agent_exit_codes.hpp for
+(src/server/exit_codes.hpp for the server's programs, src/agent/exit_codes.hpp for
 si_btagent), so that no test keeps a copy of its own.
 
     from exit_codes import AGENT, SERVER
@@ -40,7 +40,7 @@ def _namespace(header):
     return types.SimpleNamespace(**{k: v[0] for k, v in read_table(header).items()})
 
 
-AGENT_HEADER = "src/common/agent_exit_codes.hpp"
-SERVER_HEADER = "src/common/exit_codes.hpp"
+AGENT_HEADER = "src/agent/exit_codes.hpp"
+SERVER_HEADER = "src/server/exit_codes.hpp"
 AGENT = _namespace(AGENT_HEADER)
 SERVER = _namespace(SERVER_HEADER)

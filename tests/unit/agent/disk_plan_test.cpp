@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "common/agent_exit_codes.hpp"
-
 namespace si {
 namespace {
 
@@ -114,7 +112,7 @@ TEST(DiskPlan, GptWithEspAndBiosBootInMiBAndPercent) {
 TEST(DiskPlan, ALayoutLargerThanTheDiskFailsBeforeAnythingIsWritten) {
     auto plan = plan_disks(layout_of(msdos_text), {{"/dev/vda", 128 * MiB, 512}}, {});
     ASSERT_FALSE(plan);
-    EXPECT_EQ(plan.error().exit_code, agent_exit::disk);
+    EXPECT_EQ(plan.error().kind, ErrorKind::disk);
     EXPECT_EQ(plan.error().message,
               "disk /dev/sda (layout line 2) on /dev/vda (128 MiB): partition 2 (layout line 4, "
               "64 MB) would end at 158 MiB, past the disk's usable end at 128 MiB: nothing "

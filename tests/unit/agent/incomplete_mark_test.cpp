@@ -9,8 +9,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/agent_exit_codes.hpp"
-
 namespace si {
 namespace {
 
@@ -62,14 +60,14 @@ TEST_F(IncompleteMark, NeverWritesThroughASymlink) {
     fs::create_symlink(elsewhere, mark_);
     auto st = mark_incomplete(root_, "img", {});
     ASSERT_FALSE(st);
-    EXPECT_EQ(st.error().exit_code, agent_exit::io);
+    EXPECT_EQ(st.error().kind, ErrorKind::io);
     EXPECT_FALSE(fs::exists(elsewhere));
 }
 
 TEST_F(IncompleteMark, MissingRootIsAnIoError) {
     auto st = mark_incomplete(root_ + "/nope", "img", {});
     ASSERT_FALSE(st);
-    EXPECT_EQ(st.error().exit_code, agent_exit::io);
+    EXPECT_EQ(st.error().kind, ErrorKind::io);
     EXPECT_EQ(st.error().message,
               "mark " + root_ + "/nope/" + incomplete_mark_name + ": No such file or directory");
 }

@@ -166,8 +166,8 @@ TEST(PieceFeeder, FailComesAfterTheBufferedBytes) {
     PieceFeeder feeder(30, 10, 4);
     ASSERT_TRUE(deliver(feeder, input, 0, 10));
     ASSERT_TRUE(deliver(feeder, input, 2, 10));
-    feeder.fail(Error{"download: peers gone", 9});
-    feeder.fail(Error{"a later error", 1});  // the first cause stays
+    feeder.fail(Error{"download: peers gone", ErrorKind::no_space});
+    feeder.fail(Error{"a later error", ErrorKind::internal});  // the first cause stays
 
     auto first = feeder.next(0ms);
     ASSERT_TRUE(first) << first.error().message;
@@ -175,7 +175,7 @@ TEST(PieceFeeder, FailComesAfterTheBufferedBytes) {
     auto error = feeder.next(0ms);
     ASSERT_FALSE(error);
     EXPECT_EQ(error.error().message, "download: peers gone");
-    EXPECT_EQ(error.error().exit_code, 9);
+    EXPECT_EQ(error.error().kind, ErrorKind::no_space);
 }
 
 TEST(PieceFeeder, FailWakesAWaitingConsumer) {
@@ -183,7 +183,7 @@ TEST(PieceFeeder, FailWakesAWaitingConsumer) {
     const auto start = std::chrono::steady_clock::now();
     std::thread failer([&] {
         std::this_thread::sleep_for(50ms);
-        feeder.fail(Error{"download: tracker unreachable", 11});
+        feeder.fail(Error{"download: tracker unreachable", ErrorKind::unreachable});
     });
     auto result = feeder.next(60s);
     failer.join();

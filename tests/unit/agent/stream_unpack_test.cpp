@@ -400,7 +400,7 @@ TEST_F(StreamUnpack, EveryPieceLengthGivesTheSameTree) {
 void expect_refused(const Result<UnpackStats>& result, const std::string& name) {
     ASSERT_FALSE(result) << name << " was accepted";
     EXPECT_EQ(result.error().message, "unpack: " + name + ": refused: path escapes the root");
-    EXPECT_EQ(result.error().exit_code, unpack_error_exit_code);
+    EXPECT_EQ(result.error().kind, ErrorKind::unpack);
 }
 
 TEST_F(StreamUnpack, RefusesDotDot) {
@@ -479,7 +479,7 @@ TEST_F(StreamUnpack, SymlinkLoopIsAnError) {
         make_tar({{"./a", 'l', "b"}, {"./b", 'l', "a"}, {"./a/x", 'f', "x"}}), root_, 512, 6);
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().message, "unpack: ./a/x: Too many levels of symbolic links");
-    EXPECT_EQ(result.error().exit_code, unpack_error_exit_code);
+    EXPECT_EQ(result.error().kind, ErrorKind::unpack);
 }
 
 // --- overlays ----------------------------------------------------------------------------------
@@ -521,7 +521,7 @@ TEST_F(StreamUnpack, DiskFullNamesTheEntryAndTheCause) {
         unpack_bytes(make_tar({{"./usr", 'd', ""}, {"./usr/big", 'f', big}}), small, 65536, 9);
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().message, "unpack: ./usr/big: write: No space left on device");
-    EXPECT_EQ(result.error().exit_code, unpack_no_space_exit_code);
+    EXPECT_EQ(result.error().kind, ErrorKind::no_space);
     // Not left behind with its declared size and time, zeros where the data never came.
     EXPECT_FALSE(exists(small + "/usr/big"));
 }
@@ -555,7 +555,7 @@ void expect_no_finished_partial_file(const std::string& root,
 
 TEST_F(StreamUnpack, DownloadFailureMidFileLeavesNoFinishedLookingFile) {
     expect_no_finished_partial_file(root_, [](PieceFeeder& f) {
-        f.fail(Error{"download: staging full", 9});
+        f.fail(Error{"download: staging full", ErrorKind::no_space});
     });
 }
 
@@ -569,11 +569,11 @@ TEST_F(StreamUnpack, DownloadFailureIsHandedUpUnchanged) {
     std::shared_ptr<char[]> first(new char[4096]);
     std::memcpy(first.get(), tarball.data(), 4096);
     ASSERT_TRUE(feeder.deliver(0, std::move(first), 4096));
-    feeder.fail(Error{"download: no peers for 60 s", 12});
+    feeder.fail(Error{"download: no peers for 60 s", ErrorKind::stalled});
     auto result = stream_unpack(feeder, UnpackOptions{root_, 10s});
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().message, "download: no peers for 60 s");
-    EXPECT_EQ(result.error().exit_code, 12);
+    EXPECT_EQ(result.error().kind, ErrorKind::stalled);
 }
 
 TEST_F(StreamUnpack, StallTimesOut) {
@@ -595,7 +595,7 @@ TEST_F(StreamUnpack, TruncatedTarballIsAnError) {
 TEST_F(StreamUnpack, EmptyInputIsAnError) {
     auto result = unpack_bytes("", root_, 4096, 11);
     ASSERT_FALSE(result);
-    EXPECT_EQ(result.error().exit_code, unpack_error_exit_code);
+    EXPECT_EQ(result.error().kind, ErrorKind::unpack);
 }
 
 TEST_F(StreamUnpack, RootWithDotDotAndTrailingSlashWorks) {

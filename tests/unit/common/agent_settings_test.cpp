@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "common/agent_exit_codes.hpp"
 #include "common/kernel_cmdline.hpp"
 
 namespace si {
@@ -110,7 +109,7 @@ TEST(AgentSettings, ErrorsNameTheVariable) {
          }) {
         auto s = from(line);
         ASSERT_FALSE(s.ok()) << line;
-        EXPECT_EQ(s.error().exit_code, agent_exit::cmdline);
+        EXPECT_EQ(s.error().kind, ErrorKind::config);
         EXPECT_NE(s.error().message.find(std::string("kernel command line: ") + needle),
                   std::string::npos)
             << s.error().message;

@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "common/exit_codes.hpp"
-
 namespace si {
 namespace {
 
@@ -41,7 +39,7 @@ TEST(BtConfig, CompressValues) {
     ASSERT_FALSE(bad.ok());
     EXPECT_EQ(bad.error().message,
               "bittorrent.conf:5: BT_COMPRESS: 'maybe' is not one of y, n, zstd");
-    EXPECT_EQ(bad.error().exit_code, exit_code::config);
+    EXPECT_EQ(bad.error().kind, ErrorKind::config);
 }
 
 TEST(BtConfig, UpdateAndPortErrorsNameLineAndKey) {
@@ -90,7 +88,7 @@ TEST(BtConfig, SuperSeedIsOnUnlessTurnedOff) {
     auto bad = parse("BT_SUPER_SEED=always\n");
     ASSERT_FALSE(bad.ok());
     EXPECT_EQ(bad.error().message, "bittorrent.conf:4: BT_SUPER_SEED: 'always' is not one of y, n");
-    EXPECT_EQ(bad.error().exit_code, exit_code::config);
+    EXPECT_EQ(bad.error().kind, ErrorKind::config);
 }
 
 }  // namespace

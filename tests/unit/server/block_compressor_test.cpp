@@ -115,7 +115,7 @@ TEST(BlockCompressor, ASinkErrorStopsEverythingAndIsReported) {
         BlockCompressor bc(c, 2, [&](std::span<const char> d) -> Status {
             taken += d.size();
             if (taken > 1000) {
-                return Error{"write /x: No space left on device", 6};
+                return Error{"write /x: No space left on device", ErrorKind::no_space};
             }
             return Ok{};
         });

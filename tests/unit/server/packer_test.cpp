@@ -16,7 +16,6 @@
 #include <libtorrent/hasher.hpp>
 #include <libtorrent/torrent_info.hpp>
 
-#include "common/exit_codes.hpp"
 #include "common/hex_string.hpp"
 #include "pack_test_util.hpp"
 #include "server/pack_record.hpp"
@@ -164,16 +163,16 @@ class PackerTest : public ::testing::Test {
         j.torrent = out_dir + "/torrents/" + torrent_name(tarball);
         return j;
     }
-    PackerSettings settings(Compression c, unsigned threads = 2, bool update = true) {
+    PackerSettings settings(Compression c, unsigned threads = 2) {
         PackerSettings s;
         s.compression = c;
         s.threads = threads;
-        s.update = update;
         s.announce_url = "http://10.1.2.3:6969/announce";
         return s;
     }
-    Result<PackResult> pack(const PackJob& j, const PackerSettings& s) {
-        auto r = pack_or_reuse(j, s, log_);
+    Result<PackResult> pack(const PackJob& j, const PackerSettings& s,
+                            Rebuild rebuild = Rebuild::always) {
+        auto r = pack_or_reuse(j, s, rebuild, log_);
         EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
         return r;
     }
@@ -288,7 +287,7 @@ TEST_F(PackerTest, ReusesAMatchingPairWithoutReadingIt) {
     struct stat before {};
     ASSERT_EQ(stat(j.tarball.c_str(), &before), 0);
 
-    auto again = pack(j, settings(Compression::gzip, 2, /*update=*/false));
+    auto again = pack(j, settings(Compression::gzip), Rebuild::if_stale);
     ASSERT_TRUE(again.ok());
     EXPECT_TRUE(again->reused);
     EXPECT_EQ(again->info_hash_hex, first->info_hash_hex);
@@ -301,14 +300,15 @@ TEST_F(PackerTest, ReusesAMatchingPairWithoutReadingIt) {
     // A touched file makes the pair stale: repacked, never reused.
     timespec t[2] = {{0, UTIME_OMIT}, {fixed_mtime + 1, 0}};
     ASSERT_EQ(utimensat(AT_FDCWD, (src_ / "a/etc/passwd").c_str(), t, 0), 0);
-    auto stale = pack(j, settings(Compression::gzip, 2, false));
+    auto stale = pack(j, settings(Compression::gzip), Rebuild::if_stale);
     ASSERT_TRUE(stale.ok());
     EXPECT_FALSE(stale->reused);
     EXPECT_NE(stale->note.find("the tree changed"), std::string::npos) << stale->note;
     EXPECT_NE(stale->info_hash_hex, first->info_hash_hex);
     // A different compression is a different file name, and another pack.
     EXPECT_FALSE(
-        pack(job(out_.path(), Compression::zstd), settings(Compression::zstd, 2, false))->reused);
+        pack(job(out_.path(), Compression::zstd), settings(Compression::zstd), Rebuild::if_stale)
+            ->reused);
 }
 
 TEST_F(PackerTest, NewAnnounceUrlRewritesTheTorrentKeepingTheInfoHash) {
@@ -316,20 +316,19 @@ TEST_F(PackerTest, NewAnnounceUrlRewritesTheTorrentKeepingTheInfoHash) {
     auto j = job(out_.path(), Compression::zstd);
     auto first = pack(j, settings(Compression::zstd));
     ASSERT_TRUE(first.ok());
-    PackerSettings moved = settings(Compression::zstd, 2, false);
+    PackerSettings moved = settings(Compression::zstd);
     moved.announce_url = "http://10.9.9.9:7000/announce";
-    auto r = pack(j, moved);
+    auto r = pack(j, moved, Rebuild::if_stale);
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->reused);
     EXPECT_EQ(r->info_hash_hex, first->info_hash_hex);
     // Byte for byte what a fresh pack with the new URL gives.
     TempDir other;
-    moved.update = true;
-    auto fresh = pack(job(other.path(), Compression::zstd), moved);
+    auto fresh = pack(job(other.path(), Compression::zstd), moved, Rebuild::always);
     ASSERT_TRUE(fresh.ok());
     EXPECT_EQ(test::read_file(j.torrent), test::read_file(fresh->torrent));
     // And the record now matches it.
-    auto again = pack(j, settings(Compression::zstd, 2, false));
+    auto again = pack(j, settings(Compression::zstd), Rebuild::if_stale);
     EXPECT_TRUE(again->reused);
 }
 
@@ -357,11 +356,11 @@ TEST_F(PackerTest, UnreadableFileFailsNamingItAndLeavesNoTempFile) {
     std::string msg = test::run_as_nobody([&] {
         Logger quiet;
         quiet.set_stderr(false);
-        auto r = pack_or_reuse(j, settings(Compression::gzip), quiet);
+        auto r = pack_or_reuse(j, settings(Compression::gzip), Rebuild::always, quiet);
         return r.ok() ? std::string("ok")
-                      : r.error().message + "|" + std::to_string(r.error().exit_code);
+                      : r.error().message + (r.error().kind == ErrorKind::io ? "|io" : "|not io");
     });
-    EXPECT_EQ(msg, "pack image a: open " + (src_ / "a/etc/shadow") + ": Permission denied|6");
+    EXPECT_EQ(msg, "pack image a: open " + (src_ / "a/etc/shadow") + ": Permission denied|io");
     EXPECT_TRUE(std::filesystem::is_empty(out_.path() + "/tarballs"));
     EXPECT_TRUE(std::filesystem::is_empty(out_.path() + "/torrents"));
 }
@@ -393,9 +392,9 @@ TEST_F(DiskFullTest, NoSpaceFailsCleanlyAndKeepsThePreviousPair) {
     std::string old_torrent = test::read_file(j.torrent);
 
     write_file(src_ / "a/big", test::mixed_bytes(4 << 20, 2));
-    auto r = pack_or_reuse(j, settings(Compression::none), log_);
+    auto r = pack_or_reuse(j, settings(Compression::none), Rebuild::always, log_);
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().exit_code, exit_code::pack);
+    EXPECT_EQ(r.error().kind, ErrorKind::no_space);
     EXPECT_NE(r.error().message.find("No space left on device"), std::string::npos)
         << r.error().message;
     EXPECT_NE(r.error().message.find("write " + j.tarball), std::string::npos) << r.error().message;
@@ -407,7 +406,7 @@ TEST_F(DiskFullTest, NoSpaceFailsCleanlyAndKeepsThePreviousPair) {
     // First pack ever on a full disk: nothing at all under the final names.
     std::filesystem::remove_all(mount_ + "/tarballs");
     std::filesystem::remove_all(mount_ + "/torrents");
-    ASSERT_FALSE(pack_or_reuse(j, settings(Compression::none), log_).ok());
+    ASSERT_FALSE(pack_or_reuse(j, settings(Compression::none), Rebuild::always, log_).ok());
     for (const auto& e : std::filesystem::recursive_directory_iterator(mount_)) {
         EXPECT_TRUE(e.is_directory()) << e.path();
     }

@@ -82,7 +82,7 @@ TEST(PieceHasher, DiskFullNamesTheFile) {
     close(fd);
     ASSERT_FALSE(s.ok());
     EXPECT_EQ(s.error().message, "write /images/image-a.tar.gz: No space left on device");
-    EXPECT_EQ(s.error().exit_code, 6);
+    EXPECT_EQ(s.error().kind, ErrorKind::no_space);
 }
 
 }  // namespace

@@ -64,7 +64,7 @@ TEST(PlanPacks, AnEmptyListDropsEverything) {
 TEST(RestartOnlyChanges, NoneWhenOnlyImagesAndPackingChange) {
     ServerSettings a;
     ServerSettings b = a;
-    b.packer.update = !a.packer.update;
+    b.update = !a.update;
     b.jobs.push_back(job("new"));
     EXPECT_TRUE(restart_only_changes(a, b).empty());
 }

@@ -20,7 +20,6 @@
 #include <sstream>
 #include <thread>
 
-#include "common/exit_codes.hpp"
 #include "common/hex_string.hpp"
 #include "server/announce_query.hpp"
 #include "server/tracker_service.hpp"
@@ -475,7 +474,7 @@ TEST_F(TrackerServerTest, SecondTrackerOnTheSameStateFailsBeforeBinding) {
     EXPECT_EQ(st.error().message, "tracker: BT_TRACKER_STATE " + settings.state_file +
                                       " belongs to another running si_btd (" + settings.state_file +
                                       ".lock is locked)");
-    EXPECT_EQ(st.error().exit_code, exit_code::already_running);
+    EXPECT_EQ(st.error().kind, ErrorKind::already_running);
     EXPECT_TRUE(stop_and_drain());
 }
 
@@ -488,7 +487,7 @@ TEST_F(TrackerServerTest, SecondBindFailsWithAClearMessage) {
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().message,
               "tracker: bind 127.0.0.1:" + std::to_string(port) + ": Address already in use");
-    EXPECT_EQ(st.error().exit_code, exit_code::bind);
+    EXPECT_EQ(st.error().kind, ErrorKind::bind);
     EXPECT_TRUE(stop_and_drain());
 }
 

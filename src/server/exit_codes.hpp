@@ -2,6 +2,7 @@
 // Exit codes of the server's programs: si_btd, si_installbtimage and si_btstatus, documented
 // in their man pages. This table is the one source: tests/tools/check_exit_codes.py checks the
 // man pages against it and the Python tests read it (tests/tools/exit_codes.py).
+#include "common/result.hpp"
 
 namespace si::exit_code {
 
@@ -15,6 +16,9 @@ inline constexpr int pack = 6;     // an image could not be packed (I/O error, d
 inline constexpr int already_running = 7;  // the pidfile or BT_TRACKER_STATE's lock: a live si_btd
 inline constexpr int unreachable = 8;      // si_btstatus: si_btd did not answer with its status
 
-const char* describe(int code);
+// The exit code a server program returns for an error of this kind. Packing failures are
+// not a kind: si_installbtimage returns `pack` for a job that failed, whatever its cause, and
+// si_btd logs them and goes on; an I/O error elsewhere (the pidfile) is `failure`.
+int code_for(ErrorKind kind);
 
 }  // namespace si::exit_code

@@ -2,6 +2,7 @@
 // Exit codes of si_btagent, documented in si_btagent(8). This table is the one source:
 // tests/tools/check_exit_codes.py checks si_btagent(8) and the initrd's /init against it, and
 // the Python tests read it (tests/tools/exit_codes.py).
+#include "common/result.hpp"
 
 namespace si::agent_exit {
 
@@ -19,5 +20,9 @@ inline constexpr int unpack = 10;        // an entry could not be extracted or w
 inline constexpr int io = 11;            // another I/O error
 inline constexpr int disk = 12;          // blank disks: the layout does not fit, or partitioning,
                                          // mkfs, mounting or the bootloader failed
+
+// The exit code si_btagent returns for an error of this kind (a config error is the kernel
+// command line's: the agent reads no other configuration).
+int code_for(ErrorKind kind);
 
 }  // namespace si::agent_exit
