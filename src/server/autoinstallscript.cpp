@@ -107,6 +107,120 @@ bool positive_size(const std::string& s) {
     return dots <= 1 && nonzero;
 }
 
+// One <part> of `disk`, its attributes checked against the disk's label and the partition
+// numbers taken so far (`numbers`, to which its own is added).
+Result<PartitionSpec> parse_part(const XMLElement* p, const DiskSpec& disk, std::set<int>& numbers,
+                                 const Checker& c) {
+    if (auto st = c.only(p, {"num", "size", "p_type", "p_name", "flags", "id"}); !st) {
+        return st.error();
+    }
+    const int line = p->GetLineNum();
+    PartitionSpec part;
+    part.line = line;
+    auto num = whole_number(Checker::attr(p, "num"));
+    if (!num || *num < 1 || *num > 128) {
+        return c.error(line, "<part>: num=\"" + Checker::attr(p, "num") +
+                                 "\" is not a partition number (1-128)");
+    }
+    part.num = static_cast<int>(*num);
+    if (!numbers.insert(part.num).second) {
+        return c.error(line, "<part>: partition " + std::to_string(part.num) + " of " + disk.dev +
+                                 " is given twice");
+    }
+    part.size = Checker::attr(p, "size");
+    if (part.size != "*" && !positive_size(part.size)) {
+        return c.error(line, "<part num=\"" + std::to_string(part.num) + "\">: size=\"" +
+                                 part.size + "\" is not a positive number or *");
+    }
+    part.type = Checker::attr(p, "p_type");
+    if (part.type.empty()) {
+        part.type = "primary";
+    }
+    if (part.type != "primary" && part.type != "extended" && part.type != "logical") {
+        return c.error(line, "<part num=\"" + std::to_string(part.num) + "\">: p_type=\"" +
+                                 part.type + "\" is not primary, extended or logical");
+    }
+    if (disk.label == "gpt" && part.type != "primary") {
+        return c.error(line, "<part num=\"" + std::to_string(part.num) +
+                                 "\">: a gpt disk has primary partitions only");
+    }
+    if (disk.label == "msdos") {
+        if (part.type == "logical" ? part.num < 5 : part.num > 4) {
+            return c.error(line, "<part num=\"" + std::to_string(part.num) + "\">: an msdos " +
+                                     part.type + " partition is numbered " +
+                                     (part.type == "logical" ? "5 or more" : "1 to 4"));
+        }
+    }
+    part.name = Checker::attr(p, "p_name");
+    if (part.name == "-") {
+        part.name.clear();
+    }
+    if (auto st = c.one_word(p, "p_name", part.name); !st) {
+        return st.error();
+    }
+    part.flags = Checker::attr(p, "flags");
+    if (part.flags == "-") {
+        part.flags.clear();
+    }
+    for (std::size_t at = 0; at < part.flags.size();) {
+        const auto comma = part.flags.find(',', at);
+        const std::string flag = part.flags.substr(at, comma - at);
+        if (!known_flags.contains(flag)) {
+            return c.error(line, "<part num=\"" + std::to_string(part.num) + "\">: flag \"" + flag +
+                                     "\" is not one of boot, esp, bios_grub, lba, hidden, "
+                                     "legacy_boot");
+        }
+        at = comma == std::string::npos ? part.flags.size() : comma + 1;
+    }
+    part.id = Checker::attr(p, "id");
+    if (!part.id.empty() &&
+        (part.id.size() > 2 + 2 ||
+         part.id.find_first_not_of("0123456789abcdefABCDEFx") != std::string::npos)) {
+        return c.error(line, "<part num=\"" + std::to_string(part.num) + "\">: id=\"" + part.id +
+                                 "\" is not a hex partition type (e.g. 83)");
+    }
+    return part;
+}
+
+// Logical partitions live in the one extended partition; "*" only on what ends the disk:
+// the last partition, or the last logical one and its extended one; sizes in % add up to 100
+// at most.
+Status check_partition_order(const DiskSpec& disk, const Checker& c) {
+    const PartitionSpec* extended = nullptr;
+    double percent = 0;
+    for (std::size_t i = 0; i < disk.parts.size(); ++i) {
+        const PartitionSpec& p = disk.parts[i];
+        if (p.type == "extended") {
+            if (extended != nullptr) {
+                return c.error(p.line, "<part num=\"" + std::to_string(p.num) +
+                                           "\">: a second extended partition");
+            }
+            extended = &p;
+        }
+        if (p.type == "logical" && extended == nullptr) {
+            return c.error(p.line, "<part num=\"" + std::to_string(p.num) +
+                                       "\">: a logical partition before any extended one");
+        }
+        const bool last = i + 1 == disk.parts.size();
+        const bool ends_with_logicals = disk.parts.back().type == "logical";
+        const bool may_grow =
+            last || (p.type == "extended" && ends_with_logicals && disk.parts.back().size == "*");
+        if (p.size == "*" && !may_grow) {
+            return c.error(p.line, "<part num=\"" + std::to_string(p.num) +
+                                       "\">: size \"*\" (the rest of the disk) is only for the "
+                                       "last partition");
+        }
+        if (p.size != "*" && disk.unit == "%" && p.type != "extended") {
+            percent += std::stod(p.size);
+        }
+    }
+    if (percent > 100.0) {
+        return c.error(disk.line, "<disk dev=\"" + disk.dev + "\">: the partitions add up to " +
+                                      std::to_string(static_cast<int>(percent)) + "% of the disk");
+    }
+    return Ok{};
+}
+
 Result<DiskSpec> parse_disk(const XMLElement* d, const Checker& c) {
     if (auto st = c.only(d, {"dev", "label_type", "unit_of_measurement"}); !st) {
         return st.error();
@@ -146,112 +260,17 @@ Result<DiskSpec> parse_disk(const XMLElement* d, const Checker& c) {
                            "<part>: software RAID and LVM are not supported by this "
                            "transport (prepare the node's disk and give SI_TARGET)");
         }
-        if (auto st = c.only(p, {"num", "size", "p_type", "p_name", "flags", "id"}); !st) {
-            return st.error();
+        auto part = parse_part(p, disk, numbers, c);
+        if (!part) {
+            return part.error();
         }
-        PartitionSpec part;
-        part.line = line;
-        auto num = whole_number(Checker::attr(p, "num"));
-        if (!num || *num < 1 || *num > 128) {
-            return c.error(line, "<part>: num=\"" + Checker::attr(p, "num") +
-                                     "\" is not a partition number (1-128)");
-        }
-        part.num = static_cast<int>(*num);
-        if (!numbers.insert(part.num).second) {
-            return c.error(line, "<part>: partition " + std::to_string(part.num) + " of " +
-                                     disk.dev + " is given twice");
-        }
-        part.size = Checker::attr(p, "size");
-        if (part.size != "*" && !positive_size(part.size)) {
-            return c.error(line, "<part num=\"" + std::to_string(part.num) + "\">: size=\"" +
-                                     part.size + "\" is not a positive number or *");
-        }
-        part.type = Checker::attr(p, "p_type");
-        if (part.type.empty()) {
-            part.type = "primary";
-        }
-        if (part.type != "primary" && part.type != "extended" && part.type != "logical") {
-            return c.error(line, "<part num=\"" + std::to_string(part.num) + "\">: p_type=\"" +
-                                     part.type + "\" is not primary, extended or logical");
-        }
-        if (disk.label == "gpt" && part.type != "primary") {
-            return c.error(line, "<part num=\"" + std::to_string(part.num) +
-                                     "\">: a gpt disk has primary partitions only");
-        }
-        if (disk.label == "msdos") {
-            if (part.type == "logical" ? part.num < 5 : part.num > 4) {
-                return c.error(line, "<part num=\"" + std::to_string(part.num) + "\">: an msdos " +
-                                         part.type + " partition is numbered " +
-                                         (part.type == "logical" ? "5 or more" : "1 to 4"));
-            }
-        }
-        part.name = Checker::attr(p, "p_name");
-        if (part.name == "-") {
-            part.name.clear();
-        }
-        if (auto st = c.one_word(p, "p_name", part.name); !st) {
-            return st.error();
-        }
-        part.flags = Checker::attr(p, "flags");
-        if (part.flags == "-") {
-            part.flags.clear();
-        }
-        for (std::size_t at = 0; at < part.flags.size();) {
-            const auto comma = part.flags.find(',', at);
-            const std::string flag = part.flags.substr(at, comma - at);
-            if (!known_flags.contains(flag)) {
-                return c.error(line, "<part num=\"" + std::to_string(part.num) + "\">: flag \"" +
-                                         flag +
-                                         "\" is not one of boot, esp, bios_grub, lba, hidden, "
-                                         "legacy_boot");
-            }
-            at = comma == std::string::npos ? part.flags.size() : comma + 1;
-        }
-        part.id = Checker::attr(p, "id");
-        if (!part.id.empty() &&
-            (part.id.size() > 2 + 2 ||
-             part.id.find_first_not_of("0123456789abcdefABCDEFx") != std::string::npos)) {
-            return c.error(line, "<part num=\"" + std::to_string(part.num) + "\">: id=\"" +
-                                     part.id + "\" is not a hex partition type (e.g. 83)");
-        }
-        disk.parts.push_back(std::move(part));
+        disk.parts.push_back(std::move(*part));
     }
     if (disk.parts.empty()) {
         return c.error(disk.line, "<disk dev=\"" + disk.dev + "\">: no <part>");
     }
-    // Logical partitions live in the one extended partition; "*" only on what ends the disk:
-    // the last partition, or the last logical one and its extended one.
-    const PartitionSpec* extended = nullptr;
-    double percent = 0;
-    for (std::size_t i = 0; i < disk.parts.size(); ++i) {
-        const PartitionSpec& p = disk.parts[i];
-        if (p.type == "extended") {
-            if (extended != nullptr) {
-                return c.error(p.line, "<part num=\"" + std::to_string(p.num) +
-                                           "\">: a second extended partition");
-            }
-            extended = &p;
-        }
-        if (p.type == "logical" && extended == nullptr) {
-            return c.error(p.line, "<part num=\"" + std::to_string(p.num) +
-                                       "\">: a logical partition before any extended one");
-        }
-        const bool last = i + 1 == disk.parts.size();
-        const bool ends_with_logicals = disk.parts.back().type == "logical";
-        const bool may_grow =
-            last || (p.type == "extended" && ends_with_logicals && disk.parts.back().size == "*");
-        if (p.size == "*" && !may_grow) {
-            return c.error(p.line, "<part num=\"" + std::to_string(p.num) +
-                                       "\">: size \"*\" (the rest of the disk) is only for the "
-                                       "last partition");
-        }
-        if (p.size != "*" && disk.unit == "%" && p.type != "extended") {
-            percent += std::stod(p.size);
-        }
-    }
-    if (percent > 100.0) {
-        return c.error(disk.line, "<disk dev=\"" + disk.dev + "\">: the partitions add up to " +
-                                      std::to_string(static_cast<int>(percent)) + "% of the disk");
+    if (auto st = check_partition_order(disk, c); !st) {
+        return st.error();
     }
     return disk;
 }
