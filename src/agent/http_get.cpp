@@ -1,5 +1,8 @@
 #include "http_get.hpp"
 
+#include <algorithm>
+#include <functional>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -53,21 +56,35 @@ Result<HttpResponse> http_get(const std::string& host, std::uint16_t port,
     beast::flat_buffer buffer;
     std::string step = "connect";
 
-    stream.expires_after(timeout);
+    using clock = std::chrono::steady_clock;
+    const auto give_up = clock::now() + http_get_max_waits * timeout;
+    auto arm = [&] { stream.expires_at(std::min(clock::now() + timeout, give_up)); };
+    // The body in as many reads as it takes, each given `timeout` to bring bytes.
+    std::function<void()> read_more = [&] {
+        arm();
+        http::async_read_some(stream, buffer, parser, [&](beast::error_code e, std::size_t) {
+            if (e) {
+                ec = e;
+            } else if (!parser.is_done()) {
+                read_more();
+            }
+        });
+    };
+    arm();
     stream.async_connect(endpoint, [&](beast::error_code e) {
         if (e) {
             ec = e;
             return;
         }
         step = "send request to";
+        arm();
         http::async_write(stream, req, [&](beast::error_code e2, std::size_t) {
             if (e2) {
                 ec = e2;
                 return;
             }
             step = "read reply from";
-            http::async_read(stream, buffer, parser,
-                             [&](beast::error_code e3, std::size_t) { ec = e3; });
+            read_more();
         });
     });
     io.run();

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -36,8 +37,13 @@ using tcp = net::ip::tcp;
 
 // A real announce request is well under 1 KiB; 8 KiB of headers is generous and bounded.
 constexpr std::uint32_t max_header_bytes = 8 * 1024;
-// Per read and per write: a slow or idle client cannot hold a connection longer than this.
+// A request must arrive within this; a reply is written in as many writes as the client's
+// pace takes, each given this long to move bytes, the whole reply at most max_write_waits
+// times it. A .torrent to a node behind a link busy with the swarm goes out slowly but
+// steadily (64 nodes at 1 Mbit/s: 24 KB in about 12 s); one deadline for the whole write cut
+// it off while it was still going. An idle client cannot hold a connection longer than this.
 constexpr std::chrono::seconds io_timeout{10};
+constexpr int max_write_waits = 12;
 // Each connection costs a descriptor; the seeder in the same process needs its own, and the
 // default RLIMIT_NOFILE is 1024.
 constexpr std::size_t max_connections = 512;
@@ -231,20 +237,33 @@ class Session : public std::enable_shared_from_this<Session> {
         res.body() = std::move(reply.body);
         res.keep_alive(keep_alive);
         res.prepare_payload();
-        stream_.expires_after(io_timeout);
-        http::async_write(stream_, res,
-                          beast::bind_front_handler(&Session::on_write, shared_from_this()));
+        serializer_.emplace(res);
+        write_give_up_ = std::chrono::steady_clock::now() + max_write_waits * io_timeout;
+        write_some();
     }
 
-    void on_write(beast::error_code ec, std::size_t) {
+    void write_some() {
+        stream_.expires_at(std::min(std::chrono::steady_clock::now() + io_timeout, write_give_up_));
+        http::async_write_some(
+            stream_, *serializer_,
+            beast::bind_front_handler(&Session::on_write_some, shared_from_this()));
+    }
+
+    void on_write_some(beast::error_code ec, std::size_t) {
         if (core_->stopped) {
             return;
         }
-        if (ec || !response_->keep_alive()) {
+        if (!ec && !serializer_->is_done()) {
+            write_some();
+            return;
+        }
+        const bool keep_alive = response_->keep_alive();
+        serializer_.reset();
+        response_.reset();
+        if (ec || !keep_alive) {
             close();
             return;
         }
-        response_.reset();
         read();
     }
 
@@ -254,6 +273,8 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::flat_buffer buffer_{2 * max_header_bytes};
     std::optional<http::request_parser<http::empty_body>> parser_;
     std::optional<http::response<http::string_body>> response_;
+    std::optional<http::response_serializer<http::string_body>> serializer_;  // of response_
+    std::chrono::steady_clock::time_point write_give_up_{};
     bool waiting_ = false;
     std::chrono::steady_clock::time_point waiting_since_{};
 };

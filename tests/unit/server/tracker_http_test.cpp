@@ -441,6 +441,59 @@ TEST_F(TrackerServerTest, KeepAliveAnnouncesGarbageAndStop) {
     again.stop();
 }
 
+TEST_F(TrackerServerTest, ALargeReplyToASlowReaderGoesOutWhole) {
+    // A reply that takes longer than one I/O time-out (10 s) to go out because the client
+    // reads slowly (a node whose link the swarm keeps busy) must go out whole: the time-out is
+    // for a client that stops, not for one that is slow. The page is loopback's largest send
+    // buffer plus 8 MiB, read 64 KiB every 80 ms through a small receive buffer: its last 8 MiB
+    // take about 14 s to leave (a whole-reply deadline cut it at 10 s).
+    std::uint64_t send_buffer_max = 4 << 20;
+    {
+        std::ifstream wmem("/proc/sys/net/ipv4/tcp_wmem");
+        std::uint64_t low = 0;
+        std::uint64_t def = 0;
+        wmem >> low >> def >> send_buffer_max;
+    }
+    const std::string page(send_buffer_max + (8 << 20), 'p');
+    std::promise<void> handler_set;
+    net::post(io, [&] {
+        server->serve_pages(
+            [&page](std::string_view path, std::string_view) -> std::optional<HttpReply> {
+                if (path == "/big") {
+                    return HttpReply{200, "text/plain", page, {}};
+                }
+                return std::nullopt;
+            });
+        handler_set.set_value();
+    });
+    handler_set.get_future().wait();
+
+    net::io_context cio;
+    tcp::socket s(cio);
+    s.open(tcp::v4());
+    const int rcvbuf = 64 << 10;
+    ASSERT_EQ(::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf), 0);
+    timeval tv{30, 0};
+    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    net::write(s, net::buffer(std::string("GET /big HTTP/1.0\r\n\r\n")));
+    std::string got;
+    std::vector<char> buf(64 << 10);
+    boost::system::error_code ec;
+    for (;;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(80));
+        const std::size_t n = s.read_some(net::buffer(buf), ec);
+        if (ec) {
+            break;
+        }
+        got.append(buf.data(), n);
+    }
+    const auto body_at = got.find("\r\n\r\n");
+    ASSERT_NE(body_at, std::string::npos) << got.substr(0, 200);
+    EXPECT_TRUE(got.starts_with("HTTP/1.0 200")) << got.substr(0, 200);
+    EXPECT_EQ(got.size() - body_at - 4, page.size()) << "the reply was cut";
+}
+
 TEST_F(TrackerServerTest, AtTheConnectionLimitSilentConnectionsMakeRoom) {
     // More silent connections than the tracker keeps (512): the next ones wait in the listen
     // backlog, the silent ones are closed after 1 s, and a node that then asks for the
