@@ -81,8 +81,9 @@ std::string archive_cause(archive* a) {
 // A failed write to the root: "no room" when the filesystem is full, else an unpack error.
 Error write_error(std::string_view name, std::string_view step, archive* out) {
     const int err = archive_errno(out);
-    return unpack_error(name, std::string(step) + ": " + archive_cause(out),
-                        err == ENOSPC || err == EDQUOT ? ErrorKind::no_space : ErrorKind::unpack);
+    return unpack_error(
+        name, std::string(step) + ": " + archive_cause(out),
+        io_error_kind(err) == ErrorKind::no_space ? ErrorKind::no_space : ErrorKind::unpack);
 }
 
 class Extractor {

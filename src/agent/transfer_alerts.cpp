@@ -1,7 +1,6 @@
 #include "transfer_alerts.hpp"
 
 #include <algorithm>
-#include <cerrno>
 
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/announce_entry.hpp>
@@ -10,11 +9,11 @@
 namespace si {
 namespace {
 
+// An errno-carrying error by its errno (io_error_kind); libtorrent's own categories carry none.
 ErrorKind kind_of(const lt::error_code& ec) {
-    if (ec == boost::system::errc::no_space_on_device || ec.value() == ENOSPC) {
-        return ErrorKind::no_space;
-    }
-    return ErrorKind::io;
+    const bool carries_errno = ec.category() == boost::system::system_category() ||
+                               ec.category() == boost::system::generic_category();
+    return carries_errno ? io_error_kind(ec.value()) : ErrorKind::io;
 }
 
 }  // namespace
