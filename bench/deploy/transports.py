@@ -31,6 +31,7 @@ OT_PORT = 6970        # opentracker
 ARIA2_PORT = 6882
 # The agent's closing line per tarball (si_btagent_main.cpp).
 TAIL_RE = re.compile(r"entries unpacked; download ([0-9.]+) s, last file ([0-9.]+) s after")
+TWICE_RE = re.compile(r": ([0-9.]+) MiB received twice")
 # How long a server part may take to come up before the run is called failed.
 SERVER_START_DEADLINE_S = 60
 
@@ -165,6 +166,10 @@ class Transport:
         """(download s, last piece -> last file s) of a node whose log says so, else None."""
         return None
 
+    def received_twice(self, node):
+        """Piece bytes the node received although it had them, if its log says so, else None."""
+        return None
+
     def finish(self):
         for p in reversed(self.server_procs):
             stop_process(p)
@@ -201,6 +206,14 @@ class Ours(Transport):
         except OSError:
             return None
         return (float(m.group(1)), float(m.group(2))) if m else None
+
+    def received_twice(self, node):
+        try:
+            with open(node.log_path) as f:
+                found = TWICE_RE.findall(f.read())
+        except OSError:
+            return None
+        return sum(float(x) for x in found) * 2**20 if found else None
 
 
 class Unicast(Transport):

@@ -52,6 +52,15 @@ std::vector<std::string> transfer_summary_lines(const TransferReport& r, std::si
                   r.tarball.c_str(), static_cast<long long>(r.entries), r.download_seconds,
                   r.unpack_tail_seconds);
     lines.emplace_back(line);
+    std::snprintf(
+        line, sizeof line,
+        "%s: %.1f MiB received twice (%.1f %% of the tarball), %.1f MiB failed the hash "
+        "check",
+        r.tarball.c_str(), static_cast<double>(r.redundant_bytes) / (1 << 20),
+        r.bytes > 0 ? 100.0 * static_cast<double>(r.redundant_bytes) / static_cast<double>(r.bytes)
+                    : 0.0,
+        static_cast<double>(r.failed_bytes) / (1 << 20));
+    lines.emplace_back(line);
     if (r.sources.empty()) {
         return lines;
     }

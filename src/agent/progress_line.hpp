@@ -19,7 +19,8 @@ std::string seeding_line(const TransferProgress& p);
 int monitor_percent(std::int64_t done_bytes, std::int64_t total_bytes);
 
 // What a finished tarball logs: "<tarball>: 1037 entries unpacked; download 212.4 s, last file
-// 0.31 s after the last piece", then, when any peer sent pieces, "<tarball>: pieces from
+// 0.31 s after the last piece", then "<tarball>: 1.2 MiB received twice (0.9 % of the tarball),
+// 0.0 MiB failed the hash check", then, when any peer sent pieces, "<tarball>: pieces from
 // 10.0.0.2 (12.0 MiB), 10.0.0.3 (9.5 MiB)" naming the first `max_sources` of
 // report.sources (most first) and "and N more".
 std::vector<std::string> transfer_summary_lines(const TransferReport& report,

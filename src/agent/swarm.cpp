@@ -31,16 +31,18 @@ double seconds_between(SteadyClock::time_point from, SteadyClock::time_point to)
 
 // What a finished transfer reports (its times are the loop's to fill in).
 TransferReport transfer_report(const FetchedTorrent& t, const UnpackStats& unpacked,
-                               const TransferAlerts& alerts, int pieces_verified) {
+                               const TransferAlerts& alerts, const lt::torrent_status& st) {
     TransferReport r;
     r.tarball = t.tarball;
     r.bytes = t.info->total_size();
     r.entries = unpacked.entries;
     r.file_bytes = unpacked.bytes_out;
-    r.pieces_verified = pieces_verified;
+    r.pieces_verified = st.num_pieces;
     r.pieces_total = t.info->num_pieces();
     r.archive_end = unpacked.archive_end;
     r.sources = alerts.sources();
+    r.redundant_bytes = st.total_redundant_bytes;
+    r.failed_bytes = st.total_failed_bytes;
     return r;
 }
 
@@ -202,7 +204,7 @@ Result<TransferReport> Swarm::download_and_unpack(
         // The unpacker stops at tar's end-of-archive blocks, so it may be done before the last
         // (padding) pieces arrive; the download still completes, since the node seeds it.
         if (unpacked_at && alerts.finished_at()) {
-            TransferReport r = transfer_report(t, *unpacked, alerts, h.status().num_pieces);
+            TransferReport r = transfer_report(t, *unpacked, alerts, h.status());
             r.download_seconds = seconds_between(started, *alerts.finished_at());
             r.unpack_tail_seconds =
                 std::max(0.0, seconds_between(*alerts.finished_at(), *unpacked_at));

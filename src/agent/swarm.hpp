@@ -43,6 +43,11 @@ struct TransferReport {
     bool archive_end = false;  // the unpacker read the tarball to its end-of-archive blocks
     // Who sent the pieces, most first (every block received is counted to its sender).
     std::vector<PeerSource> sources;
+    // Piece bytes that arrived although this node already had them (libtorrent's
+    // total_redundant_bytes: a block asked of two peers, in end-game or after a request timed
+    // out) and bytes of pieces that failed their SHA-1 check (total_failed_bytes).
+    std::int64_t redundant_bytes = 0;
+    std::int64_t failed_bytes = 0;
     double download_seconds = 0;     // from start to the last piece verified
     double unpack_tail_seconds = 0;  // from the last piece verified to the last file on disk
 };

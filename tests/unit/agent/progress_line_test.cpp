@@ -52,6 +52,9 @@ TransferReport installed(int sources) {
     r.entries = 1037;
     r.download_seconds = 212.44;
     r.unpack_tail_seconds = 0.312;
+    r.bytes = 200 * (std::int64_t{1} << 20);
+    r.redundant_bytes = 3 * (std::int64_t{1} << 20);  // 1.5 % of the tarball
+    r.failed_bytes = 256 * 1024;
     for (int i = 0; i < sources; ++i) {
         r.sources.push_back(
             {"10.0.0." + std::to_string(i + 1), (10 - i) * (std::int64_t{1} << 20)});
@@ -61,21 +64,34 @@ TransferReport installed(int sources) {
 
 TEST(TransferSummaryLines, EntriesTimesAndTheLargestSources) {
     const auto lines = transfer_summary_lines(installed(10));
-    ASSERT_EQ(lines.size(), 2U);
+    ASSERT_EQ(lines.size(), 3U);
     EXPECT_EQ(lines[0],
               "image-a.tar.gz: 1037 entries unpacked; download 212.4 s, last file 0.31 s after "
               "the last piece");
     EXPECT_EQ(lines[1],
+              "image-a.tar.gz: 3.0 MiB received twice (1.5 % of the tarball), 0.2 MiB failed "
+              "the hash check");
+    EXPECT_EQ(lines[2],
               "image-a.tar.gz: pieces from 10.0.0.1 (10.0 MiB), 10.0.0.2 (9.0 MiB), 10.0.0.3 "
               "(8.0 MiB), 10.0.0.4 (7.0 MiB), 10.0.0.5 (6.0 MiB), 10.0.0.6 (5.0 MiB), 10.0.0.7 "
               "(4.0 MiB), 10.0.0.8 (3.0 MiB) and 2 more");
 }
 
 TEST(TransferSummaryLines, NoSourceLineWithoutSourcesAndNoTailWhenAllShown) {
-    EXPECT_EQ(transfer_summary_lines(installed(0)).size(), 1U);
+    EXPECT_EQ(transfer_summary_lines(installed(0)).size(), 2U);
     const auto lines = transfer_summary_lines(installed(2), 2);
-    ASSERT_EQ(lines.size(), 2U);
-    EXPECT_EQ(lines[1], "image-a.tar.gz: pieces from 10.0.0.1 (10.0 MiB), 10.0.0.2 (9.0 MiB)");
+    ASSERT_EQ(lines.size(), 3U);
+    EXPECT_EQ(lines[2], "image-a.tar.gz: pieces from 10.0.0.1 (10.0 MiB), 10.0.0.2 (9.0 MiB)");
+}
+
+TEST(TransferSummaryLines, AnEmptyTarballHasNoShareOfCopies) {
+    TransferReport r = installed(0);
+    r.bytes = 0;
+    r.redundant_bytes = 0;
+    r.failed_bytes = 0;
+    EXPECT_EQ(transfer_summary_lines(r)[1],
+              "image-a.tar.gz: 0.0 MiB received twice (0.0 % of the tarball), 0.0 MiB failed the "
+              "hash check");
 }
 
 }  // namespace
