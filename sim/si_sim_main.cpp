@@ -21,6 +21,7 @@ const char* const usage =
     "usage: si_sim --nodes N [--pieces P] [--piece-size BYTES] [--rate BITS/S]\n"
     "              [--server-rate BITS/S] [--delay-ms MS] [--queue-bytes B] [--mss BYTES]\n"
     "              [--super-seed y|n] [--deadlines y|n] [--policy-piece-size BYTES]\n"
+    "              [--max-peers K]\n"
     "              [--die-share F] [--die-at X]\n"
     "              [--time-limit X] [--seed N] [--report SECONDS] [--out DIR]\n";
 
@@ -84,6 +85,8 @@ int main(int argc, char** argv) {
                 p.super_seed = v == "y";
             else if (k == "deadlines")
                 p.deadlines = v == "y";
+            else if (k == "max-peers")
+                p.max_peers = std::stoi(v);
             else if (k == "policy-piece-size")
                 p.policy_piece_bytes = std::stoll(v);
             else if (k == "die-share")
@@ -108,9 +111,9 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (p.nodes < 1 || p.pieces < 1 || p.piece_bytes < 16384 || p.piece_bytes % 16384 != 0 ||
-        p.rate_bps <= 0) {
+        p.rate_bps <= 0 || p.max_peers < 0) {
         std::cerr << "si_sim: need --nodes >= 1, --pieces >= 1, --piece-size a multiple of "
-                     "16 KiB, --rate > 0\n";
+                     "16 KiB, --rate > 0, --max-peers >= 0\n";
         return 2;
     }
 
@@ -149,7 +152,8 @@ int main(int argc, char** argv) {
           << ", \"delay_ms\": " << num(p.delay_ms) << ",\n"
           << "  \"super_seed\": " << (p.super_seed ? "true" : "false")
           << ", \"deadlines\": " << (p.deadlines ? "true" : "false")
-          << ", \"die_share\": " << num(p.die_share) << ", \"died\": " << died << ",\n"
+          << ", \"max_peers\": " << p.max_peers << ", \"die_share\": " << num(p.die_share)
+          << ", \"died\": " << died << ",\n"
           << "  \"floor_s\": " << num(r.floor_s) << ", \"total_s\": " << num(total)
           << ", \"x_floor\": " << num(total / r.floor_s) << ",\n"
           << "  \"done\": " << done.size() << ", \"live\": " << live
@@ -164,6 +168,7 @@ int main(int argc, char** argv) {
           << ", \"server_bt_xS\": " << num(static_cast<double>(r.server_tx_bytes) / S)
           << ", \"server_payload_xS\": " << num(static_cast<double>(r.server_payload_bytes) / S)
           << ", \"nodes_tx_xS\": " << num(static_cast<double>(r.nodes_tx_bytes) / S)
+          << ", \"nodes_redundant_xS\": " << num(static_cast<double>(r.nodes_redundant_bytes) / S)
           << ", \"announces\": " << r.announces << ", \"end_s\": " << num(r.end_s) << ",\n"
           << "  \"flag\": \"" << (all_done ? "ok" : "INCOMPLETE") << "\", \"done_s\": [";
         for (size_t k = 0; k < r.done_s.size(); ++k) {

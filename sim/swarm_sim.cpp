@@ -109,6 +109,7 @@ struct Agent {
     bool died = false;
     std::int64_t rx = 0;
     std::int64_t tx_payload = 0;
+    std::int64_t redundant = 0;  // piece bytes received twice (total_redundant_bytes)
 };
 
 }  // namespace
@@ -196,6 +197,9 @@ SwarmResult run_swarm(const SwarmParams& p) {
         atp.save_path = ".";
         atp.flags = agent_torrent_flags();
         atp.trackers = {tracker_url};
+        if (p.max_peers > 0) {
+            atp.max_connections = p.max_peers;
+        }
         a.ses->async_add_torrent(std::move(atp));
     }
 
@@ -246,6 +250,7 @@ SwarmResult run_swarm(const SwarmParams& p) {
                 const lt::torrent_status st = a.h.status();
                 a.rx = st.total_download;
                 a.tx_payload = st.total_payload_upload;
+                a.redundant = st.total_redundant_bytes;
             }
             s.node_rx.push_back(a.rx);
         }
@@ -363,6 +368,7 @@ SwarmResult run_swarm(const SwarmParams& p) {
         result.done_s.push_back(a.done_s);
         result.died.push_back(a.died);
         result.nodes_tx_bytes += a.tx_payload;
+        result.nodes_redundant_bytes += a.redundant;
     }
     result.server_tx_bytes = server_tx;
     result.server_wire_bytes = static_cast<std::int64_t>(static_cast<double>(server_tx) *

@@ -20,6 +20,10 @@ struct SwarmParams {
     int mss = 1448;              // TCP payload per simulated packet
     bool super_seed = true;      // BT_SUPER_SEED
     bool deadlines = true;       // the agent's piece deadlines (piece_priority.hpp)
+    // Connections each agent holds for the image (libtorrent's per-torrent max_connections);
+    // 0: the agent's own (the LAN profile's connections_limit). A what-if: the simulator's
+    // memory and time grow with N x peers per node, so a capped run reaches larger N.
+    int max_peers = 0;
     // The piece size the deadline policy is planned for (deadline_policy_for); 0: piece_bytes.
     // A scaled-down run (smaller pieces, same count) gives the full-size image's, so that the
     // agents plan the same number of pieces ahead as on the real image.
@@ -44,12 +48,13 @@ struct SwarmResult {
     double floor_s = 0;            // S / R
     std::vector<double> done_s;    // per node; negative: never done (died or timed out)
     std::vector<bool> died;
-    std::int64_t server_tx_bytes = 0;       // all BitTorrent bytes the seeder sent
-    std::int64_t server_wire_bytes = 0;     // the same with TCP/IP/Ethernet headers (veth count)
-    std::int64_t server_payload_bytes = 0;  // piece bytes the seeder sent
-    std::int64_t nodes_tx_bytes = 0;        // piece bytes the nodes sent each other
-    std::int64_t announces = 0;             // answered by the tracker
-    double end_s = 0;                       // virtual time when the run stopped
+    std::int64_t server_tx_bytes = 0;        // all BitTorrent bytes the seeder sent
+    std::int64_t server_wire_bytes = 0;      // the same with TCP/IP/Ethernet headers (veth count)
+    std::int64_t server_payload_bytes = 0;   // piece bytes the seeder sent
+    std::int64_t nodes_tx_bytes = 0;         // piece bytes the nodes sent each other
+    std::int64_t nodes_redundant_bytes = 0;  // piece bytes the nodes received twice
+    std::int64_t announces = 0;              // answered by the tracker
+    double end_s = 0;                        // virtual time when the run stopped
     std::vector<Sample> samples;
 };
 
