@@ -21,7 +21,7 @@ const char* const usage =
     "usage: si_sim --nodes N [--pieces P] [--piece-size BYTES] [--rate BITS/S]\n"
     "              [--server-rate BITS/S] [--delay-ms MS] [--queue-bytes B] [--mss BYTES]\n"
     "              [--super-seed y|n] [--deadlines y|n] [--policy-piece-size BYTES]\n"
-    "              [--max-peers K]\n"
+    "              [--max-peers K (BITTORRENT_MAX_PEERS; 0: no cap)]\n"
     "              [--die-share F] [--die-at X]\n"
     "              [--time-limit X] [--seed N] [--report SECONDS] [--out DIR]\n";
 

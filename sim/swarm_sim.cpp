@@ -197,9 +197,7 @@ SwarmResult run_swarm(const SwarmParams& p) {
         atp.save_path = ".";
         atp.flags = agent_torrent_flags();
         atp.trackers = {tracker_url};
-        if (p.max_peers > 0) {
-            atp.max_connections = p.max_peers;
-        }
+        atp.max_connections = agent_torrent_max_connections(p.max_peers);
         a.ses->async_add_torrent(std::move(atp));
     }
 

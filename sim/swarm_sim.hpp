@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/agent_settings.hpp"
+
 namespace si::simnet {
 
 struct SwarmParams {
@@ -20,10 +22,9 @@ struct SwarmParams {
     int mss = 1448;              // TCP payload per simulated packet
     bool super_seed = true;      // BT_SUPER_SEED
     bool deadlines = true;       // the agent's piece deadlines (piece_priority.hpp)
-    // Connections each agent holds for the image (libtorrent's per-torrent max_connections);
-    // 0: the agent's own (the LAN profile's connections_limit). A what-if: the simulator's
-    // memory and time grow with N x peers per node, so a capped run reaches larger N.
-    int max_peers = 0;
+    // BITTORRENT_MAX_PEERS: connections each agent holds for the image; 0: no cap but the
+    // session's. The simulator's memory and time grow with N x peers per node.
+    int max_peers = AgentSettings{}.max_peers;
     // The piece size the deadline policy is planned for (deadline_policy_for); 0: piece_bytes.
     // A scaled-down run (smaller pieces, same count) gives the full-size image's, so that the
     // agents plan the same number of pieces ahead as on the real image.

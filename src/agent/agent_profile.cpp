@@ -48,4 +48,8 @@ lt::torrent_flags_t agent_torrent_flags() {
     return flags;
 }
 
+int agent_torrent_max_connections(int max_peers) {
+    return max_peers > 0 ? max_peers : -1;
+}
+
 }  // namespace si

@@ -21,4 +21,8 @@ lt::settings_pack agent_session_settings(const std::string& bind_address);
 // Not auto-managed, not paused: the agent downloads at once.
 lt::torrent_flags_t agent_torrent_flags();
 
+// libtorrent's per-torrent connection cap (add_torrent_params::max_connections) for
+// BITTORRENT_MAX_PEERS: `max_peers` itself, or -1 (no cap but the session's) for 0.
+int agent_torrent_max_connections(int max_peers);
+
 }  // namespace si

@@ -114,6 +114,7 @@ Result<TransferReport> Swarm::download_and_unpack(
     p.ti = std::make_shared<lt::torrent_info>(info);
     p.save_path = staging_dir;
     p.flags = agent_torrent_flags();
+    p.max_connections = agent_torrent_max_connections(settings_.max_peers);
     lt::error_code ec;
     lt::torrent_handle h = session_->add_torrent(std::move(p), ec);
     if (ec) {

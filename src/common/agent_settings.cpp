@@ -126,6 +126,7 @@ Result<AgentSettings> agent_settings_from(const KernelCmdline& c) {
                      read_int(c, "BITTORRENT_TRACKER_PORT", 1, 65535, s.tracker_port),
                      read_int(c, "BITTORRENT_TIMEOUT", 5, 86400, s.stall_timeout_s),
                      read_int(c, "BITTORRENT_SEED_MAX", 0, 7 * 86400, s.seed_max_s),
+                     read_int(c, "BITTORRENT_MAX_PEERS", 0, 500, s.max_peers),
                      read_int(c, "BITTORRENT_SERVER_TIMEOUT", 1, 86400, s.server_timeout_s)}) {
         if (err) {
             return *err;

@@ -29,6 +29,10 @@ struct AgentSettings {
     int stall_timeout_s = 300;          // BITTORRENT_TIMEOUT: fail after this long w/o progress
     int seed_max_s = 1800;              // BITTORRENT_SEED_MAX: upper bound of the seed wait
     int server_timeout_s = 120;         // BITTORRENT_SERVER_TIMEOUT: retries to reach the server
+    // BITTORRENT_MAX_PEERS: connections per tarball; 0: no cap but the session's (500). Every
+    // node connected to every other asks blocks of more peers than it needs, and receives some
+    // twice (docs/benchmarks.md, "Peers per node").
+    int max_peers = 16;
     // Blank disks (docs/client-howto.md): the layout's disk -> this node's, SI_DISK_MAP=
     // "/dev/sda=/dev/vdb,/dev/sdb=/dev/vdc"; how long to wait for the disks; the hostname to
     // give the deployed OS (SystemImager's HOSTNAME, else what DHCP said, which /init adds).

@@ -47,6 +47,7 @@ TEST(AgentSettings, TheOriginalsDefaults) {
     EXPECT_EQ(s->tracker_port, 6969);
     EXPECT_TRUE(s->staging.empty());
     EXPECT_TRUE(s->monitor_server.empty());
+    EXPECT_EQ(s->max_peers, 16);
 }
 
 TEST(AgentSettings, EveryVariable) {
@@ -55,7 +56,7 @@ TEST(AgentSettings, EveryVariable) {
         "BITTORRENT_STAGING=/a/tmp BITTORRENT_POLLING_TIME=2 BITTORRENT_SEED_WAIT=y "
         "BITTORRENT_UPLOAD_MIN=100 MONITOR_SERVER=10.0.0.2 MONITOR_PORT=9000 MONITOR_CONSOLE=yes "
         "BITTORRENT_TRACKER_PORT=7000 BITTORRENT_TIMEOUT=60 BITTORRENT_SEED_MAX=30 "
-        "BITTORRENT_SERVER_TIMEOUT=10");
+        "BITTORRENT_SERVER_TIMEOUT=10 BITTORRENT_MAX_PEERS=40");
     ASSERT_TRUE(s.ok()) << s.error().message;
     EXPECT_EQ(s->overrides, (std::vector<std::string>{"site", "rack1"}));
     EXPECT_EQ(s->staging, "/a/tmp");
@@ -69,6 +70,9 @@ TEST(AgentSettings, EveryVariable) {
     EXPECT_EQ(s->stall_timeout_s, 60);
     EXPECT_EQ(s->seed_max_s, 30);
     EXPECT_EQ(s->server_timeout_s, 10);
+    EXPECT_EQ(s->max_peers, 40);
+    EXPECT_EQ(
+        from("BITTORRENT=y IMAGESERVER=1.1.1.1 IMAGENAME=a BITTORRENT_MAX_PEERS=0")->max_peers, 0);
     EXPECT_EQ(from("BITTORRENT=y IMAGESERVER=1.1.1.1 IMAGENAME=a OVERRIDES=x,y")->overrides,
               (std::vector<std::string>{"x", "y"}));
 }
@@ -98,6 +102,8 @@ TEST(AgentSettings, ErrorsNameTheVariable) {
              Case{"BITTORRENT=y IMAGESERVER=1.2.3.4 IMAGENAME=a BITTORRENT_POLLING_TIME=often",
                   "BITTORRENT_POLLING_TIME: 'often' is not a number from 1 to 3600"},
              Case{"BITTORRENT=y IMAGESERVER=1.2.3.4 IMAGENAME=a MONITOR_PORT=0", "MONITOR_PORT"},
+             Case{"BITTORRENT=y IMAGESERVER=1.2.3.4 IMAGENAME=a BITTORRENT_MAX_PEERS=501",
+                  "BITTORRENT_MAX_PEERS: '501' is not a number from 0 to 500"},
              Case{"BITTORRENT=y IMAGESERVER=1.2.3.4 IMAGENAME=a BITTORRENT_STAGING=tmp",
                   "BITTORRENT_STAGING: 'tmp' is not an absolute path"},
              Case{"BITTORRENT=y IMAGESERVER=1.2.3.4 IMAGENAME=a OVERRIDES=ok,/bad",
