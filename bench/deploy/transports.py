@@ -200,20 +200,21 @@ class Ours(Transport):
                                 "--staging", staging, "--bind", node_ip(k)])
         return Node(k, p, self.node_log(k), done_regex=r"entries unpacked; download")
 
-    def unpack_tail(self, node):
+    @staticmethod
+    def agent_log(node):
+        """The agent's log so far, or "" when it cannot be read."""
         try:
             with open(node.log_path) as f:
-                m = TAIL_RE.search(f.read())
+                return f.read()
         except OSError:
-            return None
+            return ""
+
+    def unpack_tail(self, node):
+        m = TAIL_RE.search(self.agent_log(node))
         return (float(m.group(1)), float(m.group(2))) if m else None
 
     def received_twice(self, node):
-        try:
-            with open(node.log_path) as f:
-                found = TWICE_RE.findall(f.read())
-        except OSError:
-            return None
+        found = TWICE_RE.findall(self.agent_log(node))
         return sum(float(x) for x in found) * 2**20 if found else None
 
 
