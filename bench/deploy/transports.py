@@ -195,7 +195,7 @@ class Ours(Transport):
                     "BITTORRENT_POLLING_TIME=1 BITTORRENT_SEED_WAIT=y BITTORRENT_UPLOAD_MIN=50 "
                     "BITTORRENT_SEED_MAX=%d BITTORRENT_TIMEOUT=60 %s\n"
                     % (SERVER_IP, self.ctx.image_name, TRACKER_PORT, self.ctx.timeout_s,
-                       getattr(self.ctx, "agent_cmdline", "")))
+                       self.ctx.agent_cmdline))
         p = self.popen_node(k, [self.ctx.si_btagent, "--cmdline", cmdline, "--root", root,
                                 "--staging", staging, "--bind", node_ip(k)])
         return Node(k, p, self.node_log(k), done_regex=r"entries unpacked; download")
