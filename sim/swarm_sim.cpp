@@ -112,6 +112,61 @@ struct Agent {
     std::int64_t redundant = 0;  // piece bytes received twice (total_redundant_bytes)
 };
 
+// The swarm at one instant, for --report: who is done, how many nodes hold each piece, and
+// how rare the pieces are that the nodes near the end still lack.
+struct SwarmCensus {
+    int live = 0;  // nodes still running
+    int done = 0;
+    int peers = 0;              // connections, summed over the live nodes
+    std::int64_t down_bps = 0;  // payload bytes/s, summed
+    std::int64_t up_bps = 0;
+    int copies_min = 0;  // nodes holding the rarest piece
+    int copies_median = 0;
+    int pieces_at_no_node = 0;     // only the image server has them
+    int nodes_lacking_few = 0;     // live nodes not done that lack 1 to 4 pieces
+    int fewest_copies_lacked = 0;  // the fewest copies among the pieces those nodes lack
+};
+
+SwarmCensus take_census(const std::vector<Agent>& agents, int num_pieces) {
+    SwarmCensus c;
+    std::vector<int> copies(static_cast<size_t>(num_pieces), 0);
+    for (const Agent& a : agents) {
+        if (!a.ses || !a.h.is_valid()) {
+            continue;
+        }
+        ++c.live;
+        c.done += a.done_s >= 0 ? 1 : 0;
+        const lt::torrent_status st = a.h.status();
+        c.peers += st.num_peers;
+        c.down_bps += st.download_payload_rate;
+        c.up_bps += st.upload_payload_rate;
+        for (size_t i = 0; i < copies.size(); ++i)
+            copies[i] += a.have[i];
+    }
+    c.fewest_copies_lacked = c.live;
+    for (const Agent& a : agents) {
+        if (!a.ses || a.done_s >= 0 || num_pieces - a.have_count > 4) {
+            continue;
+        }
+        ++c.nodes_lacking_few;
+        for (size_t i = 0; i < copies.size(); ++i) {
+            if (!a.have[i]) {
+                c.fewest_copies_lacked = std::min(c.fewest_copies_lacked, copies[i]);
+            }
+        }
+    }
+    if (c.nodes_lacking_few == 0) {
+        c.fewest_copies_lacked = 0;
+    }
+    c.pieces_at_no_node = static_cast<int>(std::count(copies.begin(), copies.end(), 0));
+    std::sort(copies.begin(), copies.end());
+    if (!copies.empty()) {
+        c.copies_min = copies.front();
+        c.copies_median = copies[copies.size() / 2];
+    }
+    return c;
+}
+
 }  // namespace
 
 SwarmResult run_swarm(const SwarmParams& p) {
@@ -192,19 +247,27 @@ SwarmResult run_swarm(const SwarmParams& p) {
         apply_lan_peer_classes(*a.ses);
         a.have.assign(static_cast<size_t>(num_pieces), 0);
         a.deadline_set.assign(static_cast<size_t>(num_pieces), 0);
-        lt::add_torrent_params atp;
-        atp.ti = ti;
-        atp.save_path = ".";
-        atp.flags = agent_torrent_flags();
-        atp.trackers = {tracker_url};
-        atp.max_connections = agent_torrent_max_connections(p.max_peers);
-        a.ses->async_add_torrent(std::move(atp));
     }
+    // The nodes boot once the image server seeds: si_btd has been running and announcing long
+    // before an administrator powers the nodes on. Started together, the seeder's own announce
+    // queued behind N replies on its link, and the first nodes were told of no seeder at all.
+    auto start_nodes = [&] {
+        for (Agent& a : agents) {
+            lt::add_torrent_params atp;
+            atp.ti = ti;
+            atp.save_path = ".";
+            atp.flags = agent_torrent_flags();
+            atp.trackers = {tracker_url};
+            atp.max_connections = agent_torrent_max_connections(p.max_peers);
+            a.ses->async_add_torrent(std::move(atp));
+        }
+    };
 
     // ---- the agents' alert loops, sampling and the end ----------------------------------------
     sim::asio::io_context control(sim, boost::asio::ip::make_address(control_ip));
     lt::deadline_timer tick(control);
-    const SimTime::time_point t0 = SimTime::now();
+    SimTime::time_point t0 = SimTime::now();  // when the nodes start: the run's time 0
+    bool nodes_started = false;
     const double limit_s = p.time_limit_floors * result.floor_s;
     double next_sample = 0;
     std::vector<int> to_die;
@@ -223,6 +286,8 @@ SwarmResult run_swarm(const SwarmParams& p) {
     std::int64_t server_payload = 0;
 
     double next_report = 0;
+    // One line per period for the whole swarm; SI_SIM_DEBUG adds every node's
+    // peers/seeds:progress:down/up kB/s.
     auto report = [&](double now_s) {
         std::fprintf(stderr, "t=%.1f", now_s);
         if (server_h.is_valid()) {
@@ -230,12 +295,24 @@ SwarmResult run_swarm(const SwarmParams& p) {
             std::fprintf(stderr, " server: peers %d up %d kB/s super %d |", st.num_peers,
                          st.upload_rate / 1000, st.super_seeding ? 1 : 0);
         }
-        for (Agent& a : agents) {
-            if (a.ses && a.h.is_valid()) {
-                const lt::torrent_status st = a.h.status();
-                std::fprintf(stderr, " %d/%d:%.2f:%d/%d", st.num_peers, st.num_seeds,
-                             static_cast<double>(st.progress), st.download_rate / 1000,
-                             st.upload_rate / 1000);
+        const SwarmCensus c = take_census(agents, num_pieces);
+        std::fprintf(stderr,
+                     " nodes: done %d/%d, peers %.1f, down %lld kB/s, up %lld kB/s | piece copies "
+                     "min %d median %d, %d pieces at no node | %d nodes lack 1-4 pieces (fewest "
+                     "copies %d)",
+                     c.done, c.live, c.live ? static_cast<double>(c.peers) / c.live : 0.0,
+                     static_cast<long long>(c.down_bps / 1000),
+                     static_cast<long long>(c.up_bps / 1000), c.copies_min, c.copies_median,
+                     c.pieces_at_no_node, c.nodes_lacking_few, c.fewest_copies_lacked);
+        if (std::getenv("SI_SIM_DEBUG")) {
+            std::fprintf(stderr, " |");
+            for (Agent& a : agents) {
+                if (a.ses && a.h.is_valid()) {
+                    const lt::torrent_status st = a.h.status();
+                    std::fprintf(stderr, " %d/%d:%.2f:%d/%d", st.num_peers, st.num_seeds,
+                                 static_cast<double>(st.progress), st.download_rate / 1000,
+                                 st.upload_rate / 1000);
+                }
             }
         }
         std::fprintf(stderr, "\n");
@@ -261,13 +338,45 @@ SwarmResult run_swarm(const SwarmParams& p) {
         result.samples.push_back(std::move(s));
     };
 
+    auto stop_all = [&] {
+        for (Agent& a : agents) {
+            if (a.ses) {
+                zombies.push_back(a.ses->abort());
+                a.ses.reset();
+            }
+        }
+        zombies.push_back(server->abort());
+        server.reset();
+        tracker_front.stop();
+    };
+
     std::function<void(const boost::system::error_code&)> on_tick =
         [&](const boost::system::error_code& ec) {
             if (ec) {
                 return;
             }
-            const double now_s = seconds_since(t0);
             std::vector<lt::alert*> alerts;
+            if (!nodes_started) {
+                server->pop_alerts(&alerts);
+                for (lt::alert* al : alerts) {
+                    if (auto* at = lt::alert_cast<lt::add_torrent_alert>(al)) {
+                        server_h = at->handle;
+                    }
+                }
+                // The tracker has registered the seeder (its first announce).
+                if (server_h.is_valid() && tracker.announces() > 0) {
+                    nodes_started = true;
+                    t0 = SimTime::now();
+                    start_nodes();
+                } else if (seconds_since(t0) > limit_s) {
+                    stop_all();  // no node ever started: every node reported as not done
+                    return;
+                }
+                tick.expires_after(agent_alert_wait);
+                tick.async_wait(on_tick);
+                return;
+            }
+            const double now_s = seconds_since(t0);
             server->pop_alerts(&alerts);
             for (lt::alert* al : alerts) {
                 if (auto* at = lt::alert_cast<lt::add_torrent_alert>(al)) {
@@ -343,15 +452,7 @@ SwarmResult run_swarm(const SwarmParams& p) {
             if (all_done || now_s > limit_s) {
                 take_sample(now_s);
                 result.end_s = now_s;
-                for (Agent& a : agents) {
-                    if (a.ses) {
-                        zombies.push_back(a.ses->abort());
-                        a.ses.reset();
-                    }
-                }
-                zombies.push_back(server->abort());
-                server.reset();
-                tracker_front.stop();
+                stop_all();
                 return;
             }
             tick.expires_after(agent_alert_wait);

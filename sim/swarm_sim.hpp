@@ -18,7 +18,7 @@ struct SwarmParams {
     double rate_bps = 3e6;       // every node's link, each way
     double server_rate_bps = 0;  // the server's link; 0: rate_bps
     double delay_ms = 0.042;     // one way, on every host's way out
-    int queue_bytes = 0;         // each link's queue; 0: 100 ms at the link's rate, >= 64 KiB
+    int queue_bytes = 0;         // each link's queue; 0: bench/deploy's 2,000 packets
     int mss = 1448;              // TCP payload per simulated packet
     bool super_seed = true;      // BT_SUPER_SEED
     bool deadlines = true;       // the agent's piece deadlines (piece_priority.hpp)
