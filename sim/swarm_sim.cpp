@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <set>
 #include <stdexcept>
 
 #include <libtorrent/add_torrent_params.hpp>
@@ -167,6 +168,70 @@ SwarmCensus take_census(const std::vector<Agent>& agents, int num_pieces) {
     return c;
 }
 
+// Which blocks the seeder sent, to whom, and when: how much of what it sent was a copy of a
+// piece it had already sent, and when each piece first left it (--report's last line).
+class ServerUploads {
+  public:
+    explicit ServerUploads(int num_pieces) : receivers_(static_cast<size_t>(num_pieces)) {}
+
+    void add(int piece, int block, std::uint32_t node, double now_s) {
+        if (piece < 0 || static_cast<size_t>(piece) >= receivers_.size()) {
+            return;
+        }
+        auto& r = receivers_[static_cast<size_t>(piece)];
+        ++blocks_;
+        if (r.empty()) {
+            last_new_piece_s_ = now_s;
+        }
+        if (std::find(r.begin(), r.end(), node) == r.end()) {
+            r.push_back(node);
+            if (r.size() == 2) {
+                second_receiver_s_.push_back(now_s);
+                if (std::getenv("SI_SIM_DEBUG")) {
+                    std::fprintf(stderr, "%.2f [server] piece %d to a second node %s (first %s)\n",
+                                 now_s, piece,
+                                 boost::asio::ip::address_v4(node).to_string().c_str(),
+                                 boost::asio::ip::address_v4(r[0]).to_string().c_str());
+                }
+            }
+        }
+        if (blocks_seen_.insert(std::int64_t{piece} << 16 | block).second) {
+            ++distinct_blocks_;
+        }
+    }
+
+    void print(int blocks_per_piece) const {
+        long once = 0;
+        long more = 0;
+        long never = 0;
+        for (const auto& r : receivers_) {
+            never += r.empty() ? 1 : 0;
+            once += r.size() == 1 ? 1 : 0;
+            more += r.size() > 1 ? 1 : 0;
+        }
+        const long early =
+            static_cast<long>(std::count_if(second_receiver_s_.begin(), second_receiver_s_.end(),
+                                            [&](double t) { return t <= last_new_piece_s_; }));
+        std::fprintf(stderr,
+                     "server uploads: %lld blocks (%.2f x the image's %zu pieces x %d blocks), "
+                     "%lld distinct; pieces sent to one node %ld, to several %ld (%ld of them "
+                     "before every piece had left the server, at t=%.1f), never %ld\n",
+                     static_cast<long long>(blocks_),
+                     static_cast<double>(blocks_) /
+                         static_cast<double>(receivers_.size() * blocks_per_piece),
+                     receivers_.size(), blocks_per_piece, static_cast<long long>(distinct_blocks_),
+                     once, more, early, last_new_piece_s_, never);
+    }
+
+  private:
+    std::vector<std::vector<std::uint32_t>> receivers_;  // per piece: the nodes sent a block
+    std::set<std::int64_t> blocks_seen_;
+    std::vector<double> second_receiver_s_;  // when a piece first went to a second node
+    std::int64_t blocks_ = 0;
+    std::int64_t distinct_blocks_ = 0;
+    double last_new_piece_s_ = 0;
+};
+
 }  // namespace
 
 SwarmResult run_swarm(const SwarmParams& p) {
@@ -205,6 +270,12 @@ SwarmResult run_swarm(const SwarmParams& p) {
         sp.settings.set_int(lt::settings_pack::alert_mask,
                             sp.settings.get_int(lt::settings_pack::alert_mask) |
                                 lt::alert_category::connect | lt::alert_category::peer);
+    }
+    if (p.report_period_s > 0) {  // every block the seeder sends, for the report's last line
+        sp.settings.set_int(
+            lt::settings_pack::alert_mask,
+            sp.settings.get_int(lt::settings_pack::alert_mask) | lt::alert_category::upload);
+        sp.settings.set_int(lt::settings_pack::alert_queue_size, 1'000'000);
     }
     sp.disk_io_constructor = memory_disk(true);
     auto server = std::make_unique<lt::session>(std::move(sp), server_ioc);
@@ -285,6 +356,7 @@ SwarmResult run_swarm(const SwarmParams& p) {
     std::int64_t server_tx = 0;
     std::int64_t server_payload = 0;
 
+    ServerUploads server_uploads(num_pieces);
     double next_report = 0;
     // One line per period for the whole swarm; SI_SIM_DEBUG adds every node's
     // peers/seeds:progress:down/up kB/s.
@@ -381,6 +453,9 @@ SwarmResult run_swarm(const SwarmParams& p) {
             for (lt::alert* al : alerts) {
                 if (auto* at = lt::alert_cast<lt::add_torrent_alert>(al)) {
                     server_h = at->handle;
+                } else if (auto* bu = lt::alert_cast<lt::block_uploaded_alert>(al)) {
+                    server_uploads.add(static_cast<int>(bu->piece_index), bu->block_index,
+                                       bu->endpoint.address().to_v4().to_uint(), now_s);
                 } else if (std::getenv("SI_SIM_DEBUG")) {
                     std::fprintf(stderr, "%.2f [server] %s\n", now_s, al->message().c_str());
                 }
@@ -463,6 +538,9 @@ SwarmResult run_swarm(const SwarmParams& p) {
 
     sim.run();
 
+    if (p.report_period_s > 0) {
+        server_uploads.print(ti->piece_length() / lt::default_block_size);
+    }
     for (const Agent& a : agents) {
         result.done_s.push_back(a.done_s);
         result.died.push_back(a.died);
