@@ -19,7 +19,8 @@ namespace {
 
 const char* const usage =
     "usage: si_sim --nodes N [--pieces P] [--piece-size BYTES] [--rate BITS/S]\n"
-    "              [--server-rate BITS/S] [--delay-ms MS] [--queue-bytes B] [--mss BYTES]\n"
+    "              [--server-rate BITS/S] [--tracker-rate BITS/S] [--delay-ms MS]\n"
+    "              [--queue-bytes B] [--mss BYTES]\n"
     "              [--super-seed y|n] [--deadlines y|n] [--policy-piece-size BYTES]\n"
     "              [--max-peers K (BITTORRENT_MAX_PEERS; 0: no cap)]\n"
     "              [--die-share F] [--die-at X]\n"
@@ -75,6 +76,8 @@ int main(int argc, char** argv) {
                 p.rate_bps = std::stod(v);
             else if (k == "server-rate")
                 p.server_rate_bps = std::stod(v);
+            else if (k == "tracker-rate")
+                p.tracker_rate_bps = std::stod(v);
             else if (k == "delay-ms")
                 p.delay_ms = std::stod(v);
             else if (k == "queue-bytes")
@@ -149,6 +152,7 @@ int main(int argc, char** argv) {
           << ", \"piece_bytes\": " << p.piece_bytes << ", \"rate_bps\": " << num(p.rate_bps)
           << ", \"server_rate_bps\": "
           << num(p.server_rate_bps > 0 ? p.server_rate_bps : p.rate_bps)
+          << ", \"tracker_rate_bps\": " << num(p.tracker_rate_bps)
           << ", \"delay_ms\": " << num(p.delay_ms) << ",\n"
           << "  \"super_seed\": " << (p.super_seed ? "true" : "false")
           << ", \"deadlines\": " << (p.deadlines ? "true" : "false")

@@ -24,7 +24,11 @@ void ClusterNetwork::clear() {
 }
 
 const LinkSpec& ClusterNetwork::spec_for(const sim::asio::ip::address& ip) const {
-    return ip == server_ ? server_link_ : node_link_;
+    if (ip == server_) {
+        return server_link_;
+    }
+    const auto it = hosts_.find(ip);
+    return it != hosts_.end() ? it->second : node_link_;
 }
 
 std::shared_ptr<sim::queue> ClusterNetwork::make_queue(const LinkSpec& spec, bool with_delay,

@@ -22,6 +22,8 @@ class ClusterNetwork final : public sim::configuration {
     // `server` gets `server_link`; every other address `node_link`. Path MTU is `mtu` bytes.
     ClusterNetwork(sim::asio::ip::address server, LinkSpec server_link, LinkSpec node_link,
                    int mtu);
+    // One more host with a link of its own (before the simulation starts).
+    void add_host(sim::asio::ip::address ip, LinkSpec link) { hosts_[ip] = link; }
 
     void build(sim::simulation& sim) override;
     sim::route channel_route(sim::asio::ip::address src, sim::asio::ip::address dst) override;
@@ -39,6 +41,7 @@ class ClusterNetwork final : public sim::configuration {
 
     sim::asio::ip::address server_;
     LinkSpec server_link_;
+    std::map<sim::asio::ip::address, LinkSpec> hosts_;  // add_host()
     LinkSpec node_link_;
     int mtu_;
     sim::simulation* sim_ = nullptr;

@@ -37,6 +37,7 @@ namespace si::simnet {
 namespace {
 
 constexpr const char* server_ip = "10.0.0.1";
+constexpr const char* tracker_host_ip = "10.0.0.2";  // SwarmParams::tracker_rate_bps > 0
 // An address of its own for the simulation's own timers; nothing connects to it.
 constexpr const char* control_ip = "10.255.255.254";
 constexpr std::uint16_t tracker_port = 6969;
@@ -242,6 +243,12 @@ SwarmResult run_swarm(const SwarmParams& p) {
     const auto server_addr = boost::asio::ip::make_address(server_ip);
     ClusterNetwork net(server_addr, {server_rate * wire, p.delay_ms, queue},
                        {p.rate_bps * wire, p.delay_ms, queue}, p.mss);
+    const bool own_tracker_host = p.tracker_rate_bps > 0;
+    const auto tracker_addr =
+        boost::asio::ip::make_address(own_tracker_host ? tracker_host_ip : server_ip);
+    if (own_tracker_host) {
+        net.add_host(tracker_addr, {p.tracker_rate_bps * wire, p.delay_ms, queue});
+    }
     sim::simulation sim{net};
 
     auto ti = ::create_test_torrent(p.piece_bytes, p.pieces, lt::create_torrent::v1_only);
@@ -250,7 +257,7 @@ SwarmResult run_swarm(const SwarmParams& p) {
     result.floor_s = static_cast<double>(result.image_bytes) * 8 / p.rate_bps;
     const int num_pieces = ti->num_pieces();
     const std::string tracker_url =
-        std::string("http://") + server_ip + ":" + std::to_string(tracker_port) + "/announce";
+        "http://" + tracker_addr.to_string() + ":" + std::to_string(tracker_port) + "/announce";
 
     // ---- the image server: tracker + seeder -------------------------------------------------
     sim::asio::io_context server_ioc(sim, server_addr);
@@ -260,7 +267,11 @@ SwarmResult run_swarm(const SwarmParams& p) {
     log.set_quiet(true);
     TrackerService tracker(store, ".", log);
     tracker.set_torrents({ServedTorrent{hex(ti->info_hashes().v1), torrent_file}});
-    SimTracker tracker_front(server_ioc, tracker_port, tracker);
+    std::unique_ptr<sim::asio::io_context> tracker_ioc;
+    if (own_tracker_host) {
+        tracker_ioc = std::make_unique<sim::asio::io_context>(sim, tracker_addr);
+    }
+    SimTracker tracker_front(own_tracker_host ? *tracker_ioc : server_ioc, tracker_port, tracker);
 
     SeederSettings seeder;
     seeder.address = server_ip;

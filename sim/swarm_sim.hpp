@@ -17,11 +17,15 @@ struct SwarmParams {
     int pieces = 304;            // the image: pieces x piece_bytes (+ a 1,234-byte tail piece)
     double rate_bps = 3e6;       // every node's link, each way
     double server_rate_bps = 0;  // the server's link; 0: rate_bps
-    double delay_ms = 0.042;     // one way, on every host's way out
-    int queue_bytes = 0;         // each link's queue; 0: bench/deploy's 2,000 packets
-    int mss = 1448;              // TCP payload per simulated packet
-    bool super_seed = true;      // BT_SUPER_SEED
-    bool deadlines = true;       // the agent's piece deadlines (piece_priority.hpp)
+    // 0: the tracker answers on the server's link, as si_btd's does. > 0: from a host of its
+    // own with a link of this rate, so that a scaled-down job's tracker replies (which do not
+    // shrink with the image) cost what they cost on the real job's link.
+    double tracker_rate_bps = 0;
+    double delay_ms = 0.042;  // one way, on every host's way out
+    int queue_bytes = 0;      // each link's queue; 0: bench/deploy's 2,000 packets
+    int mss = 1448;           // TCP payload per simulated packet
+    bool super_seed = true;   // BT_SUPER_SEED
+    bool deadlines = true;    // the agent's piece deadlines (piece_priority.hpp)
     // BITTORRENT_MAX_PEERS: connections each agent holds for the image; 0: no cap but the
     // session's. The simulator's memory and time grow with N x peers per node.
     int max_peers = AgentSettings{}.max_peers;

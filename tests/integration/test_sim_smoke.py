@@ -57,6 +57,29 @@ class SimSmoke(unittest.TestCase):
         with open(os.path.join(out, "results.md")) as f:
             self.assertIn("| N | S | R (nodes / server) | total s | x S/R |", f.read())
 
+    def test_tracker_host_and_report(self):
+        """--tracker-rate puts the tracker on a host of its own; --report prints the swarm's
+        census and, at the end, what the server sent more than once."""
+        out = tempfile.mkdtemp(prefix="si-sim-smoke-")
+        self.addCleanup(shutil.rmtree, out, True)
+        p = subprocess.run([SIM, "--nodes", "4", "--pieces", "40", "--piece-size", "65536",
+                            "--rate", "20000000", "--tracker-rate", "1000000000",
+                            "--report", "0.5", "--out", out],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=240)
+        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        with open(os.path.join(out, "result-n4.json")) as f:
+            r = json.load(f)
+        self.assertEqual(r["done"], 4)
+        self.assertEqual(r["tracker_rate_bps"], 1e9)
+        self.assertGreater(r["announces"], 3)  # every node and the seeder reached the tracker
+        census = [l for l in p.stderr.splitlines() if l.startswith("t=")]
+        self.assertTrue(census, p.stderr[-2000:])
+        self.assertIn("nodes: done 0/4", census[0])
+        uploads = [l for l in p.stderr.splitlines() if l.startswith("server uploads:")]
+        self.assertEqual(len(uploads), 1, p.stderr[-2000:])
+        # Every one of the 41 pieces (40 + the tail) left the server at least once.
+        self.assertIn("never 0", uploads[0])
+
 
 if __name__ == "__main__":
     sitest.main()
