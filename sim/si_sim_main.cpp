@@ -114,9 +114,9 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (p.nodes < 1 || p.pieces < 1 || p.piece_bytes < 16384 || p.piece_bytes % 16384 != 0 ||
-        p.rate_bps <= 0 || p.max_peers < 0) {
+        p.rate_bps <= 0 || p.tracker_rate_bps < 0 || p.max_peers < 0) {
         std::cerr << "si_sim: need --nodes >= 1, --pieces >= 1, --piece-size a multiple of "
-                     "16 KiB, --rate > 0, --max-peers >= 0\n";
+                     "16 KiB, --rate > 0, --tracker-rate >= 0, --max-peers >= 0\n";
         return 2;
     }
 

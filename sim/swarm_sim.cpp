@@ -196,9 +196,7 @@ class ServerUploads {
                 }
             }
         }
-        if (blocks_seen_.insert(std::int64_t{piece} << 16 | block).second) {
-            ++distinct_blocks_;
-        }
+        blocks_seen_.insert(std::int64_t{piece} << 16 | block);
     }
 
     void print(int blocks_per_piece) const {
@@ -220,8 +218,9 @@ class ServerUploads {
                      static_cast<long long>(blocks_),
                      static_cast<double>(blocks_) /
                          static_cast<double>(receivers_.size() * blocks_per_piece),
-                     receivers_.size(), blocks_per_piece, static_cast<long long>(distinct_blocks_),
-                     once, more, early, last_new_piece_s_, never);
+                     receivers_.size(), blocks_per_piece,
+                     static_cast<long long>(blocks_seen_.size()), once, more, early,
+                     last_new_piece_s_, never);
     }
 
   private:
@@ -229,7 +228,6 @@ class ServerUploads {
     std::set<std::int64_t> blocks_seen_;
     std::vector<double> second_receiver_s_;  // when a piece first went to a second node
     std::int64_t blocks_ = 0;
-    std::int64_t distinct_blocks_ = 0;
     double last_new_piece_s_ = 0;
 };
 
