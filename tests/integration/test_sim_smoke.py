@@ -81,5 +81,19 @@ class SimSmoke(unittest.TestCase):
         self.assertIn("never 0", uploads[0])
 
 
+    def test_short_queues_lose_packets_and_every_node_finishes(self):
+        """Queues of 4 packets drop many packets. libsimulator's TCP must resend them (our
+        patch simulator-tcp-drops): before it, a drop after close crashed si_sim and the
+        drops' bytes stayed counted in flight, so this swarm never finished (exit 3)."""
+        out = tempfile.mkdtemp(prefix="si-sim-smoke-")
+        self.addCleanup(shutil.rmtree, out, True)
+        p = subprocess.run([SIM, "--nodes", "8", "--pieces", "64", "--piece-size", "16384",
+                            "--rate", "1000000", "--queue-bytes", "6000", "--out", out],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=240)
+        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        with open(os.path.join(out, "result-n8.json")) as f:
+            r = json.load(f)
+        self.assertEqual(r["done"], 8)
+
 if __name__ == "__main__":
     sitest.main()
