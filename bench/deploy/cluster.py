@@ -3,7 +3,8 @@
 One namespace holds a bridge; the image server and every node get their own namespace with one
 veth link to that bridge. Every link is shaped in both directions: the host's side (its
 upload) by htb at the link rate with a netem delay below it, the bridge's side (the host's
-download) by htb at the same rate. Addresses: 10.77.0.1 the server, 10.77.0.(10+k) node k.
+download) by htb at the same rate. Below each htb class, a tail-drop queue of `queue` (packets,
+or bytes for a queue sized in time). Addresses: 10.77.0.1 the server, 10.77.0.(10+k) node k.
 Nothing is routed out of the namespaces; nothing outside them is touched."""
 import os
 import re
@@ -20,6 +21,25 @@ def node_ip(k):
     return "%s.%d" % (SUBNET, 10 + k)
 
 
+MTU_FRAME = 1514  # bytes of one full Ethernet frame as the qdisc counts it
+
+
+def queue_limit(queue, rate_bps):
+    """A link direction's queue from --queue: '2000p' (packets) -> ('packets', 2000); '1s' or
+    '250ms' (time at the link rate) -> ('bytes', rate x time / 8, at least 4 full frames).
+    Raises ValueError naming the bad value."""
+    q = queue.strip().lower()
+    m = re.fullmatch(r"(\d+)p", q)
+    if m and int(m.group(1)) > 0:
+        return ("packets", int(m.group(1)))
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s)", q)
+    if m and float(m.group(1)) > 0:
+        seconds = float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
+        return ("bytes", max(4 * MTU_FRAME, int(rate_bps * seconds / 8)))
+    raise ValueError("--queue %r: give packets (2000p) or a time at the link rate (1s, 250ms)"
+                     % queue)
+
+
 def sh(*args, check=True):
     r = subprocess.run(list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if check and r.returncode != 0:
@@ -29,12 +49,14 @@ def sh(*args, check=True):
 
 class Cluster:
     """`nodes` node namespaces plus server and bridge, links at `rate` (tc syntax, e.g.
-    100mbit) with `delay` (e.g. 0.1ms) one way on each host's egress."""
+    100mbit) with `delay` (e.g. 0.1ms) one way on each host's egress; `queue` is queue_limit()'s
+    (kind, limit) for every link direction."""
 
-    def __init__(self, nodes, rate, delay, prefix=None):
+    def __init__(self, nodes, rate, delay, queue, prefix=None):
         self.nodes = nodes
         self.rate = rate
         self.delay = delay
+        self.queue = queue
         self.prefix = prefix or "sidb%d" % os.getpid()
         self.br = self.prefix + "-br"
         self.srv = self.prefix + "-srv"
@@ -81,15 +103,21 @@ class Cluster:
            "classid", "1:1", "htb", "rate", self.rate, "ceil", self.rate)
         add_leaf = ["ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", dev, "parent", "1:1",
                     "handle", "10:"]
+        kind, limit = self.queue
         if with_delay and self.netem:
+            # netem counts its limit in packets only.
+            packets = limit if kind == "packets" else max(1, limit // MTU_FRAME)
             try:
-                sh(*add_leaf, "netem", "delay", self.delay, "limit", "2000")
+                sh(*add_leaf, "netem", "delay", self.delay, "limit", str(packets))
                 return
             except RuntimeError as e:
                 if "unknown" not in str(e):
                     raise
                 self.netem = False  # e.g. CONFIG_NET_SCH_NETEM off: say so in the report
-        sh(*add_leaf, "pfifo", "limit", "2000")
+        if kind == "packets":
+            sh(*add_leaf, "pfifo", "limit", str(limit))
+        else:
+            sh(*add_leaf, "bfifo", "limit", str(limit))
 
     def _raise_neighbour_limits(self):
         """The kernel's ARP table is shared by all namespaces and every host talks to every

@@ -34,8 +34,10 @@ class DeploySmoke(unittest.TestCase):
         out = tempfile.mkdtemp(prefix="si-deploy-smoke-")
         self.addCleanup(shutil.rmtree, out, True)
         before = namespaces()
+        # Queues sized in time (bfifo); the default, in packets, is pfifo as before.
         p = subprocess.run([sys.executable, RUN, "--nodes", "2", "--size", "4M", "--rate",
-                            "100mbit", "--build-dir", BUILD_DIR, "--out", out, "--timeout", "60"],
+                            "100mbit", "--queue", "100ms", "--build-dir", BUILD_DIR, "--out", out,
+                            "--timeout", "60"],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=180)
         self.assertEqual(p.returncode, 0, p.stdout)
         # Everything it created is gone again.
@@ -45,6 +47,8 @@ class DeploySmoke(unittest.TestCase):
 
         with open(os.path.join(out, "results.json")) as f:
             res = json.load(f)
+        # 100 ms at 100 Mbit/s: 1.25 MB in front of each link direction.
+        self.assertEqual(res["queue"], {"kind": "bytes", "limit": 1250000, "given": "100ms"})
         rows = {r["transport"]: r for r in res["results"]}
         self.assertEqual(set(rows), set(TRANSPORTS))
         for name, r in rows.items():
@@ -65,6 +69,17 @@ class DeploySmoke(unittest.TestCase):
             self.assertRegex(md, r"\| %s \| 2 \| " % name)
             for kind in ("rate", "aggregate"):
                 self.assertTrue(os.path.exists(os.path.join(out, "%s-%s-n2.png" % (kind, name))))
+
+
+    def test_bad_queue_is_refused_before_anything_is_made(self):
+        before = namespaces()
+        p = subprocess.run([sys.executable, RUN, "--nodes", "2", "--queue", "lots",
+                            "--build-dir", BUILD_DIR],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("--queue 'lots'", p.stdout)
+        self.assertEqual(len(p.stdout.strip().splitlines()), 1, p.stdout)
+        self.assertEqual(namespaces() - before, set())
 
 
 if __name__ == "__main__":
