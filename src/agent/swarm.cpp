@@ -199,7 +199,12 @@ Result<TransferReport> Swarm::download_and_unpack(
             }
             unpacked_at = now;
         }
-        if (!alerts.finished_at() && unpacked_at && h.status().is_finished) {
+        // Finished means every piece written, not only hash-checked: libtorrent's is_finished
+        // counts passed pieces, num_pieces the written ones, and the proof the monitor gets
+        // (pieces verified / total) is the latter (a node once showed "unverified" for it).
+        if (const lt::torrent_status st = h.status(); !alerts.finished_at() && unpacked_at &&
+                                                      st.is_finished &&
+                                                      st.num_pieces == info.num_pieces()) {
             alerts.mark_finished(now);
         }
         // The unpacker stops at tar's end-of-archive blocks, so it may be done before the last
