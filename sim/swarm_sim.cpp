@@ -111,7 +111,9 @@ struct Agent {
     bool died = false;
     std::int64_t rx = 0;
     std::int64_t tx_payload = 0;
-    std::int64_t redundant = 0;  // piece bytes received twice (total_redundant_bytes)
+    std::int64_t redundant = 0;      // piece bytes received twice (total_redundant_bytes)
+    std::int64_t download_rate = 0;  // payload bytes/s, as libtorrent last measured it
+    double download_rate_at_s = -1;
 };
 
 // The swarm at one instant, for --report: who is done, how many nodes hold each piece, and
@@ -508,7 +510,13 @@ SwarmResult run_swarm(const SwarmParams& p) {
                 while (a.cursor < num_pieces && a.have[static_cast<size_t>(a.cursor)]) {
                     ++a.cursor;
                 }
-                const PieceState state{a.cursor, a.have_count, a.have, a.deadline_set};
+                // libtorrent measures its rates once a second; so is this read of it.
+                if (now_s >= a.download_rate_at_s + 1) {
+                    a.download_rate = a.h.status().download_payload_rate;
+                    a.download_rate_at_s = now_s;
+                }
+                const PieceState state{a.cursor,       a.have_count,    a.have,
+                                       a.deadline_set, a.download_rate, p.piece_bytes};
                 for (const PieceDeadline& d : plan_deadlines(state, policy)) {
                     a.h.set_piece_deadline(lt::piece_index_t{d.piece}, d.deadline_ms);
                     a.deadline_set[static_cast<size_t>(d.piece)] = 1;

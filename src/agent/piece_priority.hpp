@@ -12,6 +12,14 @@
 // time-critical piece is asked of more than one peer. Simulated (sim/run, 3 Mbit/s, 1,212
 // pieces of 64 KiB), x S/R at N = 4 / 16 / 32: with that rule 1.22 / 1.17 / 1.18, without
 // deadlines 1.14 / 1.19 / 1.17, with this one 1.14 / 1.16 / 1.17.
+//
+// The deadlines are ones the link can meet: the k-th missing piece is due after k steps of
+// two piece times at the current download rate, or of 250 ms if that is longer. A fixed
+// 250 ms step is 125 piece times of 256 KiB at 1 Gb/s but half a piece time of 64 KiB at
+// 1 Mbit/s; there every time-critical piece was late at once, and libtorrent asks a piece
+// that takes longer than a typical one of a second peer. Simulated at 64 nodes on 1 Mbit/s
+// links (si_sim, 1,212 pieces of 64 KiB): 1.27 -> 1.19 x S/R, received twice 1.41 -> 0.46 x S;
+// at 3 Mbit/s, 64 nodes 1.25 -> 1.22 and 16 nodes 1.15 -> 1.15 (docs/benchmarks.md).
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -19,9 +27,10 @@
 namespace si {
 
 struct DeadlinePolicy {
-    int span_pieces = 0;  // pieces from the cursor on that may get deadlines
-    int step_ms = 250;    // the k-th missing piece from the cursor: (k + 1) * step_ms
-    int lag_pieces = 8;   // verified pieces ahead of the cursor that start a catch-up
+    int span_pieces = 0;       // pieces from the cursor on that may get deadlines
+    int step_ms = 250;         // the shortest step: the k-th missing piece is due at (k + 1) steps
+    int piece_times_step = 2;  // a step is at least this many piece times at the current rate
+    int lag_pieces = 8;        // verified pieces ahead of the cursor that start a catch-up
 };
 
 // The policy for a torrent of `num_pieces` pieces of `piece_length` bytes: the span covers
@@ -37,6 +46,8 @@ struct PieceState {
     int have_count = 0;                  // verified pieces in all
     std::span<const char> have;          // 1: verified here
     std::span<const char> deadline_set;  // 1: a deadline was already given
+    std::int64_t download_rate = 0;      // payload bytes/s now (torrent_status); 0: not known
+    std::int64_t piece_length = 0;       // bytes per piece of this torrent
 };
 
 struct PieceDeadline {
@@ -44,9 +55,14 @@ struct PieceDeadline {
     int deadline_ms = 0;  // from now
 };
 
+// Milliseconds between the deadlines of two consecutive missing pieces: piece_times_step *
+// piece_length / download_rate, at least step_ms (step_ms alone while the rate is not known).
+int deadline_step_ms(const PieceState& state, const DeadlinePolicy& policy);
+
 // The pieces in [cursor, ...) that should get a deadline now, in piece order: when
 // have_count - cursor >= lag_pieces, those of the first `span_pieces` missing pieces from the
-// cursor without a deadline yet; otherwise none.
+// cursor without a deadline yet, the k-th missing one due in (k + 1) * deadline_step_ms();
+// otherwise none.
 std::vector<PieceDeadline> plan_deadlines(const PieceState& state, const DeadlinePolicy& policy);
 
 }  // namespace si

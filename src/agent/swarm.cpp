@@ -180,7 +180,9 @@ Result<TransferReport> Swarm::download_and_unpack(
                 requested[static_cast<size_t>(i)] = 1;
             }
         }
-        const PieceState state{cursor, alerts.have_count(), have, deadline_set};
+        const lt::torrent_status st = h.status();
+        const PieceState state{cursor,       alerts.have_count(),      have,
+                               deadline_set, st.download_payload_rate, piece_length};
         for (const PieceDeadline& d : plan_deadlines(state, deadline_policy)) {
             h.set_piece_deadline(lt::piece_index_t{d.piece}, d.deadline_ms);
             deadline_set[static_cast<size_t>(d.piece)] = 1;
@@ -202,9 +204,8 @@ Result<TransferReport> Swarm::download_and_unpack(
         // Finished means every piece written, not only hash-checked: libtorrent's is_finished
         // counts passed pieces, num_pieces the written ones, and the proof the monitor gets
         // (pieces verified / total) is the latter (a node once showed "unverified" for it).
-        if (const lt::torrent_status st = h.status(); !alerts.finished_at() && unpacked_at &&
-                                                      st.is_finished &&
-                                                      st.num_pieces == info.num_pieces()) {
+        if (!alerts.finished_at() && unpacked_at && st.is_finished &&
+            st.num_pieces == info.num_pieces()) {
             alerts.mark_finished(now);
         }
         // The unpacker stops at tar's end-of-archive blocks, so it may be done before the last

@@ -100,6 +100,35 @@ TEST(PlanDeadlines, ADeadlineIsGivenOnce) {
     EXPECT_EQ(pieces_of(t.plan(small_policy())), (std::vector<int>{2, 3}));
 }
 
+TEST(DeadlineStep, TwoPieceTimesAtTheRateButNoLessThanTheShortestStep) {
+    const DeadlinePolicy p = deadline_policy_for(64 << 10, 1212);
+    std::vector<char> none(1212, 0);
+    auto step_at = [&](std::int64_t bytes_per_s, std::int64_t piece_length) {
+        return deadline_step_ms({0, 0, none, none, bytes_per_s, piece_length}, p);
+    };
+    // 1 Mbit/s (119.5 kB/s of payload): a 64 KiB piece takes 548 ms.
+    EXPECT_EQ(step_at(119'500, 64 << 10), 1096);
+    // 1 Gb/s with 256 KiB pieces: 2 ms a piece, so the 250 ms step stands.
+    EXPECT_EQ(step_at(125'000'000, 256 << 10), 250);
+    EXPECT_EQ(step_at(0, 64 << 10), 250);      // no rate measured yet
+    EXPECT_EQ(step_at(119'500, 0), 250);       // piece size not known
+    EXPECT_EQ(step_at(10, 16 << 20), 60'000);  // a trickle: one step is at most 60 s
+}
+
+TEST(PlanDeadlines, ASlowLinkGetsDeadlinesItCanMeet) {
+    Torrent t(1212);
+    t.lag_by(100);  // past the lag limit of 24
+    const DeadlinePolicy p = deadline_policy_for(64 << 10, 1212);
+    const auto d =
+        plan_deadlines({t.cursor, t.have_count(), t.have, t.deadline_set, 119'500, 64 << 10}, p);
+    ASSERT_EQ(d.size(), 512u);  // the span is the same at every rate
+    EXPECT_EQ(d[0].deadline_ms, 1096);
+    EXPECT_EQ(d[4].deadline_ms, 5 * 1096);
+    const auto fast = plan_deadlines(
+        {t.cursor, t.have_count(), t.have, t.deadline_set, 125'000'000, 64 << 10}, p);
+    EXPECT_EQ(fast[4].deadline_ms, 5 * 250);
+}
+
 TEST(PlanDeadlines, StopsAtTheLastPiece) {
     Torrent t(6);
     t.cursor = 1;
