@@ -7,7 +7,6 @@ Environment: SI_BUILD_DIR (si_btd at $SI_BUILD_DIR/src/server/si_btd), SI_SOURCE
 import os
 import sys
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -27,20 +26,6 @@ SI_BTD = os.path.join(BUILD_DIR, "src", "server", "si_btd")
 START_TIMEOUT = 120  # s: the script returns once the tracker is bound; packing is tiny here
 STOP_TIMEOUT = 60    # s: the script waits up to TERM/30 then KILL/5
 POLL_DEADLINE = 60   # s: for the tracker to list a torrent
-
-
-def free_ports(count):
-    """Distinct free TCP ports on 127.0.0.1 (all held open until all are chosen)."""
-    socks = []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def alive(pid):
@@ -83,7 +68,7 @@ class InitScriptTest(unittest.TestCase):
             os.makedirs(d)
         for name in ("demo", "demo2"):
             self.make_image(name)
-        self.tracker_port, self.seeder_port, self.monitor_port = free_ports(3)
+        self.tracker_port, self.seeder_port, self.monitor_port = sitest.free_ports("127.0.0.1", 3)
         self.state = os.path.join(t, "dstate")
         self.log = os.path.join(t, "log", "bittorrent-tracker.log")
         self.conf = os.path.join(t, "bittorrent.conf")

@@ -15,10 +15,55 @@ SI_BTD = os.path.join(BUILD_DIR, "src", "server", "si_btd")
 SI_INSTALLBTIMAGE = os.path.join(BUILD_DIR, "src", "server", "si_installbtimage")
 
 
+def _ephemeral_low():
+    """The first port of the kernel's ephemeral range (net.ipv4.ip_local_port_range)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_ports(address="127.0.0.1", count=1):
+    """`count` distinct ports that are free for both TCP and UDP on `address` (si_btd's seeder
+    and the agents take uTP on the same port), chosen at random below the kernel's ephemeral
+    range. A port the kernel hands out for a bind to port 0 is from the same pool it uses for
+    the next outgoing connection, so a test running beside this one could take it as a client
+    before our server binds it (si_btd then exits 5, and CI once waited 60 s for nothing).
+    Raises RuntimeError if no such ports are found."""
+    import random
+    high = min(_ephemeral_low(), 32768)
+    low = 20000 if high > 21000 else 10000
+    held = []
+    try:
+        for _ in range(500):
+            if len(held) == 2 * count:
+                break
+            port = random.randrange(low, high)
+            if any(s.getsockname()[1] == port for s in held):
+                continue
+            pair = []
+            try:
+                for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                    s = socket.socket(socket.AF_INET, kind)
+                    pair.append(s)
+                    s.bind((address, port))
+            except OSError:
+                for s in pair:
+                    s.close()
+                continue
+            held.extend(pair)
+        if len(held) < 2 * count:
+            raise RuntimeError("no %d free ports on %s in %d-%d" % (count, address, low, high - 1))
+        return [s.getsockname()[1] for s in held[::2]]
+    finally:
+        for s in held:
+            s.close()
+
+
 def free_port(address="127.0.0.1"):
-    with socket.socket() as s:
-        s.bind((address, 0))
-        return s.getsockname()[1]
+    """One port free for TCP and UDP on `address` (see free_ports)."""
+    return free_ports(address, 1)[0]
 
 
 def bdecode(data):
@@ -139,9 +184,8 @@ class ServerTree:
         self.tmp = tempfile.TemporaryDirectory(prefix="si-test-")
         self.dir = self.tmp.name
         self.address = address
-        self.tracker_port = free_port(address)
-        self.seeder_port = free_port(address)
-        self.monitor_port = free_port(address)  # si_btd's monitor listener (not 8181: tests run side by side)
+        # The monitor port is si_btd's listener for the agents' reports (not 8181: tests run side by side).
+        self.tracker_port, self.seeder_port, self.monitor_port = free_ports(address, 3)
         for d in ("images", "overrides", "tarballs", "torrents", "etc", "log"):
             os.makedirs(os.path.join(self.dir, d))
         self.bt_conf = os.path.join(self.dir, "etc", "bittorrent.conf")
@@ -206,7 +250,16 @@ class ServerTree:
         return body.decode().split() if status == 200 else []
 
     def wait_served(self, names, timeout=60):
-        wait_for(lambda: set(names) <= set(self.served()), timeout, "si_btd to serve %s" % names)
+        """Waits until si_btd lists every name under /torrents/. If the si_btd this tree last
+        started has exited with an error meanwhile, fails at once with its output."""
+        def served_or_died():
+            last = self.procs[-1] if self.procs else None
+            if last is not None and last.poll() not in (None, 0):
+                out = last.communicate()[0] if last.stdout else b""
+                raise AssertionError("si_btd exited %d before serving %s:\n%s"
+                                     % (last.returncode, names, (out or b"").decode(errors="replace")[-2000:]))
+            return set(names) <= set(self.served())
+        wait_for(served_or_died, timeout, "si_btd to serve %s" % names)
 
     def log_text(self):
         with contextlib.suppress(FileNotFoundError), open(self.log) as f:
