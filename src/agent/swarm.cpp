@@ -7,12 +7,14 @@
 
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/peer_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 
 #include "agent_profile.hpp"
 #include "common/lt_profile.hpp"
 #include "piece_feeder.hpp"
 #include "piece_priority.hpp"
+#include "seed_wait.hpp"
 #include "stall_watchdog.hpp"
 #include "stream_unpack.hpp"
 
@@ -245,7 +247,8 @@ void Swarm::seed_wait(const std::function<void(const TransferProgress&)>& progre
     const int min_rate = settings_.upload_min_kbs * 1024;
     log_.info("seeding until the upload rate stays below " +
               std::to_string(settings_.upload_min_kbs) + " KB/s for " +
-              std::to_string(settings_.polling_time_s) + " s (at most " +
+              std::to_string(settings_.polling_time_s) +
+              " s and no connected peer wants pieces (at most " +
               std::to_string(settings_.seed_max_s) + " s)");
     // The rate is measured from the bytes sent in each polling period: libtorrent's own rate is
     // a moving average that takes many seconds to fall once peers are gone.
@@ -256,10 +259,18 @@ void Swarm::seed_wait(const std::function<void(const TransferProgress&)>& progre
         std::vector<lt::alert*> ignored;
         session_->pop_alerts(&ignored);
         TransferProgress snap;
+        SeedWaitSample sample;
+        std::vector<lt::peer_info> peers;
         for (const auto& t : torrents_) {
             lt::torrent_status st = t.status();
             snap.peers += st.num_peers;
             snap.uploaded_total += st.all_time_upload;
+            t.get_peer_info(peers);
+            sample.peers_wanting += static_cast<int>(
+                std::count_if(peers.begin(), peers.end(), [](const lt::peer_info& p) {
+                    return (p.flags & lt::peer_info::remote_interested) &&
+                           !(p.flags & lt::peer_info::seed);
+                }));
         }
         const auto now = SteadyClock::now();
         const double seconds = std::chrono::duration<double>(now - period_start).count();
@@ -268,7 +279,8 @@ void Swarm::seed_wait(const std::function<void(const TransferProgress&)>& progre
         sent_before = snap.uploaded_total;
         period_start = now;
         progress(snap);
-        if (snap.upload_rate < min_rate) {
+        sample.upload_rate = snap.upload_rate;
+        if (seeding_may_stop(sample, min_rate)) {
             return;
         }
     }

@@ -69,7 +69,8 @@ class Swarm {
         const std::function<void(const TransferProgress&)>& progress);
 
     // BITTORRENT_SEED_WAIT: keeps seeding until the upload rate stays below the minimum for a
-    // polling period, at most seed_max_s. `progress` is called every polling period.
+    // polling period and no connected peer wants pieces (seed_wait.hpp), at most seed_max_s.
+    // `progress` is called every polling period.
     void seed_wait(const std::function<void(const TransferProgress&)>& progress);
 
     // Payload bytes sent to other peers so far (all torrents).
