@@ -26,6 +26,13 @@ def namespaces():
     return {line.split()[0] for line in out.splitlines() if line.strip()}
 
 
+def deploy_mounts():
+    """The mount points of bench/deploy's tmpfs ("si-deploy"), of this run or of another one
+    running beside it."""
+    with open("/proc/mounts") as f:
+        return {line.split()[1] for line in f if line.split()[0] == "si-deploy"}
+
+
 @unittest.skipUnless(os.geteuid() == 0, "needs root (network namespaces, tc, tmpfs)")
 @unittest.skipIf([t for t in TOOLS if shutil.which(t) is None],
                  "missing tools: %s" % " ".join(t for t in TOOLS if shutil.which(t) is None))
@@ -34,6 +41,7 @@ class DeploySmoke(unittest.TestCase):
         out = tempfile.mkdtemp(prefix="si-deploy-smoke-")
         self.addCleanup(shutil.rmtree, out, True)
         before = namespaces()
+        mounts_before = deploy_mounts()
         # Queues sized in time (bfifo); the default, in packets, is pfifo as before.
         p = subprocess.run([sys.executable, RUN, "--nodes", "2", "--size", "4M", "--rate",
                             "100mbit", "--queue", "100ms", "--build-dir", BUILD_DIR, "--out", out,
@@ -42,8 +50,7 @@ class DeploySmoke(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout)
         # Everything it created is gone again.
         self.assertEqual(namespaces() - before, set(), "namespaces left behind")
-        with open("/proc/mounts") as f:
-            self.assertNotIn("si-deploy", f.read())
+        self.assertEqual(deploy_mounts() - mounts_before, set(), "tmpfs mounts left behind")
 
         with open(os.path.join(out, "results.json")) as f:
             res = json.load(f)
@@ -73,6 +80,7 @@ class DeploySmoke(unittest.TestCase):
 
     def test_bad_queue_is_refused_before_anything_is_made(self):
         before = namespaces()
+        mounts_before = deploy_mounts()
         p = subprocess.run([sys.executable, RUN, "--nodes", "2", "--queue", "lots",
                             "--build-dir", BUILD_DIR],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
@@ -80,6 +88,7 @@ class DeploySmoke(unittest.TestCase):
         self.assertIn("--queue 'lots'", p.stdout)
         self.assertEqual(len(p.stdout.strip().splitlines()), 1, p.stdout)
         self.assertEqual(namespaces() - before, set())
+        self.assertEqual(deploy_mounts() - mounts_before, set())
 
 
 if __name__ == "__main__":
