@@ -33,7 +33,7 @@ def free_ports(address="127.0.0.1", count=1):
     Raises RuntimeError if no such ports are found."""
     import random
     high = min(_ephemeral_low(), 32768)
-    low = 20000 if high > 21000 else 10000
+    low = max(1024, high - 12768)  # 20000-32767 with Linux's default range
     held = []
     try:
         for _ in range(500):
