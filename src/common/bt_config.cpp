@@ -172,6 +172,10 @@ Result<BtConfig> bt_config_from(const ShellConf& conf) {
                 return u.error();
             }
             bt.super_seed = *u;
+        } else if (a.key == "BT_NODES" || a.key == "BT_NETBOOT_TEMPLATE") {
+            (a.key == "BT_NODES" ? bt.nodes_file : bt.netboot_template) = a.value;
+        } else if (a.key == "BT_POWER_COMMAND") {
+            bt.power_command = a.value;
         } else if (a.key == "BT_IMAGES" || a.key == "BT_OVERRIDES") {
             auto names = parse_names(conf, a, bt.warnings);
             if (!names) {
@@ -203,10 +207,19 @@ Result<ServerDirs> parse_systemimager_conf(std::string_view text, std::string_vi
     for (auto [name, dir] : {std::pair{"default_image_dir", &dirs.image_dir},
                              std::pair{"default_override_dir", &dirs.override_dir},
                              std::pair{"autoinstall_tarball_dir", &dirs.tarball_dir},
-                             std::pair{"autoinstall_torrent_dir", &dirs.torrent_dir}}) {
+                             std::pair{"autoinstall_torrent_dir", &dirs.torrent_dir},
+                             std::pair{"tftp_dir", &dirs.tftp_dir}}) {
         if (const AppConfigValue* v = conf.find(name); v != nullptr && !v->value.empty()) {
             *dir = v->value;
         }
+    }
+    if (const AppConfigValue* v = conf.find("net_boot_default"); v != nullptr) {
+        const std::string mode = lower(v->value);
+        if (mode != "local" && mode != "net") {
+            return config_error(std::string(file) + ":" + std::to_string(v->line) +
+                                ": NET_BOOT_DEFAULT: '" + v->value + "' is not one of local, net");
+        }
+        dirs.net_boot_local = mode == "local";
     }
     return dirs;
 }

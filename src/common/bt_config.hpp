@@ -43,7 +43,11 @@ struct BtConfig {
     std::string monitor_state;  // BT_MONITOR_STATE; "": <BT_TRACKER_STATE>.nodes
     std::int64_t monitor_stuck_s = default_monitor_stuck_s;   // BT_MONITOR_STUCK, seconds
     std::uint32_t scrub_mib_per_s = default_scrub_mib_per_s;  // BT_SCRUB_RATE; 0: off
-    std::vector<std::string> warnings;                        // "file:line: ..." to show the admin
+    // Per-node network boot (docs/server-howto.md, "Reimage nodes"; not in the original).
+    std::string nodes_file;             // BT_NODES; "": nodes.conf beside bittorrent.conf
+    std::string netboot_template;       // BT_NETBOOT_TEMPLATE; "": <TFTP_DIR>/pxelinux.cfg/default
+    std::string power_command;          // BT_POWER_COMMAND: si_btreimage's power cycle, %h %m ...
+    std::vector<std::string> warnings;  // "file:line: ..." to show the admin
 };
 
 // Checks every key. Fails with "file:line: KEY: reason" (ErrorKind::config).
@@ -55,11 +59,18 @@ struct ServerDirs {
     std::string override_dir = "/var/lib/systemimager/overrides";
     std::string tarball_dir = "/var/lib/systemimager/tarballs";
     std::string torrent_dir = "/var/lib/systemimager/torrents";
+    // Not directories of images, but systemimager.conf's other keys si_btd reads: the TFTP root
+    // the per-node pxelinux files go under, and NET_BOOT_DEFAULT (SystemImager's meaning:
+    // local, a node boots its disk once it is installed; net, it installs at every network
+    // boot).
+    std::string tftp_dir = "/var/lib/tftpboot";
+    bool net_boot_local = true;
 };
 
 // systemimager.conf is read with AppConfig's rules (appconfig_file.hpp): names in any case,
 // "# comment" after a value; a missing file or key keeps the original default.
-// Fails only when the file exists but cannot be read (ErrorKind::config).
+// Fails (ErrorKind::config) when the file exists but cannot be read, or NET_BOOT_DEFAULT is
+// neither local nor net ("file:line: NET_BOOT_DEFAULT: ...").
 Result<ServerDirs> parse_systemimager_conf(std::string_view text, std::string_view file,
                                            std::vector<std::string>& warnings);
 Result<ServerDirs> load_systemimager_conf(const std::string& path,

@@ -24,7 +24,7 @@ Result<LoadedConfig> load_server_config(const std::string& bt_conf_path,
                      address.error().kind};
     }
     out.address = *address;
-    out.settings = make_server_settings(out.bt, out.dirs, out.address);
+    out.settings = make_server_settings(out.bt, out.dirs, out.address, bt_conf_path);
     return out;
 }
 

@@ -1,6 +1,7 @@
 #include "server/server_settings.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <thread>
 
 namespace si {
@@ -33,7 +34,7 @@ std::string announce_url(const std::string& address, std::uint16_t port) {
 }
 
 ServerSettings make_server_settings(const BtConfig& bt, const ServerDirs& dirs,
-                                    const std::string& address) {
+                                    const std::string& address, const std::string& bt_conf_path) {
     ServerSettings s;
     s.dirs = dirs;
     s.packer.compression = bt.compress;
@@ -56,6 +57,15 @@ ServerSettings make_server_settings(const BtConfig& bt, const ServerDirs& dirs,
     s.monitor.stuck_after_s = bt.monitor_stuck_s;
     s.scrub.bytes_per_s = std::uint64_t{bt.scrub_mib_per_s} << 20;
     s.jobs = plan_pack_jobs(bt.images, bt.overrides, bt.compress, dirs);
+    s.netboot.nodes_file =
+        !bt.nodes_file.empty()
+            ? bt.nodes_file
+            : (std::filesystem::path(bt_conf_path).parent_path() / "nodes.conf").string();
+    s.netboot.config_dir = dirs.tftp_dir + "/pxelinux.cfg";
+    s.netboot.template_path =
+        bt.netboot_template.empty() ? s.netboot.config_dir + "/default" : bt.netboot_template;
+    s.netboot.local_after_install = dirs.net_boot_local;
+    s.netboot.power_command = bt.power_command;
     return s;
 }
 

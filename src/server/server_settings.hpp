@@ -55,12 +55,23 @@ struct MonitorSettings {
     std::int64_t stuck_after_s = default_monitor_stuck_s;
 };
 
+// Per-node network boot: the nodes file, the pxelinux files si_btd writes for them, and what
+// a verified install changes (server/boot_switch.hpp, si_btreimage).
+struct NetbootSettings {
+    std::string nodes_file;     // the nodes file (server/nodes_file.hpp); missing: none listed
+    std::string config_dir;     // <TFTP_DIR>/pxelinux.cfg: the per-node files
+    std::string template_path;  // the install entry (server/pxe_boot_file.hpp)
+    bool local_after_install = true;  // NET_BOOT_DEFAULT = local
+    std::string power_command;        // BT_POWER_COMMAND; "": none configured
+};
+
 struct ServerSettings {
     PackerSettings packer;
     TrackerSettings tracker;
     SeederSettings seeder;
     MonitorSettings monitor;
     ScrubSettings scrub;
+    NetbootSettings netboot;
     ServerDirs dirs;
     // BT_UPDATE: an image or override si_btd starts serving is repacked even when its pair
     // matches its tree (Rebuild::always); with n, only a stale pair is (Rebuild::if_stale).
@@ -77,8 +88,10 @@ std::vector<PackJob> plan_pack_jobs(const std::vector<std::string>& images,
 
 // Every part's settings from the checked bittorrent.conf and systemimager.conf; `address` is
 // BT_INTERFACE resolved to an IPv4 address (interface_address.hpp). Never fails.
+// `bt_conf_path` places the default nodes file (nodes.conf beside it).
 ServerSettings make_server_settings(const BtConfig& bt, const ServerDirs& dirs,
-                                    const std::string& address);
+                                    const std::string& address,
+                                    const std::string& bt_conf_path = default_bt_conf_path);
 
 // http://<address>:<port>/announce
 std::string announce_url(const std::string& address, std::uint16_t port);
