@@ -22,6 +22,7 @@
 #include "reload_plan.hpp"
 #include "seeder.hpp"
 #include "server/autoinstallscript.hpp"
+#include "server/boot_switch.hpp"
 #include "server/exit_codes.hpp"
 #include "server/latest_file_writer.hpp"
 #include "server/monitor_listener.hpp"
@@ -45,6 +46,8 @@ constexpr auto nodes_save_delay = std::chrono::seconds(5);
 // A node table file larger than this is not restored (max_nodes nodes with full histories
 // stay well below it).
 constexpr std::int64_t max_nodes_state_bytes = 128 * 1024 * 1024;
+// The listed nodes' boot files shown are at most this old (si_btreimage writes them too).
+constexpr auto boot_view_max_age = std::chrono::seconds(2);
 // Dropped monitor reports are logged at most once per this, with a count of the others.
 constexpr auto reject_log_interval = std::chrono::seconds(10);
 
@@ -71,6 +74,7 @@ struct Daemon::Impl {
               io, [this](const MonitorReport& r, const std::string& from) { on_report(r, from); },
               [this](const std::string& why, const std::string& from) { on_reject(why, from); }),
           nodes_writer(config.settings.monitor.state_file, log),
+          boot(config.settings.netboot, log),
           pages([this] { return gather_status(); }),
           packs(log, [this](const PackJob& job, Result<PackResult> result) {
               asio::post(io, [this, job, result = std::move(result)]() mutable {
@@ -94,6 +98,8 @@ struct Daemon::Impl {
     MonitorListener monitor;
     NodeTable nodes;
     LatestFileWriter nodes_writer;
+    // Per-node network boot: the nodes file and the pxelinux files of its nodes.
+    BootSwitch boot;
     StatusPages pages;
     bool nodes_save_pending = false;
     std::int64_t started = unix_now();
@@ -275,6 +281,11 @@ struct Daemon::Impl {
         // their .torrents stays what the running tracker serves.
         config.settings.packer.compression = new_s.packer.compression;
         config.settings.update = new_s.update;
+        if (auto st = boot.load(new_s.netboot, unix_now()); !st) {
+            log.error("netboot: " + st.error().message + " (keeping the nodes listed before)");
+        } else {
+            config.settings.netboot = new_s.netboot;
+        }
         apply(new_s.jobs, new_s.update, /*recheck_kept=*/true);
     }
 
@@ -330,6 +341,7 @@ struct Daemon::Impl {
         }
         ++reports_accepted;
         const NodeRecord& n = nodes.nodes().at(key);
+        boot.on_report(n.report, unix_now());
         if (n.finished != 0 && !was_finished) {
             // Once per install: when it first reports done or failed.
             const int status = n.report.status.value_or(0);
@@ -429,6 +441,9 @@ struct Daemon::Impl {
         in.now = unix_now();
         in.stuck_after_s = config.settings.monitor.stuck_after_s;
         in.nodes = &nodes;
+        if (boot.enabled()) {
+            in.listed = &boot.view(boot_view_max_age);
+        }
         in.daemon = {SI_VERSION,       started,          tracker.announces(),
                      packs_made,       packs_reused,     packs_failed,
                      reports_accepted, reports_rejected, monitor.address()};
@@ -538,6 +553,9 @@ Status Daemon::start() {
     }
     // After the tracker: its state lock (next to which the node table lives) is ours now.
     d.load_nodes();
+    if (auto st = d.boot.load(d.config.settings.netboot, unix_now()); !st) {
+        return st;
+    }
     d.tracker.serve_pages([&d](std::string_view path, std::string_view query) {
         if (auto layout = d.layout_page(path)) {
             return layout;

@@ -216,6 +216,11 @@ Result<MonitorReport> parse_monitor_report(std::string_view line) {
             st = number(r.bytes, 0, big);
         } else if (key == "archive") {
             r.archive_end = value == "end";
+        } else if (key == "install") {
+            if (value != "full" && value != "held") {
+                return report_error("install=" + quoted(value) + " is not full or held");
+            }
+            r.install = std::string(value);
         } else if (key == "error") {
             text(r.error);
         } else if (key == "pieces" || key == "overrides") {
@@ -268,6 +273,7 @@ std::string format_monitor_report(const MonitorReport& r) {
     number("status", r.status);
     number("speed", r.speed_kbs);
     text("phase", r.phase);
+    text("install", r.install);
     number("up", r.up_kbs);
     number("peers", r.peers);
     if (r.pieces_verified && r.pieces_total) {

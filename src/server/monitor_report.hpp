@@ -6,7 +6,9 @@
 //   phase=download|unpack|seeding|done|failed  up=<KB/s>  peers=<n>
 //   pieces=<verified>/<total>  archive=end  overrides=<applied>/<fetched>
 //   entries=<n>  bytes=<file bytes written>  error=<one line>
-// The last five are the proof of a finished install (node_table.hpp).
+//   install=full|held (held: the disk already held the image exactly; nothing was downloaded)
+// pieces, archive, overrides, entries and bytes are the proof of a finished install
+// (node_table.hpp).
 // Parsing is pure; the listener (monitor_listener.hpp) does the I/O.
 #include <cstdint>
 #include <optional>
@@ -61,6 +63,7 @@ struct MonitorReport {
     std::optional<std::int64_t> entries;
     std::optional<std::int64_t> bytes;
     std::string error;
+    std::string install;   // "full", "held" or "" (not said)
     int unknown_keys = 0;  // keys neither protocol knows (skipped, as si_monitor did)
 };
 

@@ -30,6 +30,7 @@ void merge(MonitorReport& into, const MonitorReport& r) {
     text(into.log, r.log);
     text(into.phase, r.phase);
     text(into.error, r.error);
+    text(into.install, r.install);
     value(into.ncpus, r.ncpus);
     value(into.mem_kb, r.mem_kb);
     value(into.tmpfs_percent, r.tmpfs_percent);
@@ -52,6 +53,7 @@ void clear_install(NodeRecord& n) {
     MonitorReport& r = n.report;
     r.phase.clear();
     r.error.clear();
+    r.install.clear();
     r.pieces_verified.reset();
     r.pieces_total.reset();
     r.overrides_applied.reset();

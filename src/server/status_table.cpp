@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -123,6 +124,20 @@ std::string proof_or_error(const json& n) {
     return out;
 }
 
+// "boot local", "boot install debian12" or "unlisted"; "" without a nodes file.
+std::string boot_text(const json& n) {
+    if (!n.contains("boot") || !n["boot"].is_object()) {
+        return "";
+    }
+    const json& b = n["boot"];
+    if (!b.value("listed", false)) {
+        return "unlisted";
+    }
+    const std::string image = str(b, "image");
+    return "boot " + str(b, "state") +
+           (image.empty() || image == str(n, "image") ? "" : " " + image);
+}
+
 }  // namespace
 
 Result<std::string> render_status_table(std::string_view text, const TableOptions& opt) {
@@ -199,7 +214,9 @@ Result<std::string> render_status_table(std::string_view text, const TableOption
         line += bar(percent, 14) + " " + pc + " " + pad(rate(n, "download_kbs"), 9, true) + " " +
                 pad(rate(n, "upload_kbs"), 9, true) + " " + pad(str(n, "peers"), 5, true) + " " +
                 pad(duration(num(n, "silent_s")), 6, true) + " " +
-                pad(duration(num(n, "elapsed_s")), 7, true) + "  " + pad(proof_or_error(n), rest);
+                pad(duration(num(n, "elapsed_s")), 7, true) + "  ";
+        const std::string boot = boot_text(n);
+        line += pad(boot.empty() ? proof_or_error(n) : "[" + boot + "] " + proof_or_error(n), rest);
         while (!line.empty() && line.back() == ' ') {
             line.pop_back();
         }
@@ -210,6 +227,21 @@ Result<std::string> render_status_table(std::string_view text, const TableOption
            str(sum, "done") + ", installing " + str(sum, "installing") + ", stuck " +
            str(sum, "stuck") + ", failed " + str(sum, "failed") + ", unverified " +
            str(sum, "unverified") + "\n";
+    if (doc.contains("inventory") && doc["inventory"].is_array() && !doc["inventory"].empty()) {
+        std::map<std::string, int> boots;
+        std::string unseen;
+        for (const json& v : doc["inventory"]) {
+            ++boots[str(v, "state")];
+            if (!v.value("seen", false)) {
+                unseen += (unseen.empty() ? "" : " ") + str(v, "hostname");
+            }
+        }
+        out += "nodes file: " + std::to_string(doc["inventory"].size()) + " listed, boot";
+        for (const auto& [b, count] : boots) {
+            out += " " + b + " " + std::to_string(count);
+        }
+        out += unseen.empty() ? "\n" : "; never reported: " + unseen + "\n";
+    }
     return out;
 }
 

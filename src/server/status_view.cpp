@@ -59,8 +59,20 @@ json opt(const std::optional<T>& v) {
     return v ? json(*v) : json(nullptr);
 }
 
-json node_json(const NodeRecord& n, const PeersByIp* peers, const StatusInput& in,
-               bool with_history) {
+using ListedByMac = std::unordered_map<std::string, const NodeBootView*>;
+
+json boot_json(const NodeBootView& v) {
+    return {{"listed", true},
+            {"hostname", v.hostname},
+            {"target", v.target},
+            {"group", v.group},
+            {"state", v.boot},
+            {"image", v.boot_image},
+            {"since", v.boot_since == 0 ? json(nullptr) : json(v.boot_since)}};
+}
+
+json node_json(const NodeRecord& n, const PeersByIp* peers, const ListedByMac* listed,
+               const StatusInput& in, bool with_history) {
     const MonitorReport& r = n.report;
     const NodeState state = node_state(n, in.now, in.stuck_after_s);
     json j = {
@@ -72,6 +84,7 @@ json node_json(const NodeRecord& n, const PeersByIp* peers, const StatusInput& i
         {"image", r.os},
         {"state", node_state_name(state)},
         {"phase", r.phase},
+        {"install", r.install.empty() ? json(nullptr) : json(r.install)},
         {"status", opt(r.status)},
         {"percent", node_percent(n)},
         {"download_kbs", opt(r.speed_kbs)},
@@ -100,6 +113,13 @@ json node_json(const NodeRecord& n, const PeersByIp* peers, const StatusInput& i
                       {"complete", proves_install(r)}};
     } else {
         j["proof"] = nullptr;
+    }
+    if (listed == nullptr) {
+        j["boot"] = nullptr;  // no nodes file: no per-node boot
+    } else if (const auto it = listed->find(r.mac); it != listed->end()) {
+        j["boot"] = boot_json(*it->second);
+    } else {
+        j["boot"] = {{"listed", false}};
     }
     if (const TrackedPeer* p = tracked_peer(peers, n)) {
         j["tracker"] = {{"left", p->left},
@@ -147,14 +167,26 @@ std::string status_json(const StatusInput& in, bool with_history) {
             peers.emplace(im.name, peers_by_ip(im));
         }
     }
+    ListedByMac listed;
+    json inventory = json::array();
+    if (in.listed != nullptr) {
+        for (const NodeBootView& v : *in.listed) {
+            listed.emplace(v.mac, &v);
+            json item = boot_json(v);
+            item.erase("listed");
+            item["mac"] = v.mac;
+            item["seen"] = in.nodes != nullptr && in.nodes->nodes().contains(v.mac);
+            inventory.push_back(std::move(item));
+        }
+    }
     if (in.nodes != nullptr) {
         for (const auto& [mac, n] : in.nodes->nodes()) {
             const std::string state = node_state_name(node_state(n, in.now, in.stuck_after_s));
             ++by_image[n.report.os][state];
             ++totals[state];
             const auto it = peers.find(n.report.os);
-            nodes.push_back(
-                node_json(n, it == peers.end() ? nullptr : &it->second, in, with_history));
+            nodes.push_back(node_json(n, it == peers.end() ? nullptr : &it->second,
+                                      in.listed != nullptr ? &listed : nullptr, in, with_history));
         }
     }
     json images = json::array();
@@ -205,6 +237,7 @@ std::string status_json(const StatusInput& in, bool with_history) {
         {"summary", std::move(summary)},
         {"images", std::move(images)},
         {"nodes", std::move(nodes)},
+        {"inventory", std::move(inventory)},
     };
     // Bytes that are not UTF-8 (a hostile host name) are replaced, never a reason to fail.
     return doc.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
@@ -278,6 +311,20 @@ std::string metrics_text(const StatusInput& in) {
                  static_cast<double>(im.swarm->counts.complete));
             line("si_btd_image_peers" + l + "role=\"leecher\"}",
                  static_cast<double>(im.swarm->counts.incomplete));
+        }
+    }
+    if (in.listed != nullptr) {
+        std::map<std::string, int> boots;
+        for (const char* b : {"install", "local", "foreign", "none", "error"}) {
+            boots[b] = 0;
+        }
+        for (const NodeBootView& v : *in.listed) {
+            ++boots[v.boot];
+        }
+        help("si_btd_listed_nodes", "gauge",
+             "Nodes of the nodes file by what their boot file says.");
+        for (const auto& [b, count] : boots) {
+            line("si_btd_listed_nodes{boot=\"" + b + "\"}", count);
         }
     }
     const DaemonFacts& d = in.daemon;

@@ -31,6 +31,19 @@ struct ImageView {
     std::string layout = "none";
 };
 
+// One node of the nodes file and its boot file (server/boot_switch.hpp).
+struct NodeBootView {
+    std::string mac;
+    std::string hostname;
+    std::string target;  // the nodes file's image
+    std::string group;
+    // "install", "local", "foreign" (a file si_btd did not write), "none" (no file), or
+    // "error" (the file cannot be read).
+    std::string boot;
+    std::string boot_image;       // the image the file installs, or the one the disk holds
+    std::int64_t boot_since = 0;  // Unix seconds; 0 when unknown
+};
+
 struct DaemonFacts {
     std::string version;
     std::int64_t started = 0;  // Unix seconds
@@ -49,6 +62,8 @@ struct StatusInput {
     DaemonFacts daemon;
     std::vector<ImageView> images;
     const NodeTable* nodes = nullptr;
+    // The nodes file's nodes; nullptr when none is listed (no per-node boot).
+    const std::vector<NodeBootView>* listed = nullptr;
 };
 
 // The whole status as one JSON document; `with_history` adds each node's samples

@@ -105,6 +105,15 @@ function renderImages(doc) {
   }
 }
 
+// What the node's boot file says (si_btd's per-node network boot), or "unlisted" when the
+// nodes file does not name its MAC; "" without a nodes file.
+function bootText(n) {
+  const b = n.boot;
+  if (!b) return "";
+  if (!b.listed) return "unlisted";
+  return b.state + (b.image && b.image !== n.image ? " " + b.image : "");
+}
+
 function trackerText(n) {
   const t = n.tracker;
   if (!t) return "";
@@ -114,6 +123,7 @@ function trackerText(n) {
 function cellValue(n, key) {
   if (key === "proof") return proofText(n);
   if (key === "tracker") return n.tracker ? n.tracker.left : -1;
+  if (key === "boot") return bootText(n);
   const v = n[key];
   return v === null || v === undefined ? "" : v;
 }
@@ -122,7 +132,14 @@ function renderTable(doc) {
   if (!doc) return;
   const filter = document.getElementById("filter").value.trim().toLowerCase();
   const state = document.getElementById("state-filter").value;
-  let rows = doc.nodes.filter((n) => {
+  // Nodes of the nodes file that never reported are shown too.
+  const unseen = (doc.inventory || []).filter((v) => !v.seen).map((v) => ({
+    key: v.mac, host: v.hostname, mac: v.mac, ip: "", image: v.target, state: "not seen",
+    phase: "", percent: 0, download_kbs: null, upload_kbs: null, peers: null, silent_s: null,
+    elapsed_s: null, status: null, tracker: null, proof: null, error: "",
+    boot: { listed: true, state: v.state, image: v.image },
+  }));
+  let rows = doc.nodes.concat(unseen).filter((n) => {
     if (state && n.state !== state) return false;
     if (!filter) return true;
     return [n.host, n.mac, n.ip, n.image, n.state, n.phase, n.error]
@@ -145,17 +162,19 @@ function renderTable(doc) {
     progress.append(bar, document.createTextNode(n.percent + "%"));
     tr.append(
       el("td", {}, n.host), el("td", {}, n.mac), el("td", {}, n.ip), el("td", {}, n.image),
+      el("td", { title: n.boot && n.boot.listed ? `target ${n.boot.target || ""}` : "" }, bootText(n)),
       el("td", {}, n.state), el("td", {}, n.phase), progress,
       el("td", { class: "num" }, rate(n.download_kbs)), el("td", { class: "num" }, rate(n.upload_kbs)),
       el("td", { class: "num" }, n.peers === null ? "" : n.peers),
-      el("td", { class: "num" }, duration(n.silent_s) + " ago"),
+      el("td", { class: "num" }, n.silent_s === null ? "" : duration(n.silent_s) + " ago"),
       el("td", { class: "num" }, duration(n.elapsed_s)),
       el("td", { class: "num" }, n.status === null ? "" : n.status),
       el("td", { class: "num" }, trackerText(n)),
       el("td", {}, proofText(n)));
     body.append(tr);
   }
-  document.getElementById("row-count").textContent = `${rows.length} of ${doc.nodes.length} nodes`;
+  document.getElementById("row-count").textContent =
+    `${rows.length} of ${doc.nodes.length + unseen.length} nodes`;
   for (const th of document.querySelectorAll("#nodes th")) {
     th.classList.toggle("sorted-asc", th.dataset.key === sortKey && sortDir > 0);
     th.classList.toggle("sorted-desc", th.dataset.key === sortKey && sortDir < 0);

@@ -47,6 +47,20 @@ TEST(MonitorReport, ReadsTheAgentsOwnKeys) {
     EXPECT_EQ(r->overrides_fetched, 1);
     EXPECT_EQ(r->entries, 2411);
     EXPECT_EQ(r->bytes, 167772160);
+    EXPECT_EQ(r->install, "");
+}
+
+TEST(MonitorReport, SaysWhetherTheDiskAlreadyHeldTheImage) {
+    auto held = parse_monitor_report("mac=52:54:00:12:34:56:status=100:install=held");
+    ASSERT_TRUE(held);
+    EXPECT_EQ(held->install, "held");
+    auto again = parse_monitor_report(format_monitor_report(*held));
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->install, "held");
+    auto bad = parse_monitor_report("mac=52:54:00:12:34:56:install=maybe");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("install='maybe' is not full or held"), std::string::npos)
+        << bad.error().message;
 }
 
 TEST(MonitorReport, NegativeStatusIsAnError) {

@@ -112,6 +112,33 @@ TEST(StatusJson, ShowsEachNodesStateProofAndTrackerView) {
     EXPECT_EQ(doc["server"]["monitor"]["address"], "10.0.0.254:8181");
 }
 
+TEST(StatusJson, ListedNodesShowTheirBootFileUnlistedOnesSayNotListed) {
+    Fixture f;
+    EXPECT_EQ((*node_by_mac(json::parse(status_json(f.in, false)), "52:54:00:00:00:01"))["boot"],
+              nullptr);  // no nodes file
+    const std::vector<NodeBootView> listed = {
+        {"52:54:00:00:00:01", "n1", "rhel", "rack1", "local", "rhel", 1100},
+        {"52:54:00:00:00:99", "spare", "rhel", "", "install", "rhel", 900}};
+    f.in.listed = &listed;
+    json doc = json::parse(status_json(f.in, false));
+    const json& b1 = (*node_by_mac(doc, "52:54:00:00:00:01"))["boot"];
+    EXPECT_EQ(b1["listed"], true);
+    EXPECT_EQ(b1["state"], "local");
+    EXPECT_EQ(b1["target"], "rhel");
+    EXPECT_EQ(b1["group"], "rack1");
+    EXPECT_EQ(b1["since"], 1100);
+    EXPECT_EQ((*node_by_mac(doc, "52:54:00:00:00:02"))["boot"], (json{{"listed", false}}));
+    ASSERT_EQ(doc["inventory"].size(), 2u);
+    EXPECT_EQ(doc["inventory"][0]["seen"], true);
+    EXPECT_EQ(doc["inventory"][1]["hostname"], "spare");
+    EXPECT_EQ(doc["inventory"][1]["seen"], false);
+    EXPECT_EQ(doc["inventory"][1]["state"], "install");
+    const std::string m = metrics_text(f.in);
+    EXPECT_NE(m.find("si_btd_listed_nodes{boot=\"local\"} 1\n"), std::string::npos) << m;
+    EXPECT_NE(m.find("si_btd_listed_nodes{boot=\"install\"} 1\n"), std::string::npos);
+    EXPECT_NE(m.find("si_btd_listed_nodes{boot=\"foreign\"} 0\n"), std::string::npos);
+}
+
 TEST(StatusJson, HistoryOnlyWhenAskedAndHostileTextStaysData) {
     Fixture f;
     f.nodes.apply(report("mac=52.54.00.00.00.09:host=<script>\xff\xfe:os=rhel:status=1"), "x",
