@@ -17,6 +17,8 @@ PROGRAMS = {
                                "already_running"]),
     "si_installbtimage": (SERVER_HEADER, ["ok", "failure", "usage", "config", "address", "pack"]),
     "si_btstatus": (SERVER_HEADER, ["ok", "usage", "config", "address", "unreachable"]),
+    "si_btreimage": (SERVER_HEADER, ["ok", "failure", "usage", "config", "address", "unreachable",
+                                     "incomplete", "interrupted"]),
 }
 
 
@@ -70,8 +72,8 @@ def main():
     for p in problems:
         print(p)
     if not problems:
-        print("exit codes: %d agent and %d server codes; 4 man pages and initrd/init agree" % (
-            len(agent), len(read_table(SERVER_HEADER))))
+        print("exit codes: %d agent and %d server codes; %d man pages and initrd/init agree" % (
+            len(agent), len(read_table(SERVER_HEADER)), len(PROGRAMS)))
     return 1 if problems else 0
 
 
