@@ -281,6 +281,11 @@ struct Daemon::Impl {
         // their .torrents stays what the running tracker serves.
         config.settings.packer.compression = new_s.packer.compression;
         config.settings.update = new_s.update;
+        if (new_s.monitor.stuck_after_s != old_s.monitor.stuck_after_s) {
+            log.info("monitor: a node silent for " + std::to_string(new_s.monitor.stuck_after_s) +
+                     " s is stuck (BT_MONITOR_STUCK)");
+            config.settings.monitor.stuck_after_s = new_s.monitor.stuck_after_s;
+        }
         if (auto st = boot.load(new_s.netboot, unix_now()); !st) {
             log.error("netboot: " + st.error().message + " (keeping the nodes listed before)");
         } else {

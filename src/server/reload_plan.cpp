@@ -45,6 +45,8 @@ std::vector<std::string> restart_only_changes(const ServerSettings& running,
     check(next.monitor.enabled != running.monitor.enabled, "BT_MONITOR");
     check(next.monitor.port != running.monitor.port, "BT_MONITOR_PORT");
     check(next.monitor.state_file != running.monitor.state_file, "BT_MONITOR_STATE");
+    check(next.seeder.super_seed != running.seeder.super_seed, "BT_SUPER_SEED");
+    check(next.scrub.bytes_per_s != running.scrub.bytes_per_s, "BT_SCRUB_RATE");
     check(next.dirs.torrent_dir != running.dirs.torrent_dir, "AUTOINSTALL_TORRENT_DIR");
     return changed;
 }

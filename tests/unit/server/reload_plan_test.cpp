@@ -82,5 +82,23 @@ TEST(RestartOnlyChanges, NamesEachChangedKey) {
                                         "AUTOINSTALL_TORRENT_DIR"}));
 }
 
+TEST(RestartOnlyChanges, TheSeedersModeAndTheScrubRateTakeARestart) {
+    ServerSettings a;
+    ServerSettings b = a;
+    b.seeder.super_seed = !a.seeder.super_seed;
+    b.scrub.bytes_per_s = a.scrub.bytes_per_s + 1;
+    EXPECT_EQ(restart_only_changes(a, b),
+              (std::vector<std::string>{"BT_SUPER_SEED", "BT_SCRUB_RATE"}));
+}
+
+TEST(RestartOnlyChanges, WhatAReloadAppliesIsNotNamed) {
+    ServerSettings a;
+    ServerSettings b = a;
+    b.monitor.stuck_after_s = a.monitor.stuck_after_s + 30;  // applied (si_btd(8), SIGHUP)
+    b.netboot.nodes_file = "/elsewhere/nodes.conf";          // re-read
+    b.netboot.local_after_install = !a.netboot.local_after_install;
+    EXPECT_TRUE(restart_only_changes(a, b).empty());
+}
+
 }  // namespace
 }  // namespace si
