@@ -213,6 +213,17 @@ Status Mounts::mount(const std::string& source, const std::string& target, const
     return Ok{};
 }
 
+Status Mounts::mount_read_only(const std::string& source, const std::string& target,
+                               const std::string& type, const std::string& options) {
+    if (::mount(source.c_str(), target.c_str(), type.c_str(), MS_RDONLY,
+                options.empty() ? nullptr : options.c_str()) != 0) {
+        return disk_error("mount -r -t " + type + (options.empty() ? "" : " -o " + options) + " " +
+                          source + " on " + target + ": " + std::strerror(errno));
+    }
+    points_.push_back(target);
+    return Ok{};
+}
+
 Status Mounts::unmount_all() {
     std::string busy;
     while (!points_.empty()) {
@@ -319,6 +330,40 @@ Result<PreparedDisks> prepare_disks(const DiskPlan& plan, const std::string& roo
             return st.error();
         }
         log.info("mounted " + f.device + " (" + f.spec.fs + ") on " + target);
+    }
+    return out;
+}
+
+Result<Mounts> mount_planned_read_only(const DiskPlan& plan, const std::string& root) {
+    Mounts out;
+    for (const std::size_t i : plan.mount_order) {
+        const PlannedFilesystem& f = plan.filesystems[i];
+        if (f.device.empty()) {
+            continue;
+        }
+        struct stat st {};
+        if (::stat(f.device.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) {
+            return disk_error(f.device + " is not there");
+        }
+        const std::string type = f.spec.fs == "msdos" ? "vfat" : f.spec.fs;
+        // "blkid DEV" prints DEV: ... TYPE="..." in util-linux and in busybox alike; it exits
+        // non-zero on a device without a known signature.
+        auto r = run_tool({{"blkid", f.device}, "", ""}, "blkid " + f.device);
+        const auto at = r ? r->find(" TYPE=\"") : std::string::npos;
+        if (at == std::string::npos) {
+            return disk_error(f.device + " holds no filesystem");
+        }
+        const std::string found = r->substr(at + 7, r->find('"', at + 7) - (at + 7));
+        if (found != type) {
+            return disk_error(f.device + " holds " + found + ", the layout plans " + type);
+        }
+        const std::string options = type.rfind("ext", 0) == 0 ? "noload"
+                                    : type == "xfs"           ? "norecovery"
+                                                              : "";
+        const std::string target = root + (f.spec.mp == "/" ? "" : f.spec.mp);
+        if (auto m = out.mount_read_only(f.device, target, type, options); !m) {
+            return m.error();
+        }
     }
     return out;
 }

@@ -38,6 +38,10 @@ class Mounts {
     // mount(2); `bind` for a bind mount (type ignored). Fails (ErrorKind::disk).
     Status mount(const std::string& source, const std::string& target, const std::string& type,
                  bool bind = false);
+    // mount(2) read-only with the filesystem's `options`, on a target that must exist (nothing
+    // is created). Fails (ErrorKind::disk).
+    Status mount_read_only(const std::string& source, const std::string& target,
+                           const std::string& type, const std::string& options);
     // Fails (ErrorKind::disk) naming the first mount point that stays busy.
     Status unmount_all();
 
@@ -53,6 +57,14 @@ struct PreparedDisks {
 // Partitions, formats and mounts (plan.mount_order) under `root`. Refuses (ErrorKind::disk),
 // before writing, a disk that is mounted or in use as swap. Logs one line per step.
 Result<PreparedDisks> prepare_disks(const DiskPlan& plan, const std::string& root, Logger& log);
+
+// Mounts the plan's filesystems (plan.mount_order) read-only under `root`, to read what the
+// disks hold before anything is written: only when each device is there and carries the
+// filesystem type the layout plans (blkid), ext2/3/4 without replaying their journal (noload) and
+// xfs without log recovery (norecovery), so that the disks are never written. Fails
+// (ErrorKind::disk) with the first reason: "/dev/vda1 is not there", "/dev/vda1 holds xfs, the
+// layout plans ext4", "/dev/vda2 holds no filesystem", or the mount's error.
+Result<Mounts> mount_planned_read_only(const DiskPlan& plan, const std::string& root);
 
 // <root>/etc/fstab, replaced atomically (common/atomic_file.hpp). Fails with ErrorKind::io or
 // no_space.

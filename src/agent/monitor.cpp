@@ -137,6 +137,9 @@ std::string monitor_line(const NodeFacts& n, const std::string& os, int tmpfs_pe
                 std::to_string(p.overrides_fetched) + ":entries=" + std::to_string(p.entries) +
                 ":bytes=" + std::to_string(p.bytes);
     }
+    if (!r.install.empty()) {
+        line += ":install=" + clean(r.install);
+    }
     if (!r.error.empty()) {
         // "fetch torrent: image 'x' is not served" reads "fetch torrent - image 'x' ...".
         std::string error = r.error.substr(0, 200);

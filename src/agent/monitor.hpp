@@ -4,7 +4,8 @@
 // mac=..:ip=..:host=..:cpu=..:ncpus=..:kernel=..:mem=..:os=..:tmpfs=..:time=..:status=..:speed=..
 // followed by keys of our own that si_monitor skips and si_btd reads
 // (src/server/monitor_report.hpp): phase, up, peers, the proof of a whole install (pieces,
-// archive, overrides, entries, bytes) and error.
+// archive, overrides, entries, bytes), install (full: downloaded and unpacked now; held: the
+// disk already held the image, proved by its install record) and error.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -45,7 +46,8 @@ struct AgentReport {
     std::int64_t up_kbs = -1;    // upload, KB/s; -1: not sent
     int peers = -1;              // -1: not sent
     std::optional<InstallProof> proof;
-    std::string error;  // why it failed (one line)
+    std::string install;  // with the proof: "full" or "held" (agent/install_record.hpp); "" none
+    std::string error;    // why it failed (one line)
 };
 
 // The fields that describe this node, read once from /proc, /sys and uname.

@@ -5,7 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <exception>
 #include <filesystem>
 #include <optional>
@@ -16,6 +18,7 @@
 #include "agent/exit_codes.hpp"
 #include "common/agent_settings.hpp"
 #include "common/file_io.hpp"
+#include "common/hex_string.hpp"
 #include "common/interface_address.hpp"
 #include "common/kernel_cmdline.hpp"
 #include "common/log.hpp"
@@ -23,6 +26,7 @@
 #include "disk_prepare.hpp"
 #include "http_get.hpp"
 #include "incomplete_mark.hpp"
+#include "install_record.hpp"
 #include "monitor.hpp"
 #include "progress_line.hpp"
 #include "staging.hpp"
@@ -129,6 +133,14 @@ class Agent {
             rc = fetch_torrents();
         }
         if (rc == si::agent_exit::ok && args_.prepare_disks) {
+            rc = plan_layout();
+        }
+        if (rc == si::agent_exit::ok) {
+            if (auto held = already_installed()) {
+                return *held;
+            }
+        }
+        if (rc == si::agent_exit::ok && args_.prepare_disks) {
             rc = prepare_disks();
         }
         if (rc == si::agent_exit::ok) {
@@ -176,6 +188,7 @@ class Agent {
             return fail("fetch torrent", image.error());
         }
         torrents_.push_back(std::move(*image));
+        names_.push_back(s_.image_name);
         for (const auto& name : s_.overrides) {
             auto o = si::fetch_torrent(s_, si::PackKind::override_, name, bind_, log_);
             if (!o) {
@@ -186,8 +199,113 @@ class Agent {
                 return fail("fetch torrent", o.error());
             }
             torrents_.push_back(std::move(*o));
+            names_.push_back(name);
         }
         return si::agent_exit::ok;
+    }
+
+    // What this boot installs, as an install record names it: each pack's name and info-hash,
+    // the layout's digest and the hostname the agent writes (blank disks).
+    si::InstallTarget install_target() const {
+        si::InstallTarget t;
+        for (std::size_t i = 0; i < torrents_.size(); ++i) {
+            si::PackIdentity p{names_[i], si::hex_string(torrents_[i].info->info_hashes().v1)};
+            if (i == 0) {
+                t.image = std::move(p);
+            } else {
+                t.overrides.push_back(std::move(p));
+            }
+        }
+        t.layout_digest = layout_digest_;
+        t.hostname = plan_ ? s_.hostname : "";
+        return t;
+    }
+
+    // Before anything is written: when the disk already holds exactly what this boot would
+    // install (agent/install_record.hpp), nothing is downloaded, the monitor hears the recorded
+    // proof with install=held, and the agent's exit code is returned. nullopt: install in full
+    // (the disks are then wiped as usual). Blank disks are looked at mounted read-only.
+    std::optional<int> already_installed() {
+        if (s_.reinstall) {
+            log_.info("BITTORRENT_REINSTALL=y: installing in full without looking at the disk");
+            return std::nullopt;
+        }
+        monitor_->send(report(si::monitor_status::initializing, "check"));
+        std::optional<si::Mounts> read_only;
+        if (plan_) {
+            auto m = si::mount_planned_read_only(*plan_, args_.root);
+            if (!m) {
+                log_.info("not already installed: " + m.error().message + " (installing in full)");
+                return std::nullopt;
+            }
+            read_only.emplace(std::move(*m));
+        }
+        const si::HeldVerdict v = si::check_held(args_.root, install_target());
+        if (auto st = read_only ? read_only->unmount_all() : si::Status(si::Ok{}); !st) {
+            return fail("unmount", st.error());
+        }
+        if (!v.held) {
+            log_.info("not already installed: " + v.reason + " (installing in full)");
+            return std::nullopt;
+        }
+        proof_ = v.record.proof;
+        install_ = "held";
+        const double mb = static_cast<double>(v.scanned_bytes) / 1e6;
+        char scan[160];
+        std::snprintf(scan, sizeof scan, "%lld entries, %.1f MB read in %.2f s (%.0f MB/s)",
+                      static_cast<long long>(v.scanned_entries), mb, v.scan_seconds,
+                      v.scan_seconds > 0 ? mb / v.scan_seconds : 0.0);
+        log_.info("already installed: " + args_.root + " holds " + s_.image_name +
+                  (torrents_.size() > 1
+                       ? " + " + std::to_string(torrents_.size() - 1) + " override(s)"
+                       : "") +
+                  " exactly as recorded at its install (" + scan + "); nothing downloaded");
+        monitor_->send(report(si::monitor_status::imaged, "done", proof_));
+        std::printf("si_btagent: already installed: %s into %s; downloaded 0 bytes\n",
+                    s_.image_name.c_str(), args_.root.c_str());
+        std::fflush(stdout);
+        return si::agent_exit::ok;
+    }
+
+    // The install record, written as the last thing before the incomplete mark goes: what was
+    // installed, the proof, and the manifest of the root as it is now (the staged tarballs, when
+    // they are under the root, left out: they go before the node reboots). A record that cannot
+    // be made costs only the next boot's shortcut: a warning, and that boot installs in full.
+    void write_record() {
+        si::ManifestOptions options;
+        options.exclude = si::record_manifest_excludes();
+        const auto root = std::filesystem::path(args_.root).lexically_normal().string();
+        for (const std::string& f : staged_) {
+            const auto staged = std::filesystem::path(f).lexically_normal().string();
+            if (staged.size() > root.size() && staged.compare(0, root.size(), root) == 0) {
+                options.exclude.push_back(
+                    "/" + std::filesystem::path(staged).lexically_relative(root).string());
+            }
+        }
+        const auto start = std::chrono::steady_clock::now();
+        auto manifest = si::build_tree_manifest(args_.root, options);
+        si::Status written = manifest ? si::Status(si::Ok{}) : si::Status(manifest.error());
+        if (manifest) {
+            si::InstallRecord record;
+            record.target = install_target();
+            record.proof = proof_;
+            record.installed_at = static_cast<std::int64_t>(std::time(nullptr));
+            record.manifest = manifest->lines;
+            written = si::write_install_record(args_.root, record);
+        }
+        if (!written) {
+            log_.warn("install record: " + written.error().message +
+                      " (the next network boot installs in full)");
+            return;
+        }
+        const double s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        char line[300];
+        std::snprintf(
+            line, sizeof line, "install record: %s/%s (%lld entries, %.1f MB hashed in %.2f s)",
+            args_.root.c_str(), si::install_record_name, static_cast<long long>(manifest->entries),
+            static_cast<double>(manifest->content_bytes) / 1e6, s);
+        log_.info(line);
     }
 
     // Where the tarballs are staged while they download (room for all of them), and the
@@ -255,6 +373,7 @@ class Agent {
     // Imaged: the mark goes, the monitor hears it with the proof, the node seeds if asked
     // (BITTORRENT_SEED_WAIT), then the staged tarballs go and the filesystems are unmounted.
     int complete() {
+        write_record();
         if (auto st = si::clear_incomplete(args_.root); !st) {
             return fail("root", st.error());
         }
@@ -289,9 +408,8 @@ class Agent {
     }
 
     // Blank disks, before the download: the image's layout from the server, planned against
-    // this node's disks (nothing is written unless all of it fits), then partitions, mkfs and
-    // the filesystems mounted under the root.
-    int prepare_disks() {
+    // this node's disks (nothing is written unless all of it fits).
+    int plan_layout() {
         monitor_->send(report(si::monitor_status::initializing, "partition"));
         const std::string target = "/layouts/" + s_.image_name;
         auto got =
@@ -312,6 +430,7 @@ class Agent {
                         si::Error{"GET " + target + ": HTTP " + std::to_string(got->status),
                                   si::ErrorKind::disk});
         }
+        layout_digest_ = si::sha256_hex(got->body);
         auto layout = si::parse_layout_text(got->body, target);
         if (!layout) {
             return fail("layout", si::Error{layout.error().message, si::ErrorKind::disk});
@@ -330,6 +449,11 @@ class Agent {
             return fail("disk layout", plan.error());
         }
         plan_ = std::move(*plan);
+        return si::agent_exit::ok;
+    }
+
+    // Blank disks: the planned partitions, mkfs and the filesystems mounted under the root.
+    int prepare_disks() {
         monitor_->send(report(si::monitor_status::initializing, "mkfs"));
         auto prepared = si::prepare_disks(*plan_, args_.root, log_);
         if (!prepared) {
@@ -365,12 +489,15 @@ class Agent {
         return si::agent_exit::ok;
     }
 
-    static si::AgentReport report(int status, std::string phase,
-                                  std::optional<si::InstallProof> proof = std::nullopt) {
+    si::AgentReport report(int status, std::string phase,
+                           std::optional<si::InstallProof> proof = std::nullopt) const {
         si::AgentReport r;
         r.status = status;
         r.phase = std::move(phase);
         r.proof = std::move(proof);
+        if (r.proof) {
+            r.install = install_;
+        }
         return r;
     }
 
@@ -401,6 +528,9 @@ class Agent {
     si::Logger& log_;
     std::string bind_;
     std::vector<si::FetchedTorrent> torrents_;  // the image's first, then the overrides'
+    std::vector<std::string> names_;            // of torrents_, in the same order
+    std::string layout_digest_;                 // sha256 hex of the layout's text (blank disks)
+    std::string install_ = "full";              // how the root got the image: full or held
     std::int64_t total_bytes_ = 0;              // of all tarballs
     std::string staging_;
     std::vector<std::string> staged_;

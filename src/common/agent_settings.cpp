@@ -87,6 +87,9 @@ Result<AgentSettings> agent_settings_from(const KernelCmdline& c) {
     if (const std::string* v = c.find("BITTORRENT_SEED_WAIT")) {
         s.seed_wait = yes(*v);
     }
+    if (const std::string* v = c.find("BITTORRENT_REINSTALL")) {
+        s.reinstall = yes(*v);
+    }
     if (const std::string* v = c.find("MONITOR_SERVER"); v != nullptr && !v->empty()) {
         if (!is_ipv4(*v)) {
             return bad("MONITOR_SERVER", "'" + *v + "' is not an IPv4 address");

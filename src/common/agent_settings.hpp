@@ -33,6 +33,9 @@ struct AgentSettings {
     // node connected to every other asks blocks of more peers than it needs, and receives some
     // twice (docs/benchmarks.md, "Peers per node").
     int max_peers = 16;
+    // BITTORRENT_REINSTALL=y: install in full even when the node's disk already holds the image
+    // exactly (its install record and a fresh manifest of the root agree; si_btagent(8)).
+    bool reinstall = false;
     // Blank disks (docs/client-howto.md): the layout's disk -> this node's, SI_DISK_MAP=
     // "/dev/sda=/dev/vdb,/dev/sdb=/dev/vdc"; how long to wait for the disks; the hostname to
     // give the deployed OS (SystemImager's HOSTNAME, else what DHCP said, which /init adds).

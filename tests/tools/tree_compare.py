@@ -2,7 +2,8 @@
 """Compares two directory trees item by item the way an administrator would check an
 imaged node: type, content, owner, mode (incl. setuid), mtime (ns), symlink targets,
 hardlink groups, device numbers, xattrs (incl. security.capability and POSIX ACLs) and
-sparseness. Prints one line per difference; exit 0 when equal, 1 otherwise.
+sparseness. The install record si_btagent leaves at the top of the copy is not an
+extra item. Prints one line per difference; exit 0 when equal, 1 otherwise.
 
 usage: tree_compare.py SOURCE COPY [--ignore-root-mtime]
 """
@@ -47,10 +48,17 @@ def walk(top):
             yield os.path.normpath(os.path.join(rel, name))
 
 
+# What si_btagent leaves at the top of a root it installed (src/agent/install_record.hpp): not a
+# part of the image, so not an extra item of the copy.
+INSTALL_RECORD = ".systemimager-install.record"
+
+
 def compare(src, dst, ignore_root_mtime=False):
     diffs = []
     src_items = list(walk(src))
     dst_items = set(walk(dst))
+    if INSTALL_RECORD not in src_items:
+        dst_items.discard(INSTALL_RECORD)
     inode_groups_src, inode_groups_dst = {}, {}
     for rel in src_items:
         a = os.path.join(src, rel)

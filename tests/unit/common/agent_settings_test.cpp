@@ -48,6 +48,7 @@ TEST(AgentSettings, TheOriginalsDefaults) {
     EXPECT_TRUE(s->staging.empty());
     EXPECT_TRUE(s->monitor_server.empty());
     EXPECT_EQ(s->max_peers, 16);
+    EXPECT_FALSE(s->reinstall);
 }
 
 TEST(AgentSettings, EveryVariable) {
@@ -56,7 +57,7 @@ TEST(AgentSettings, EveryVariable) {
         "BITTORRENT_STAGING=/a/tmp BITTORRENT_POLLING_TIME=2 BITTORRENT_SEED_WAIT=y "
         "BITTORRENT_UPLOAD_MIN=100 MONITOR_SERVER=10.0.0.2 MONITOR_PORT=9000 MONITOR_CONSOLE=yes "
         "BITTORRENT_TRACKER_PORT=7000 BITTORRENT_TIMEOUT=60 BITTORRENT_SEED_MAX=30 "
-        "BITTORRENT_SERVER_TIMEOUT=10 BITTORRENT_MAX_PEERS=40");
+        "BITTORRENT_SERVER_TIMEOUT=10 BITTORRENT_MAX_PEERS=40 BITTORRENT_REINSTALL=y");
     ASSERT_TRUE(s.ok()) << s.error().message;
     EXPECT_EQ(s->overrides, (std::vector<std::string>{"site", "rack1"}));
     EXPECT_EQ(s->staging, "/a/tmp");
@@ -71,6 +72,9 @@ TEST(AgentSettings, EveryVariable) {
     EXPECT_EQ(s->seed_max_s, 30);
     EXPECT_EQ(s->server_timeout_s, 10);
     EXPECT_EQ(s->max_peers, 40);
+    EXPECT_TRUE(s->reinstall);
+    EXPECT_FALSE(
+        from("BITTORRENT=y IMAGESERVER=1.1.1.1 IMAGENAME=a BITTORRENT_REINSTALL=n")->reinstall);
     EXPECT_EQ(
         from("BITTORRENT=y IMAGESERVER=1.1.1.1 IMAGENAME=a BITTORRENT_MAX_PEERS=0")->max_peers, 0);
     EXPECT_EQ(from("BITTORRENT=y IMAGESERVER=1.1.1.1 IMAGENAME=a OVERRIDES=x,y")->overrides,
