@@ -241,8 +241,21 @@ class Netboot(unittest.TestCase):
         self.assertEqual(rows[0][0], "# host")
         self.assertEqual(rows[1][:4], ["node1", MACS[0], "demo", "done"])
         self.assertEqual(rows[1][5], "local")
+        # Its root is as its install left it: it held the image and downloaded nothing.
+        self.assertEqual(rows[1][6], "its disk already held the image: nothing downloaded")
+        self.assertEqual(self.node(MACS[0])["install"], "held")
         with open(self.power_log) as f:
             self.assertEqual(f.read().split(), ["node1", MACS[0]])
+        # An edited root is not the image: the next reimage installs in full.
+        with open(os.path.join(self.tmp, "node1", "a", "etc", "site.conf"), "a") as f:
+            f.write("edited\n")
+        p = self.reimage("--timeout", str(WAIT), "node1")
+        self.assertEqual(p.returncode, 0, p.stdout + self.log())
+        row = [ln.split("\t") for ln in p.stdout.splitlines() if ln.startswith("node1\t")][0]
+        self.assertEqual((row[3], row[5], row[6]), ("done", "local", "verified install"), row)
+        self.assertEqual(self.node(MACS[0])["install"], "full")
+        with open(os.path.join(self.tmp, "node1", "a", "etc", "site.conf")) as f:
+            self.assertEqual(f.read(), "site=1\n")
         h = header(boot_file(self.tftp, MACS[0]))
         self.assertEqual(h["boot"], "local")
         self.assertGreaterEqual(int(h["since"]), marked)
