@@ -14,6 +14,7 @@ PACKAGES="
   syslinux-efi ovmf fdisk dosfstools xfsprogs util-linux
   linux-image-amd64 e2fsprogs cpio kmod
   debhelper lintian mmdebstrap piuparts
+  clang libclang-rt-14-dev strace
 "
 
 missing=""

@@ -24,6 +24,8 @@ int code_for(ErrorKind kind) {
             return io;
         case ErrorKind::disk:
             return disk;
+        case ErrorKind::superseded:
+            return image_changed;
         case ErrorKind::internal:
         case ErrorKind::address:
         case ErrorKind::bind:

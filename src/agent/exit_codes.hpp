@@ -20,6 +20,7 @@ inline constexpr int unpack = 10;        // an entry could not be extracted or w
 inline constexpr int io = 11;            // another I/O error
 inline constexpr int disk = 12;          // blank disks: the layout does not fit, or partitioning,
                                          // mkfs, mounting or the bootloader failed
+inline constexpr int image_changed = 13;  // the image changed on the server while installing
 
 // The exit code si_btagent returns for an error of this kind (a config error is the kernel
 // command line's: the agent reads no other configuration).

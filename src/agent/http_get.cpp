@@ -16,14 +16,9 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-namespace {
-// Torrents are small; anything larger is not what we asked for.
-constexpr std::uint64_t max_body_bytes = 32 * 1024 * 1024;
-}  // namespace
-
 Result<HttpResponse> http_get(const std::string& host, std::uint16_t port,
                               const std::string& target, const std::string& bind_address,
-                              std::chrono::milliseconds timeout) {
+                              std::chrono::milliseconds timeout, std::uint64_t body_limit) {
     const std::string where = host + ":" + std::to_string(port);
     boost::system::error_code ec;
     auto address = asio::ip::make_address(host, ec);
@@ -52,7 +47,7 @@ Result<HttpResponse> http_get(const std::string& host, std::uint16_t port,
     req.set(http::field::user_agent, "si_btagent/" SI_VERSION);
     req.set(http::field::connection, "close");
     http::response_parser<http::string_body> parser;
-    parser.body_limit(max_body_bytes);
+    parser.body_limit(body_limit);
     beast::flat_buffer buffer;
     std::string step = "connect";
 
@@ -88,6 +83,10 @@ Result<HttpResponse> http_get(const std::string& host, std::uint16_t port,
         });
     });
     io.run();
+    if (ec == http::error::body_limit) {
+        return Error{"reply from " + where + ": body over " + std::to_string(body_limit) + " bytes",
+                     ErrorKind::bad_data};
+    }
     if (ec) {
         std::string why = ec == beast::error::timeout ? "timed out" : ec.message();
         return Error{step + " " + where + ": " + why};

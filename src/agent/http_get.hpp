@@ -20,10 +20,14 @@ struct HttpResponse {
 // in about 12 s), which a deadline on the whole reply cut off while it was still coming.
 // Fails with "connect 10.0.0.1:6969: Connection refused" or "read reply from 10.0.0.1:6969:
 // timed out" on transport errors; any HTTP status is a success here. `bind_address` may be
-// empty (any).
+// empty (any). A body over `body_limit` bytes (its Content-Length, or the bytes as they come)
+// fails at once with ErrorKind::bad_data ("reply from 10.0.0.1:6969: body over 8388608
+// bytes"): it is not what was asked for, and asking again would bring the same.
 inline constexpr int http_get_max_waits = 12;
+inline constexpr std::uint64_t http_get_default_body_limit = 32 * 1024 * 1024;
 Result<HttpResponse> http_get(const std::string& host, std::uint16_t port,
                               const std::string& target, const std::string& bind_address,
-                              std::chrono::milliseconds timeout);
+                              std::chrono::milliseconds timeout,
+                              std::uint64_t body_limit = http_get_default_body_limit);
 
 }  // namespace si

@@ -19,7 +19,18 @@ inline constexpr const char* incomplete_mark_name = ".systemimager-incomplete";
 Status mark_incomplete(const std::string& root, const std::string& image,
                        const std::vector<std::string>& overrides);
 
-// Removes the mark; a missing mark is fine. Fails with ErrorKind::io.
+// Removes the mark once what was written under `root` is durable, in this order, so that a
+// power cut at any point leaves either the mark or the whole image:
+//   1. syncfs(2) of each filesystem mounted at or under `root` (the files' data and metadata),
+//   2. unlink of the mark,
+//   3. fsync of `root` (the unlink itself).
+// Only then may the install be called done. A missing mark is fine (the data is still synced).
+// Fails with ErrorKind::io (no_space), e.g. "sync /a/boot: Input/output error".
 Status clear_incomplete(const std::string& root);
+
+// The filesystems whose data an install under `root` wrote: `root` itself and each mount
+// point below it, from /proc/self/mountinfo's text (`mountinfo`, proc(5)); `root` has no
+// trailing '/'. Mount points are unescaped ("\040" is a space).
+std::vector<std::string> mounts_under(const std::string& root, const std::string& mountinfo);
 
 }  // namespace si

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "http_get.hpp"
+#include "torrent_check.hpp"
 
 namespace si {
 namespace {
@@ -28,9 +29,19 @@ Result<HttpResponse> get_with_retries(const AgentSettings& s, const std::string&
             deadline - std::chrono::steady_clock::now());
         auto r = http_get(s.image_server, s.tracker_port, target, bind,
                           std::clamp(left, std::chrono::milliseconds(500),
-                                     std::chrono::milliseconds(request_timeout)));
+                                     std::chrono::milliseconds(request_timeout)),
+                          max_torrent_bytes);
         if (r) {
             return r;
+        }
+        if (r.error().kind == ErrorKind::bad_data) {
+            // The server answered, with more than a .torrent of ours may be (torrent_check.hpp):
+            // no retry brings better.
+            return Error{"GET " + target + ": " + r.error().message +
+                             " (a .torrent of si_btd's "
+                             "is at most " +
+                             std::to_string(max_torrent_bytes >> 20) + " MiB)",
+                         ErrorKind::bad_data};
         }
         if (std::chrono::steady_clock::now() + backoff >= deadline) {
             return Error{"image server " + s.image_server + ":" + std::to_string(s.tracker_port) +
@@ -107,18 +118,11 @@ Result<FetchedTorrent> fetch_torrent(const AgentSettings& s, PackKind kind, cons
         return Error{"GET /torrents/" + out.file_name + ": HTTP " + std::to_string(got->status),
                      ErrorKind::not_found};
     }
-    lt::error_code ec;
-    auto info = std::make_shared<lt::torrent_info>(got->body.data(),
-                                                   static_cast<int>(got->body.size()), ec);
-    if (ec) {
-        return Error{out.file_name + ": not a valid torrent: " + ec.message(), ErrorKind::bad_data};
+    auto info = check_torrent(got->body, out.file_name, out.tarball);
+    if (!info) {
+        return info.error();
     }
-    if (info->num_files() != 1 || info->files().file_path(lt::file_index_t{0}) != out.tarball) {
-        return Error{
-            out.file_name + ": not a valid torrent: expected the single file " + out.tarball,
-            ErrorKind::bad_data};
-    }
-    out.info = std::move(info);
+    out.info = std::move(*info);
     return out;
 }
 

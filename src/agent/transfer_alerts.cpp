@@ -6,6 +6,8 @@
 #include <libtorrent/announce_entry.hpp>
 #include <libtorrent/torrent_status.hpp>
 
+#include "common/tracker_reason.hpp"
+
 namespace si {
 namespace {
 
@@ -148,6 +150,17 @@ void TransferAlerts::take(const lt::alert* a, TimePoint now) {
             lift_server_ban_at_ = now + server_ban_lifted_after;
         }
     } else if (const auto* te = lt::alert_cast<lt::tracker_error_alert>(a)) {
+        const std::string_view reason = te->failure_reason();
+        if (te->handle == h_ && reason.find(not_served_reason) != std::string_view::npos) {
+            // Our tracker no longer serves this info-hash: the image was repacked or dropped.
+            // No seed will send its pieces again; waiting would only end in a stall.
+            failure_ =
+                Error{"the image changed on the server while installing: its tracker " +
+                          std::string(te->tracker_url()) + " answered \"" + std::string(reason) +
+                          "\" for " + tarball_ + "; install again to get the new image",
+                      ErrorKind::superseded};
+            return;
+        }
         log_.warn(te->message());
     } else if (const auto* tea = lt::alert_cast<lt::torrent_error_alert>(a)) {
         if (tea->handle == h_) {

@@ -50,7 +50,9 @@ class TransferAlerts {
 
     // Takes in one alert seen at `now`. A failure (a piece that cannot be read back, a file
     // error in the staging directory, a torrent error) is kept in failure(), with the agent
-    // exit code of its cause (no_space, io).
+    // exit code of its cause (no_space, io). So is our tracker's answer that it no longer
+    // serves this torrent (ErrorKind::superseded, common/tracker_reason.hpp): the image was
+    // repacked or dropped since the .torrent was fetched, and no seed will send its pieces.
     void take(const lt::alert* a, TimePoint now);
 
     // 1 for each piece verified here (downloaded, or found on disk by the start-up check).

@@ -90,6 +90,14 @@ Result<DiskLayout> parse_layout_text(std::string_view text, std::string_view wha
             if (f.size() != 4) {
                 return error("disk: expected 'disk <dev> <label> <unit>'");
             }
+            // A disk declared twice would be partitioned twice, and which one its parts
+            // belong to would depend on the order of lines (found by fuzzing, issue 29).
+            for (const DiskSpec& d : layout.disks) {
+                if (d.dev == f[1]) {
+                    return error("disk " + f[1] + " is declared twice (first on line " +
+                                 std::to_string(d.line) + ")");
+                }
+            }
             layout.disks.push_back(DiskSpec{f[1], f[2], f[3], {}, line_no});
         } else if (kind == "part") {
             if (f.size() != 8) {

@@ -71,8 +71,9 @@ std::string layout_text(const DiskLayout& layout);
 
 // Reads layout_text()'s form back: the same layout (line numbers are the text's). Fails
 // (ErrorKind::config) with "<what>:<line>: <why>" on a first line that is not
-// "# si disk layout 1", an unknown line kind, a field missing, a part of a disk not declared
-// before it, or a number that is not one. Only the form is checked; the server checked the rest.
+// "# si disk layout 1", an unknown line kind, a field missing, a disk declared twice, a part
+// of a disk not declared before it, or a number that is not one. Only the form is checked; the
+// server checked the rest.
 Result<DiskLayout> parse_layout_text(std::string_view text, std::string_view what);
 
 }  // namespace si

@@ -28,6 +28,8 @@ enum class ErrorKind {
     unpack,           // an archive entry cannot be extracted or would escape the root
     disk,             // partitioning, mkfs, mount or the bootloader failed, or a layout does
                       // not fit the disks
+    superseded,       // the server no longer serves what is being fetched: the image was
+                      // repacked (it changed) or dropped since the install began
 };
 
 // no_space for ENOSPC and EDQUOT, io for any other errno.

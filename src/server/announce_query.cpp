@@ -177,7 +177,9 @@ Result<AnnounceQuery> parse_announce_query(std::string_view query) {
                 q.event = AnnounceEvent::completed;
             } else if (p.value == "stopped") {
                 q.event = AnnounceEvent::stopped;
-            } else if (p.value.empty() || p.value == "empty") {
+            } else if (p.value.empty() || p.value == "empty" || p.value == "paused") {
+                // "paused" (BEP 21) is a partial seed's regular announce: it wants no more
+                // pieces for now, and its `left` says what it lacks. opentracker takes it too.
                 q.event = AnnounceEvent::none;
             } else {
                 return fail("unknown event: " + printable(p.value));

@@ -26,6 +26,7 @@
 #include "server/exit_codes.hpp"
 #include "server/latest_file_writer.hpp"
 #include "server/monitor_listener.hpp"
+#include "server/node_clock.hpp"
 #include "server/node_table.hpp"
 #include "server/status_pages.hpp"
 #include "server/tarball_scrub.hpp"
@@ -50,12 +51,6 @@ constexpr std::int64_t max_nodes_state_bytes = 128 * 1024 * 1024;
 constexpr auto boot_view_max_age = std::chrono::seconds(2);
 // Dropped monitor reports are logged at most once per this, with a count of the others.
 constexpr auto reject_log_interval = std::chrono::seconds(10);
-
-std::int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 }  // namespace
 
@@ -94,7 +89,10 @@ struct Daemon::Impl {
     asio::steady_timer nodes_save_timer;
     Pidfile pidfile;
 
-    // The operator's view: node reports, what is shown of them, and the counters.
+    // The operator's view: node reports, what is shown of them, and the counters. Report
+    // times come from node_clock, which a wall-clock step does not move (node_clock.hpp).
+    SystemClock system_clock;
+    NodeClock node_clock{system_clock};
     MonitorListener monitor;
     NodeTable nodes;
     LatestFileWriter nodes_writer;
@@ -102,7 +100,7 @@ struct Daemon::Impl {
     BootSwitch boot;
     StatusPages pages;
     bool nodes_save_pending = false;
-    std::int64_t started = unix_now();
+    std::int64_t started = node_clock.now();
     std::uint64_t packs_made = 0;
     std::uint64_t packs_reused = 0;
     std::uint64_t packs_failed = 0;
@@ -338,13 +336,19 @@ struct Daemon::Impl {
         const std::string key = node_key(r, from);
         const auto before = nodes.nodes().find(key);
         const bool was_finished = before != nodes.nodes().end() && before->second.finished != 0;
-        if (!nodes.apply(r, from, unix_now())) {
+        if (!nodes.apply(r, from, node_clock.now())) {
             on_reject("monitor report: " + std::to_string(max_nodes) +
                           " nodes known already; a new MAC is not taken",
                       from);
             return;
         }
         ++reports_accepted;
+        if (!r.not_utf8.empty()) {
+            log.warn_repeated("monitor: not UTF-8",
+                              "monitor: the report of " + key + " from " + from +
+                                  " has bytes that are not UTF-8 in: " + r.not_utf8 +
+                                  " (shown with U+FFFD in their place)");
+        }
         const NodeRecord& n = nodes.nodes().at(key);
         boot.on_report(n.report, unix_now());
         if (n.finished != 0 && !was_finished) {
@@ -418,6 +422,11 @@ struct Daemon::Impl {
         }
         log.info("monitor: restored " + std::to_string(nodes.nodes().size()) + " node(s) from " +
                  path);
+        if (const std::int64_t ahead = nodes.clamp_to(node_clock.now()); ahead > 0) {
+            log.warn("monitor: " + path + " holds times up to " + std::to_string(ahead) +
+                     " s ahead of this clock (it was stepped back since): they are taken as "
+                     "now, and the nodes' ages count from here");
+        }
     }
 
     void start_monitor() {
@@ -443,7 +452,7 @@ struct Daemon::Impl {
             uploaded_read_at = now;
         }
         StatusInput in;
-        in.now = unix_now();
+        in.now = node_clock.now();
         in.stuck_after_s = config.settings.monitor.stuck_after_s;
         in.nodes = &nodes;
         if (boot.enabled()) {
@@ -602,7 +611,20 @@ int Daemon::run() {
         d.log.info("scrub: off (BT_SCRUB_RATE=0): a piece is checked only at its first send");
     }
     d.apply(d.config.settings.jobs, d.config.settings.update, false);
-    d.io.run();
+    // A handler that throws (a bug, or input nobody thought of) costs that one request, not
+    // the daemon: Asio lets run() be called again after an exception (io_context, "Effect of
+    // exceptions thrown from handlers").
+    for (;;) {
+        try {
+            d.io.run();
+            break;
+        } catch (const std::exception& e) {
+            d.log.warn_repeated("handler exception",
+                                std::string("internal error in a handler (going on): ") + e.what());
+        } catch (...) {
+            d.log.warn_repeated("handler exception", "internal error in a handler (going on)");
+        }
+    }
     if (d.stopper.joinable()) {
         d.stopper.join();
     }

@@ -24,6 +24,7 @@ int code_for(ErrorKind kind) {
         case ErrorKind::io:
         case ErrorKind::unpack:
         case ErrorKind::disk:
+        case ErrorKind::superseded:
             return failure;
     }
     return failure;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/hex_string.hpp"
+#include "common/utf8_text.hpp"
 
 namespace si {
 namespace {
@@ -15,10 +16,11 @@ Error report_error(std::string message) {
     return Error{"monitor report: " + std::move(message), ErrorKind::bad_data};
 }
 
-// Shown in errors: at most 40 bytes of a value, control bytes as \xNN.
+// Shown in errors: at most 40 bytes of a value, control bytes as \xNN, bytes that are not
+// UTF-8 as U+FFFD.
 std::string quoted(std::string_view v) {
     std::string out = "'";
-    for (char c : v.substr(0, 40)) {
+    for (char c : valid_utf8(utf8_prefix(v, 40))) {
         auto u = static_cast<unsigned char>(c);
         if (u < 0x20 || u == 0x7f) {
             char buf[8];
@@ -157,7 +159,13 @@ Result<MonitorReport> parse_monitor_report(std::string_view line) {
         std::string_view key = field.substr(0, eq);
         std::string_view value = field.substr(eq + 1);
         auto text = [&](std::string& out) {
-            out = std::string(value.substr(0, max_report_value_bytes));
+            bool replaced = false;
+            const std::string clean = valid_utf8(value, &replaced);
+            out = std::string(utf8_prefix(clean, max_report_value_bytes));
+            const std::string named = " " + r.not_utf8 + " ";
+            if (replaced && named.find(" " + std::string(key) + " ") == std::string::npos) {
+                r.not_utf8 += (r.not_utf8.empty() ? "" : " ") + std::string(key);
+            }
         };
         auto number = [&](auto& out, std::int64_t lo, std::int64_t hi) -> Status {
             if (value.empty()) {

@@ -65,6 +65,9 @@ struct MonitorReport {
     std::string error;
     std::string install;   // "full", "held" or "" (not said)
     int unknown_keys = 0;  // keys neither protocol knows (skipped, as si_monitor did)
+    // The text fields that held bytes that are not UTF-8 ("host error"), which are shown with
+    // U+FFFD in their place; empty when there were none. Not part of the protocol line.
+    std::string not_utf8;
 };
 
 // Parses one line (a trailing "\n" or "\r\n" is allowed). Fails, with a message naming the
@@ -72,6 +75,11 @@ struct MonitorReport {
 // hex pairs (':' '.' or '-' between them), a number field that is not a decimal integer in
 // range, a status outside -999..105, pieces/overrides not "<n>/<m>" with n <= m.
 // Fields without '=' and unknown keys are skipped; a repeated key keeps its last value.
+// The protocol carries free text as raw bytes, and real nodes send Latin-1 (a host name, an
+// error line naming a file): each ill-formed UTF-8 sequence in a text field is replaced by
+// U+FFFD (utf8_text.hpp) and the field named in `not_utf8`, so every consumer (the node
+// table, status.json, /metrics) gets valid UTF-8. A text value is then cut to
+// max_report_value_bytes without cutting a character in two.
 Result<MonitorReport> parse_monitor_report(std::string_view line);
 
 // The report as one protocol line (no newline) with every field it holds: parsing it gives

@@ -1,5 +1,7 @@
 #include "server/node_table.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace si {
@@ -110,7 +112,7 @@ NodeState node_state(const NodeRecord& n, std::int64_t now, std::int64_t stuck_a
     if (status >= report_status::imaged) {
         return proves_install(n.report) ? NodeState::done : NodeState::unverified;
     }
-    return now - n.last_report > stuck_after_s ? NodeState::stuck : NodeState::installing;
+    return age_s(n.last_report, now) > stuck_after_s ? NodeState::stuck : NodeState::installing;
 }
 
 int node_percent(const NodeRecord& n) {
@@ -154,6 +156,28 @@ bool NodeTable::apply(const MonitorReport& r, const std::string& from, std::int6
     return true;
 }
 
+std::int64_t NodeTable::clamp_to(std::int64_t now) {
+    std::int64_t ahead = 0;
+    auto clamp = [&](std::int64_t& t) {
+        if (t > now) {
+            ahead = std::max(ahead, t - now);
+            t = now;
+        }
+    };
+    for (auto& [key, n] : nodes_) {
+        clamp(n.first_seen);
+        clamp(n.last_report);
+        clamp(n.started);
+        if (n.finished != 0) {
+            clamp(n.finished);
+        }
+        for (NodeSample& s : n.history) {
+            clamp(s.time);
+        }
+    }
+    return ahead;
+}
+
 std::string NodeTable::save() const {
     json nodes = json::array();
     for (const auto& [mac, n] : nodes_) {
@@ -170,7 +194,9 @@ std::string NodeTable::save() const {
                          {"history", std::move(history)}});
     }
     json doc = {{"version", node_table_format_version}, {"nodes", std::move(nodes)}};
-    return doc.dump() + "\n";
+    // Reports are valid UTF-8 since parsing (monitor_report.hpp); `from` is an address. Should
+    // a byte that is not slip through, it is replaced, never a reason to throw.
+    return doc.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 Status NodeTable::load(std::string_view text) {

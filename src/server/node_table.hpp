@@ -58,6 +58,12 @@ bool proves_install(const MonitorReport& r);
 // The state of `n` at `now`; silent for more than `stuck_after_s` while installing is stuck.
 NodeState node_state(const NodeRecord& n, std::int64_t now, std::int64_t stuck_after_s);
 
+// Seconds from `then` to `now`, never negative: a time after `now` (a saved state written
+// before the server's clock was stepped back) is an age of 0, not a negative one.
+inline std::int64_t age_s(std::int64_t then, std::int64_t now) {
+    return now > then ? now - then : 0;
+}
+
 // Percent of the install, 0-100, from the status (and 100 once done).
 int node_percent(const NodeRecord& n);
 
@@ -71,6 +77,11 @@ class NodeTable {
     // By node_key().
     const std::map<std::string, NodeRecord>& nodes() const { return nodes_; }
     bool empty() const { return nodes_.empty(); }
+
+    // Takes every time after `now` as `now` (the clock was stepped back since they were
+    // written: a restored state from before the step). Returns by how many seconds the
+    // latest time was ahead of `now`, 0 when none was.
+    std::int64_t clamp_to(std::int64_t now);
 
     // A versioned JSON snapshot, history included (written next to BT_TRACKER_STATE).
     std::string save() const;

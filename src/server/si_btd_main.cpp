@@ -157,7 +157,61 @@ class ReadyPipe {
     int fd_ = -1;
 };
 
-int run(int argc, char** argv) {
+// The log, for the last words of a process that ends otherwise than by returning from run():
+// an uncaught exception (std::terminate) or a fatal signal. Set while the log is open.
+si::Logger* last_words_log = nullptr;
+int last_words_fd = -1;
+
+// A fatal signal: one line to the log file with write(2), the only safe call here, then the
+// signal's default action (a core dump where enabled).
+extern "C" void on_fatal_signal(int sig) {
+    if (last_words_fd >= 0) {
+        char line[96] = "si_btd: exiting: fatal signal ";
+        std::size_t n = std::strlen(line);
+        const char* name = sigabbrev_np(sig);
+        for (const char* p = name != nullptr ? name : "?"; *p != '\0' && n < 80; ++p) {
+            line[n++] = *p;
+        }
+        line[n++] = '\n';
+        (void)!::write(last_words_fd, line, n);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+// An exception no one caught, on any thread: said in the log before the process ends.
+void on_terminate() {
+    std::string why = "std::terminate called";
+    if (std::exception_ptr e = std::current_exception()) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+            why = std::string("uncaught exception: ") + x.what();
+        } catch (...) {
+            why = "uncaught exception";
+        }
+    }
+    if (last_words_log != nullptr) {
+        last_words_log->error("si_btd: exiting: internal error: " + why);
+        last_words_fd = -1;  // said; the SIGABRT that follows need not say more
+    }
+    std::abort();
+}
+
+void say_last_words_on_crash(si::Logger& log) {
+    last_words_log = &log;
+    last_words_fd = log.file_descriptor();
+    std::set_terminate(on_terminate);
+    struct sigaction sa {};
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) {
+        sigaction(sig, &sa, nullptr);
+    }
+}
+
+int run(int argc, char** argv, si::Logger& log) {
     Args args;
     if (int code = parse_args(argc, argv, args); code >= 0) {
         return code;
@@ -172,12 +226,12 @@ int run(int argc, char** argv) {
                      args.daemon.pidfile.c_str());
         return si::exit_code::already_running;
     }
-    si::Logger log;
     if (auto st = log.open_file(config->bt.tracker_log); !st) {
         std::fprintf(stderr, "si_btd: %s: BT_TRACKER_LOG: %s\n", config->bt.file.c_str(),
                      st.error().message.c_str());
         return si::exit_code::config;
     }
+    say_last_words_on_crash(log);
     signal(SIGPIPE, SIG_IGN);
     // The signals the daemon handles are blocked until its io_context waits for them.
     ReadyPipe ready;
@@ -191,22 +245,35 @@ int run(int argc, char** argv) {
     if (auto st = daemon.start(); !st) {
         log.error(st.error().message);
         const int code = si::exit_code::code_for(st.error().kind);
+        log.flush_repeated();
+        log.info("si_btd: exiting with code " + std::to_string(code) + " (could not start)");
         ready.report(code, st.error().message);
         return code;
     }
     ready.report(0, "");
-    return daemon.run();
+    const int code = daemon.run();
+    log.flush_repeated();
+    log.info("si_btd: exiting with code " + std::to_string(code));
+    return code;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Declared before everything run() builds: an exception thrown there still finds the log
+    // open, also in daemon mode, where stderr is /dev/null.
+    si::Logger log;
+    std::string why;
     try {
-        return run(argc, argv);
+        return run(argc, argv, log);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "si_btd: internal error: %s\n", e.what());
+        why = std::string("internal error: ") + e.what();
     } catch (...) {
-        std::fprintf(stderr, "si_btd: internal error\n");
+        why = "internal error";
     }
+    std::fprintf(stderr, "si_btd: %s\n", why.c_str());
+    log.set_stderr(false);
+    log.flush_repeated();
+    log.error("si_btd: exiting with code " + std::to_string(si::exit_code::failure) + ": " + why);
     return si::exit_code::failure;
 }

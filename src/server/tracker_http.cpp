@@ -24,6 +24,7 @@
 #include "common/unique_fd.hpp"
 #include "server/announce_query.hpp"
 #include "server/peer_store.hpp"
+#include "server/request_target.hpp"
 #include "server/tcp_listen.hpp"
 #include "server/tracker_service.hpp"
 
@@ -217,7 +218,8 @@ class Session : public std::enable_shared_from_this<Session> {
         auto target = req.target();
         HttpReply reply = core_->service.handle({method.data(), method.size()},
                                                 {target.data(), target.size()}, remote_);
-        if (std::string_view(target.data(), target.size()).starts_with("/announce")) {
+        if (tracker_page(split_request_target({target.data(), target.size()}).path) ==
+            "/announce") {
             schedule_state_save(core_);
         }
         // At the limit, each answer frees its connection for one waiting in the backlog.
@@ -341,8 +343,9 @@ void on_accept(const std::shared_ptr<Core>& core, beast::error_code ec, tcp::soc
     // Full: the next connections wait in the listen backlog, in order, and are accepted as
     // sessions end; idle ones are closed to make room.
     if (!core->at_limit) {
-        core->log.warn("tracker: " + std::to_string(max_connections) +
-                       " connections open; new ones wait until some close");
+        core->log.warn_repeated("connections open",
+                                "tracker: " + std::to_string(max_connections) +
+                                    " connections open; new ones wait until some close");
         core->at_limit = true;
     }
     core->paused = true;

@@ -2,7 +2,9 @@
 
 #include "common/file_io.hpp"
 #include "common/hex_string.hpp"
+#include "common/tracker_reason.hpp"
 #include "server/announce_query.hpp"
+#include "server/request_target.hpp"
 #include "server/tracker_reply.hpp"
 
 namespace si {
@@ -70,10 +72,9 @@ HttpReply TrackerService::handle(std::string_view method, std::string_view targe
     if (method != "GET") {
         return text(405, "method not allowed: only GET\n");
     }
-    std::size_t q = target.find('?');
-    std::string_view path = target.substr(0, q);
-    std::string_view query =
-        q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+    const RequestTarget split = split_request_target(target);
+    const std::string_view path = tracker_page(split.path);
+    const std::string_view query = split.query;
     if (path == "/announce") {
         ++announces_;
         return announce(query, unmapped(remote));
@@ -99,7 +100,8 @@ HttpReply TrackerService::handle(std::string_view method, std::string_view targe
 HttpReply TrackerService::announce(std::string_view query, const boost::asio::ip::address& remote) {
     auto q = parse_announce_query(query);
     if (!q) {
-        log_.warn("tracker: bad announce from " + remote.to_string() + ": " + q.error().message);
+        log_.warn_repeated("bad announce", "tracker: bad announce from " + remote.to_string() +
+                                               ": " + q.error().message);
         return failure(q.error().message);
     }
     AnnounceRequest req;
@@ -115,8 +117,9 @@ HttpReply TrackerService::announce(std::string_view query, const boost::asio::ip
     auto result = store_.announce(req);
     if (!result) {
         std::string reason =
-            "unknown info_hash " + hex_string(q->info_hash) + ": not served by this tracker";
-        log_.warn("tracker: " + endpoint_text(remote, q->port) + ": " + reason);
+            "unknown info_hash " + hex_string(q->info_hash) + ": " + std::string(not_served_reason);
+        log_.warn_repeated("refused announce",
+                           "tracker: " + endpoint_text(remote, q->port) + ": " + reason);
         return failure(reason);
     }
     if (q->event != AnnounceEvent::none || result->completed_now) {

@@ -17,6 +17,7 @@ TEST(AgentExitCodes, EachKindGetsItsDocumentedCode) {
     EXPECT_EQ(agent_exit::code_for(ErrorKind::no_space), 9);
     EXPECT_EQ(agent_exit::code_for(ErrorKind::unpack), 10);
     EXPECT_EQ(agent_exit::code_for(ErrorKind::io), 11);
+    EXPECT_EQ(agent_exit::code_for(ErrorKind::superseded), 13);
     EXPECT_EQ(agent_exit::code_for(ErrorKind::disk), 12);
 }
 

@@ -132,5 +132,16 @@ TEST(HttpGet, AReplyThatNeverEndsIsCutAfterTheLastWait) {
     EXPECT_NE(r.error().message.find("timed out"), std::string::npos) << r.error().message;
 }
 
+TEST(HttpGet, ABodyOverTheLimitFailsAtOnceAsBadData) {
+    // A Content-Length of 50 MB against a limit of 1 MB: refused from the header.
+    PacedServer server(header_for(50'000'000), std::string(100'000, 'b'), 100'000, 0ms);
+    ASSERT_NE(server.port(), 0);
+    auto r = http_get("127.0.0.1", server.port(), "/torrents/x.torrent", "", 5000ms, 1 << 20);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ErrorKind::bad_data);
+    EXPECT_EQ(r.error().message, "reply from 127.0.0.1:" + std::to_string(server.port()) +
+                                     ": body over 1048576 bytes");
+}
+
 }  // namespace
 }  // namespace si

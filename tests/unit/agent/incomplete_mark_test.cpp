@@ -72,5 +72,19 @@ TEST_F(IncompleteMark, MissingRootIsAnIoError) {
               "mark " + root_ + "/nope/" + incomplete_mark_name + ": No such file or directory");
 }
 
+TEST(MountsUnder, TheRootAndEveryMountBelowIt) {
+    const std::string mountinfo =
+        "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+        "40 22 8:2 / /a rw - ext4 /dev/sdb2 rw\n"
+        "41 40 8:1 / /a/boot rw - ext4 /dev/sdb1 rw\n"
+        "42 40 8:3 / /a/my\\040data rw - xfs /dev/sdb3 rw\n"
+        "43 22 8:4 / /ab rw - ext4 /dev/sdc1 rw\n"
+        "44 41 8:5 / /a/boot/efi rw - vfat /dev/sdb5 rw\n"
+        "short line\n";
+    EXPECT_EQ(mounts_under("/a", mountinfo),
+              (std::vector<std::string>{"/a", "/a/boot", "/a/my data", "/a/boot/efi"}));
+    EXPECT_EQ(mounts_under("/srv/root", ""), (std::vector<std::string>{"/srv/root"}));
+}
+
 }  // namespace
 }  // namespace si

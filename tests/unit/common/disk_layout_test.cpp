@@ -47,6 +47,9 @@ TEST(DiskLayoutText, NamesTheLineOfWhatIsWrong) {
     EXPECT_EQ(bad("# si disk layout 1\ndisk /dev/sda msdos MB\npart /dev/sda x primary 5 - - -\n"),
               "/layouts/x:3: part: bad number 'x'");
     EXPECT_EQ(bad("# si disk layout 1\nraid md0\n"), "/layouts/x:2: unknown line kind 'raid'");
+    // Found by fuzzing (issue 29): which disk its parts went to depended on the line order.
+    EXPECT_EQ(bad("# si disk layout 1\ndisk /dev/sda msdos MB\ndisk /dev/sda gpt MiB\n"),
+              "/layouts/x:3: disk /dev/sda is declared twice (first on line 2)");
     EXPECT_EQ(bad("# si disk layout 1\nfs /dev/sda1 - / ext4 defaults 0 1 maybe\n"),
               "/layouts/x:2: fs: 'maybe' is neither format nor keep");
 }

@@ -188,5 +188,50 @@ TEST(ReportLineReader, EndlessLineIsTooLongWhateverTheChunks) {
     }
 }
 
+// Raw bytes that are not UTF-8 in every text field: a Latin-1 host name, an error line that
+// names a Latin-1 file, and worse. Each ill-formed sequence is shown as U+FFFD, the report is
+// taken, and the fields are named for the one log line (issue 29).
+TEST(MonitorReport, BytesThatAreNotUtf8AreReplacedInEveryTextField) {
+    const std::string fffd = "\xef\xbf\xbd";
+    const char* keys[] = {"ip", "host", "cpu", "kernel", "os", "log", "phase", "error"};
+    std::string line = "mac=00.16.3e.aa.bb.0c:status=-8";
+    for (const char* k : keys) {
+        line += std::string(":") + k + "=caf\xe9\xff\xc3";
+    }
+    auto r = parse_monitor_report(line);
+    ASSERT_TRUE(r) << r.error().message;
+    for (const std::string* v :
+         {&r->ip, &r->host, &r->cpu, &r->kernel, &r->os, &r->log, &r->phase, &r->error}) {
+        EXPECT_EQ(*v, "caf" + fffd + fffd + fffd);
+    }
+    EXPECT_EQ(r->not_utf8, "ip host cpu kernel os log phase error");
+    // What is saved parses back to the same, now clean, text.
+    auto again = parse_monitor_report(format_monitor_report(*r));
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(again->host, r->host);
+    EXPECT_EQ(again->not_utf8, "");
+
+    auto ok = parse_monitor_report("mac=00.16.3e.aa.bb.0c:host=caf\xc3\xa9");
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->host, "caf\xc3\xa9");  // UTF-8 stays as it is
+    EXPECT_EQ(ok->not_utf8, "");
+}
+
+TEST(MonitorReport, ALongValueIsCutBetweenCharacters) {
+    // 255 ASCII bytes then an 'é' (2 bytes): the limit of 256 falls inside it.
+    auto r = parse_monitor_report("mac=00.16.3e.aa.bb.0c:host=" + std::string(255, 'h') +
+                                  "\xc3\xa9" + "tail");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->host, std::string(255, 'h'));
+    EXPECT_EQ(r->not_utf8, "");
+}
+
+TEST(MonitorReport, ErrorsQuoteBadBytesAsValidText) {
+    auto r = parse_monitor_report("mac=00.16.3e.aa.bb.0c:status=4\xe9");
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("status='4\xef\xbf\xbd'"), std::string::npos)
+        << r.error().message;
+}
+
 }  // namespace
 }  // namespace si

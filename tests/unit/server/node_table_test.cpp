@@ -151,5 +151,53 @@ TEST(NodeTable, NodesWithoutAMacAreKnownByTheirAddress) {
     EXPECT_EQ(back.nodes().size(), 3u);
 }
 
+TEST(NodeTable, AReportThatIsNotUtf8IsSavedAsValidJson) {
+    NodeTable t;
+    ASSERT_TRUE(t.apply(report(mac + ":host=caf\xe9:status=-11:error=open /a/donn\xe9"
+                                     "es: EIO"),
+                        "10.0.0.5", 1000));
+    const std::string saved = t.save();  // threw a JSON type error before (issue 29)
+    NodeTable u;
+    ASSERT_TRUE(u.load(saved)) << saved;
+    EXPECT_EQ(u.nodes().begin()->second.report.host, "caf\xef\xbf\xbd");
+    EXPECT_EQ(u.nodes().begin()->second.report.error,
+              "open /a/donn\xef\xbf\xbd"
+              "es: EIO");
+}
+
+// A server clock stepped back (issue 29): ages are never negative, and a restored node that
+// stays silent still turns stuck.
+TEST(NodeTable, AgesAreNeverNegative) {
+    EXPECT_EQ(age_s(1000, 1010), 10);
+    EXPECT_EQ(age_s(1000, 1000), 0);
+    EXPECT_EQ(age_s(1000, 10), 0);
+    EXPECT_EQ(age_s(std::int64_t{1} << 40, -(std::int64_t{1} << 40)), 0);
+    NodeTable t;
+    t.apply(report(mac + ":status=40"), "a", 1'900'000'000);
+    const NodeRecord& n = t.nodes().begin()->second;
+    // Five years earlier by the clock: installing, with an age of 0, not -157787975.
+    EXPECT_EQ(node_state(n, 1'900'000'000 - 157'787'975, 60), NodeState::installing);
+}
+
+TEST(NodeTable, ClampToTakesTimesAfterNowAsNow) {
+    NodeTable t;
+    t.apply(report(mac + ":status=0"), "a", 1'900'000'000);
+    t.apply(report(mac + ":status=40"), "a", 1'900'000'100);
+    NodeTable restored;
+    ASSERT_TRUE(restored.load(t.save()));
+    const std::int64_t now = 1'700'000'000;  // the clock was stepped back since
+    EXPECT_EQ(restored.clamp_to(now), 200'000'100);
+    const NodeRecord& n = restored.nodes().begin()->second;
+    EXPECT_EQ(n.last_report, now);
+    EXPECT_EQ(n.started, now);
+    EXPECT_EQ(n.first_seen, now);
+    for (const NodeSample& s : n.history) {
+        EXPECT_EQ(s.time, now);
+    }
+    EXPECT_EQ(node_state(n, now + 60, 60), NodeState::installing);
+    EXPECT_EQ(node_state(n, now + 61, 60), NodeState::stuck);
+    EXPECT_EQ(restored.clamp_to(now + 100), 0);  // nothing ahead any more
+}
+
 }  // namespace
 }  // namespace si

@@ -152,6 +152,35 @@ TEST(StatusJson, HistoryOnlyWhenAskedAndHostileTextStaysData) {
     EXPECT_EQ(host.rfind("<script>", 0), 0u);  // text, escaped by whoever shows it
 }
 
+TEST(StatusJson, AgesAreNeverNegativeWhenTheClockWentBack) {
+    Fixture f;
+    f.nodes.apply(report("mac=52.54.00.00.00.0a:status=40"), "x", f.in.now + 5000);
+    json doc = json::parse(status_json(f.in, false));
+    const json* n = node_by_mac(doc, "52:54:00:00:00:0a");
+    ASSERT_NE(n, nullptr);
+    EXPECT_EQ((*n)["silent_s"], 0);
+    EXPECT_EQ((*n)["elapsed_s"], 0);
+    for (const json& node : doc["nodes"]) {
+        EXPECT_GE(node["silent_s"].get<std::int64_t>(), 0) << node.dump();
+        EXPECT_GE(node["elapsed_s"].get<std::int64_t>(), 0) << node.dump();
+    }
+}
+
+TEST(StatusJson, ReportsThatWereNotUtf8AreShownWithReplacementCharacters) {
+    Fixture f;
+    f.nodes.apply(report("mac=52.54.00.00.00.0b:host=caf\xe9:status=-11:error=donn\xe9"
+                         "es"),
+                  "x", 1200);
+    const std::string text = status_json(f.in, true);
+    json doc = json::parse(text);
+    const json* n = node_by_mac(doc, "52:54:00:00:00:0b");
+    EXPECT_EQ((*n)["host"], "caf\xef\xbf\xbd");
+    EXPECT_EQ((*n)["error"],
+              "donn\xef\xbf\xbd"
+              "es");
+    EXPECT_NE(metrics_text(f.in).find("si_btd_"), std::string::npos);
+}
+
 TEST(Metrics, PrometheusLinesPerImageAndDaemon) {
     Fixture f;
     const std::string m = metrics_text(f.in);

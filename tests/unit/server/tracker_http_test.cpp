@@ -200,6 +200,47 @@ TEST_F(TrackerServiceTest, UnknownInfoHashGetsAFailureReason) {
     EXPECT_EQ(store.peer_count(), 0u);
 }
 
+// The forms opentracker answers (issue 29): BEP 21's event=paused, "/announce/" with a
+// trailing slash, and an absolute-form request target (RFC 7230 section 5.3.2).
+TEST_F(TrackerServiceTest, LenientFormsAreAnsweredAsOpentrackerDoes) {
+    auto paused =
+        decode(get(announce_target(peer_id('a'), 6881, "&event=paused"), "10.0.0.1").body);
+    EXPECT_FALSE(paused->node.dict_find_string("failure reason"));
+    EXPECT_EQ(paused->node.dict_find_int_value("interval"), announce_interval.count());
+
+    std::string slash = announce_target(peer_id('b'), 6882);
+    slash.replace(0, std::string("/announce").size(), "/announce/");
+    auto r = get(slash, "10.0.0.2");
+    EXPECT_EQ(r.status, 200u);
+    auto d = decode(r.body);
+    EXPECT_FALSE(d->node.dict_find_string("failure reason"));
+    EXPECT_EQ(d->node.dict_find_string_value("peers").size(), 6u);  // 10.0.0.1:6881
+
+    auto absolute = get("http://10.0.0.254:6969" + announce_target(peer_id('c'), 6883), "10.0.0.3");
+    EXPECT_EQ(absolute.status, 200u);
+    auto a = decode(absolute.body);
+    EXPECT_FALSE(a->node.dict_find_string("failure reason"));
+    EXPECT_EQ(a->node.dict_find_string_value("peers").size(), 12u);
+    EXPECT_EQ(store.peer_count(), 3u);
+    EXPECT_EQ(get("http://10.0.0.254:6969/torrents/").status, 200u);
+    EXPECT_EQ(get("/scrape/").status, 200u);
+}
+
+// A thousand announces for a torrent no longer served cost one log line a minute, not one each.
+TEST_F(TrackerServiceTest, RefusedAnnouncesAreLoggedOnceWithACount) {
+    std::string other(20, '\x11');
+    for (int i = 0; i < 1000; ++i) {
+        get(announce_target(peer_id('a'), 6881, "", other), "10.0.0.9");
+    }
+    const std::string logged = read_file(log_path);
+    std::size_t lines = 0;
+    for (std::size_t at = logged.find("not served"); at != std::string::npos;
+         at = logged.find("not served", at + 1)) {
+        ++lines;
+    }
+    EXPECT_EQ(lines, 1u) << logged;
+}
+
 TEST_F(TrackerServiceTest, MalformedAnnouncesGetAFailureReason) {
     struct Case {
         std::string target;

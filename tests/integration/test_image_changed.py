@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""An image repacked while a node is half-way through it (issue 29): si_btd's tracker then
+answers the node's announces that its info-hash is no longer served, and the agent must stop
+at that answer with exit 13 and a clear line, not wait BITTORRENT_TIMEOUT for pieces no one
+will send (it used to stall 300 s and exit 8).
+
+To have the node half-way, the test runs in a network namespace of its own whose loopback is
+slowed with a token bucket (tc tbf): si_btd and the agent talk at a few Mbit/s there. Needs
+root (CAP_NET_ADMIN) and iproute2; skipped otherwise."""
+import ctypes
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
+import sitest  # noqa: E402
+
+from exit_codes import AGENT  # noqa: E402
+
+CLONE_NEWNET = 0x40000000
+# The slowed loopback: 24 MiB take about 50 s at this rate, so the repack comes half-way.
+RATE = "4mbit"
+IMAGE_MB = 24
+
+
+class SlowLoopbackNamespace:
+    """A network namespace with only a slowed loopback, entered by this process (its children
+    inherit it); left and deleted by close()."""
+
+    def __init__(self):
+        self.name = "si-test-%d" % os.getpid()
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.home = None
+        subprocess.run(["ip", "netns", "add", self.name], check=True, capture_output=True)
+        try:
+            self.home = os.open("/proc/self/ns/net", os.O_RDONLY)
+            fd = os.open("/var/run/netns/" + self.name, os.O_RDONLY)
+            try:
+                if self.libc.setns(fd, CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), "setns")
+            finally:
+                os.close(fd)
+            # A bucket holds at least one packet: loopback's 64 KiB MTU brought down to
+            # Ethernet's.
+            subprocess.run(["ip", "link", "set", "lo", "mtu", "1500", "up"], check=True,
+                           capture_output=True)
+            subprocess.run(["tc", "qdisc", "add", "dev", "lo", "root", "tbf", "rate", RATE,
+                            "burst", "16kb", "latency", "400ms"], check=True, capture_output=True)
+        except Exception:
+            self.close()
+            raise
+
+    def close(self):
+        if self.home is not None:
+            self.libc.setns(self.home, CLONE_NEWNET)
+            os.close(self.home)
+            self.home = None
+        subprocess.run(["ip", "netns", "delete", self.name], capture_output=True)
+
+
+class ImageRepackedMidway(unittest.TestCase):
+    def setUp(self):
+        if os.geteuid() != 0 or shutil.which("ip") is None or shutil.which("tc") is None:
+            self.skipTest("needs root and iproute2 (ip, tc) for a slowed loopback of its own")
+        try:
+            self.ns = SlowLoopbackNamespace()
+        except (OSError, subprocess.CalledProcessError) as e:
+            self.skipTest("cannot make a network namespace: %s" % e)
+        self.addCleanup(self.ns.close)
+        self.t = sitest.ServerTree(images=("golden",))
+        self.addCleanup(self.t.cleanup)
+        sitest.make_image_tree(self.t.image_dir("golden"), special=False, megabytes=IMAGE_MB)
+
+    def test_the_agent_stops_at_the_trackers_answer(self):
+        btd = self.t.start()
+        self.t.wait_served(["image-golden.tar.torrent"], timeout=120)
+        p, root = sitest.start_agent(
+            self.t.dir, "127.0.0.2",
+            "BITTORRENT=y IMAGESERVER=127.0.0.1 IMAGENAME=golden BITTORRENT_TRACKER_PORT=%d "
+            "BITTORRENT_POLLING_TIME=1 BITTORRENT_TIMEOUT=600 MONITOR_PORT=%d"
+            % (self.t.tracker_port, self.t.monitor_port))
+        self.addCleanup(sitest.stop_procs, [p])
+        lines = []
+        halfway = threading.Event()
+
+        def read():
+            for raw in p.stdout:
+                line = raw.decode(errors="replace").rstrip("\n")
+                lines.append(line)
+                m = re.search(r"image-golden\.tar +(\d+\.\d)%", line)
+                if m and float(m.group(1)) >= 25.0:
+                    halfway.set()
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        self.assertTrue(halfway.wait(180), "the agent did not get a quarter of the way:\n" +
+                        "\n".join(lines[-20:]))
+        self.assertIsNone(p.poll(), "\n".join(lines))
+        # The image changes and is repacked (SIGHUP), while the node is half-way through it.
+        sitest.write_file(os.path.join(self.t.image_dir("golden"), "etc", "changed"), "new\n")
+        btd.send_signal(signal.SIGHUP)
+        sitest.wait_for(lambda: "seeding image-golden.tar" in self.t.log_text().split("SIGHUP")[-1],
+                        120, "the repacked image seeded")
+        repacked = time.monotonic()
+        p.wait(200)
+        reader.join(10)
+        took = time.monotonic() - repacked
+        out = "\n".join(lines)
+        print("the agent ended %.1f s after the repack (exit %d; announce interval 30 s)"
+              % (took, p.returncode))
+        self.assertEqual(p.returncode, AGENT.image_changed, out)
+        self.assertIn("the image changed on the server while installing", out)
+        self.assertIn("not served by this tracker", out)
+        # Well before BITTORRENT_TIMEOUT (600 s here, 300 s by default): the tracker's answer
+        # came at the next announce.
+        self.assertLess(took, 120, out)
+        self.assertTrue(os.path.exists(os.path.join(root, ".systemimager-incomplete")))
+
+
+if __name__ == "__main__":
+    sitest.main()
