@@ -114,12 +114,17 @@ class Client:
     partition labelled TARGET_LABEL, serial console to a log file."""
 
     def __init__(self, lab, index, nic="virtio-net-pci", disk="virtio", disk_mb=256, blank=False,
-                 firmware="bios", name=None):
+                 firmware="bios", name=None, network_first=False):
         """blank: an all-zero disk (no partition table) that the firmware tries first, then the
         network, as a rack of new machines is set up; after imaging it boots from its disk.
-        firmware: "bios" (SeaBIOS) or "uefi" (Debian's OVMF)."""
+        firmware: "bios" (SeaBIOS) or "uefi" (Debian's OVMF).
+        network_first: the firmware tries the network, then the disk (the per-node boot files
+        decide), and the node has a power button: QEMU keeps a powered-off machine (QMP on
+        self.qmp; tests/e2e/qmp_power.py resets it) instead of exiting."""
         self.lab, self.index, self.nic, self.disk_bus = lab, index, nic, disk
         self.blank, self.firmware = blank, firmware
+        self.network_first = network_first
+        self.qmp = os.path.join(lab.dir, (name or "node%d" % index) + ".qmp")
         self.mac = "52:54:00:36:00:%02x" % (index + 1)
         self.name = name or "node%d" % index
         self.tap = "tap%d" % index
@@ -147,6 +152,8 @@ class Client:
         # past its deadlines), and the disks' MBR has no boot code to fall back to.
         # A blank node tries its disk first, then the network (bootindex order).
         nic_index, disk_index = (2, 1) if self.blank else (1, None)
+        if self.network_first:
+            nic_index, disk_index = 1, 2
         # Software emulation (TCG) always: this machine's /dev/kvm (nested) stops iPXE and
         # OVMF with "KVM internal error ... emulation failure".
         machine = "pc" if self.firmware == "bios" else "q35"
@@ -158,6 +165,8 @@ class Client:
         if self.firmware == "uefi":
             args += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + OVMF_CODE,
                      "-drive", "if=pflash,format=raw,unit=1,file=" + self.vars]
+        if self.network_first:
+            args += ["-qmp", "unix:%s,server=on,wait=off" % self.qmp, "-no-shutdown"]
         boot = ",bootindex=%d" % disk_index if disk_index else ""
         if self.disk_bus == "ahci":
             args += ["-drive", "file=%s,format=raw,if=none,id=d0" % self.disk,
@@ -175,6 +184,27 @@ class Client:
         if self.proc is not None and self.proc.poll() is not None and self.ended is None:
             self.ended = time.monotonic()
         return self.proc.poll() if self.proc else None
+
+    def power_state(self):
+        """QMP's run state: "running", "shutdown" (powered off), ...; None without an answer."""
+        r = subprocess.run([sys.executable, os.path.join(HERE, "qmp_power.py"), self.qmp, "status"],
+                           capture_output=True, text=True, timeout=30)
+        return r.stdout.strip() if r.returncode == 0 else None
+
+    def power_cycle(self):
+        """Presses the power button: reset and run (also from powered off)."""
+        run(sys.executable, os.path.join(HERE, "qmp_power.py"), self.qmp, "cycle")
+
+    def wait_powered_off(self, timeout):
+        """True once the machine powered itself off (QEMU keeps it: -no-shutdown)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.poll() is not None:
+                return False
+            if self.power_state() == "shutdown":
+                return True
+            time.sleep(2)
+        return False
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
@@ -305,15 +335,25 @@ class Lab:
         t.wait_served(["image-%s.tar.gz.torrent" % images[0], "override-%s.tar.gz.torrent" % overrides[0]],
                       timeout=180)
 
-    def start_image_server(self, images, compress="zstd"):
+    def start_image_server(self, images, compress="zstd", nodes=None, power_command=None):
         """si_btd on SERVER_IP serving `images` (name -> (tree, autoinstallscript.conf text)):
         each tree hard-linked (copied across filesystems) into the image directory, with the
-        layout written into it as SystemImager kept it."""
+        layout written into it as SystemImager kept it.
+        nodes: per-node network boot, [(hostname, mac, image, group)] written as the nodes
+        file, with TFTP_DIR the lab's TFTP root and NET_BOOT_DEFAULT = local; the install
+        template is the TFTP root's pxelinux.cfg/default (set_pxelinux_config first).
+        power_command: BT_POWER_COMMAND for si_btreimage."""
         names = tuple(images)
         t = sitest.ServerTree(address=SERVER_IP, compress=compress, images=names, overrides=())
         t.tracker_port = 6969
         t.monitor_port = SI_BTD_MONITOR_PORT
-        t.write_bt_conf(compress=compress, images=names, overrides=())
+        extra = 'BT_POWER_COMMAND="%s"\n' % power_command if power_command else ""
+        t.write_bt_conf(compress=compress, images=names, overrides=(), extra=extra)
+        if nodes:
+            with open(os.path.join(t.dir, "etc", "nodes.conf"), "w") as f:
+                f.write("".join("%s %s %s %s\n" % n for n in nodes))
+            with open(t.si_conf, "a") as f:
+                f.write("TFTP_DIR = %s\nNET_BOOT_DEFAULT = local\n" % self.tftp)
         self.server = t
         for name, (tree, layout) in images.items():
             dst = t.image_dir(name)

@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Reimage, not only image (issue 27): QEMU nodes whose firmware boots the network first, then
+the disk, as an HPC cluster's do. si_btd's nodes file lists them; it writes each one's own
+pxelinux file (install), switches it to LOCALBOOT once the node reports a verified install, and
+si_btreimage later sends one group back to install through a power command (QEMU's monitor over
+QMP: tests/e2e/qmp_power.py, as a BMC's power cycle).
+
+  1. Both blank nodes PXE-boot their install entries and install a real Debian 12 (BIOS node A
+     with image debian-v1, UEFI node B with debian-uefi), then power off (SI_DONE=poweroff).
+     Their files now say local boot.
+  2. si_btreimage @g2: node B's disk already holds its image exactly (never booted since): its
+     agent downloads nothing and reports install=held; the tracker never sees it.
+  3. Both are powered on: each PXE-boots, its file says LOCALBOOT, pxelinux (BIOS) or
+     syslinux.efi (UEFI) hands the boot back to the firmware, and the node boots Debian from
+     its own disk (the marker line), without a second run of the installer.
+  4. si_btreimage --image debian-v2 @g1: node A installs the changed image and boots it; node B
+     is untouched.
+
+Needs root, QEMU, dnsmasq, pxelinux, syslinux-efi, ovmf, mmdebstrap and Debian's archive (for
+the image, built once and cached); skips without them."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pxe_lab  # noqa: E402
+import test_blank_disk_boot as blank  # noqa: E402
+
+INSTALL_TIMEOUT = 900  # s from power-on to the installer's power-off, both nodes at once
+BOOT_TIMEOUT = 600  # s from power-on to the deployed OS's power-off
+DISK_MB = 3072
+SI_BTREIMAGE = os.path.join(pxe_lab.BUILD_DIR, "src", "server", "si_btreimage")
+QMP_POWER = os.path.join(pxe_lab.HERE, "qmp_power.py")
+
+
+def header(path):
+    with open(path) as f:
+        for line in f.read().splitlines()[:3]:
+            if line.startswith("# si_btd: "):
+                return dict(w.split("=", 1) for w in line[len("# si_btd: "):].split())
+    return {}
+
+
+class ReimageBoot(pxe_lab.LabTest):
+    @classmethod
+    def setUpClass(cls):
+        missing = [t for t in ("mmdebstrap", "sfdisk", "losetup") if shutil.which(t) is None]
+        missing += [p for p in (pxe_lab.OVMF_CODE, pxe_lab.SYSLINUX_EFI) if not os.path.exists(p)]
+        if missing:
+            raise unittest.SkipTest("needs: " + " ".join(missing) + " (scripts/setup-deps.sh)")
+        cls.image = os.environ.get("SI_E2E_DEBIAN_IMAGE", "")
+        if not os.path.isdir(cls.image):
+            raise unittest.SkipTest("the Debian image could not be built (is Debian's archive "
+                                    "reachable?): " + os.environ.get("SI_E2E_IMAGE_ERROR", "?"))
+        cls.start_lab("si-e2e-reimage-")
+
+    def boot_file(self, client):
+        return os.path.join(self.lab.tftp, "pxelinux.cfg", pxe_lab.mac_config_name(client.mac))
+
+    def reimage(self, *args):
+        t = self.lab.server
+        return subprocess.run([SI_BTREIMAGE, "--config", t.bt_conf, "--systemimager-conf", t.si_conf,
+                               "--timeout", str(INSTALL_TIMEOUT)] + list(args),
+                              capture_output=True, text=True, timeout=INSTALL_TIMEOUT + 60)
+
+    def summary_row(self, out, host):
+        for line in out.splitlines():
+            cols = line.split("\t")
+            if len(cols) == 7 and cols[0] == host:
+                return cols
+        self.fail("no summary row for %s:\n%s" % (host, out))
+
+    def wait_off(self, clients, timeout):
+        for c in clients:
+            self.assertTrue(c.wait_powered_off(timeout), "%s did not power off\n%s" % (
+                c.name, self.show(c)))
+
+    def read_disk_file(self, client, rel, part=1):
+        """A file of the node's root filesystem, read from its raw disk (None if absent)."""
+        loop = pxe_lab.run("losetup", "-P", "-r", "-f", "--show", client.disk).stdout.decode().strip()
+        mnt = os.path.join(self.tmp, client.name + ".mnt")
+        os.makedirs(mnt, exist_ok=True)
+        try:
+            if not os.path.exists("%sp%d" % (loop, part)):
+                pxe_lab.run("partx", "-a", loop)
+            pxe_lab.run("mount", "-o", "ro,noload", "%sp%d" % (loop, part), mnt)
+            try:
+                path = os.path.join(mnt, rel)
+                if not os.path.exists(path):
+                    return None
+                with open(path) as f:
+                    return f.read()
+            finally:
+                subprocess.run(["umount", mnt])
+        finally:
+            subprocess.run(["losetup", "-d", loop])
+
+    def test_network_first_nodes_install_boot_locally_and_reimage_one_group(self):
+        lab = self.lab
+        v2 = os.path.join(self.tmp, "debian-v2")
+        pxe_lab.run("cp", "-al", self.image, v2)
+        with open(os.path.join(v2, "etc", "si-image-version"), "w") as f:
+            f.write("2\n")
+        a_mac, b_mac = "52:54:00:36:00:01", "52:54:00:36:00:02"  # Client index 0 and 1
+        # The install template every node's entry is made from: power off when done, so that
+        # each step below starts its nodes itself.
+        lab.set_pxelinux_config({"SI_DONE": "poweroff", "SI_ON_FAIL": "poweroff",
+                                 "MONITOR_SERVER": pxe_lab.SERVER_IP,
+                                 "MONITOR_PORT": str(pxe_lab.SI_BTD_MONITOR_PORT)},
+                                extra="console=ttyS0,115200", drop=("SI_TARGET",))
+        started = time.monotonic()
+        lab.start_image_server(
+            {"debian-v1": (self.image, blank.BIOS_LAYOUT), "debian-v2": (v2, blank.BIOS_LAYOUT),
+             "debian-uefi": (self.image, blank.UEFI_LAYOUT)},
+            nodes=[("node-a", a_mac, "debian-v1", "g1"), ("node-b", b_mac, "debian-uefi", "g2")],
+            power_command="%s %s %s/%%h.qmp" % (sys.executable, QMP_POWER, lab.dir))
+        print("si_btd packed and serves 3 images after %.0f s" % (time.monotonic() - started),
+              flush=True)
+        lab.serve_uefi_boot()
+        a = lab.add_client(nic="virtio-net-pci", disk="virtio", disk_mb=DISK_MB, blank=True,
+                           firmware="bios", name="node-a", network_first=True)
+        b = lab.add_client(nic="virtio-net-pci", disk="ahci", disk_mb=DISK_MB, blank=True,
+                           firmware="uefi", name="node-b", network_first=True)
+        self.assertEqual((a.mac, b.mac), (a_mac, b_mac))
+        for c, image in ((a, "debian-v1"), (b, "debian-uefi")):
+            h = header(self.boot_file(c))
+            self.assertEqual((h.get("boot"), h.get("image"), h.get("host")),
+                             ("install", image, c.name), h)
+        lab.start_dnsmasq(hostnames={a.mac: "node-a", b.mac: "node-b"})
+
+        # 1. Blank disks, network first: both install from their own entries.
+        for c in (a, b):
+            c.start()
+        self.wait_off((a, b), INSTALL_TIMEOUT)
+        for c, image in ((a, "debian-v1"), (b, "debian-uefi")):
+            text = c.serial_text()
+            self.assertIn("si-init: powering off", text, self.show(c))
+            self.assertIn("si_btagent: imaged: %s" % image, text, self.show(c))
+            h = header(self.boot_file(c))
+            self.assertEqual((h.get("boot"), h.get("image"), h.get("by")), ("local", image, "si_btd"),
+                             h)
+            node = lab.server.node(c.mac)
+            self.assertEqual(node["state"], "done", node)
+            self.assertEqual(node["boot"]["state"], "local", node)
+        print("1. both nodes installed from their own install entries after %.0f s"
+              % (time.monotonic() - started), flush=True)
+
+        # 2. Node B's disk holds its image exactly: a reimage downloads nothing.
+        before = lab.server.status()
+        uefi_downloaded = [im for im in before["images"] if im["name"] == "debian-uefi"][0]
+        serial_before = len(b.serial_text())
+        t0 = time.monotonic()
+        p = self.reimage("@g2")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr + self.show(b))
+        row = self.summary_row(p.stdout, "node-b")
+        self.assertEqual((row[3], row[5]), ("done", "local"), row)
+        self.assertIn("already held the image", row[6])
+        self.wait_off((b,), BOOT_TIMEOUT)
+        text = b.serial_text()[serial_before:]
+        self.assertIn("already installed", text, self.show(b))
+        self.assertNotIn("si_btagent: imaged:", text)
+        after = lab.server.status()
+        uefi_after = [im for im in after["images"] if im["name"] == "debian-uefi"][0]
+        self.assertEqual(uefi_after["server_bytes"], uefi_downloaded["server_bytes"])
+        self.assertEqual(uefi_after["tracker"]["completed"], uefi_downloaded["tracker"]["completed"])
+        self.assertEqual(lab.server.node(b.mac)["install"], "held")
+        print("2. node-b already held debian-uefi: 0 bytes downloaded, switched to local boot "
+              "%.0f s after si_btreimage" % (time.monotonic() - t0), flush=True)
+
+        # 3. Powered on, both boot their own disks because their files say local.
+        marks = {c.name: len(c.serial_text()) for c in (a, b)}
+        for c in (a, b):
+            c.power_cycle()
+        self.wait_off((a, b), BOOT_TIMEOUT)
+        for c in (a, b):
+            text = c.serial_text()[marks[c.name]:]
+            m = re.search(r"SI-BOOTED host=(\S+) root=(\S+) cmdline=(.*)", text)
+            self.assertIsNotNone(m, "%s did not boot its disk\n%s" % (c.name, self.show(c)))
+            self.assertEqual(m.group(1), c.name)
+            self.assertIn("BOOT_IMAGE=/boot/vmlinuz-", m.group(3))
+            self.assertNotIn("systemimager-bittorrent initrd", text, "%s ran the installer" % c.name)
+        with open(os.path.join(lab.dir, "dnsmasq.log")) as f:
+            log = f.read()
+        for c in (a, b):
+            self.assertGreaterEqual(log.count("pxelinux.cfg/" + pxe_lab.mac_config_name(c.mac)), 2,
+                                    "%s did not read its own file at each boot" % c.name)
+        self.assertIsNone(self.read_disk_file(a, "etc/si-image-version"))
+        print("3. both nodes booted their disks through LOCALBOOT (BIOS and UEFI)", flush=True)
+
+        # 4. Group g1 (node A) to the changed image, node B untouched.
+        b_file = header(self.boot_file(b))
+        b_serial = b.serial_text()
+        t0 = time.monotonic()
+        p = self.reimage("--image", "debian-v2", "@g1")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr + self.show(a))
+        row = self.summary_row(p.stdout, "node-a")
+        self.assertEqual((row[2], row[3], row[5]), ("debian-v2", "done", "local"), row)
+        self.wait_off((a,), BOOT_TIMEOUT)
+        mark = len(a.serial_text())
+        a.power_cycle()
+        self.wait_off((a,), BOOT_TIMEOUT)
+        self.assertIn("SI-BOOTED host=node-a", a.serial_text()[mark:], self.show(a))
+        took = time.monotonic() - t0
+        self.assertEqual(self.read_disk_file(a, "etc/si-image-version"), "2\n")
+        self.assertEqual(header(self.boot_file(a))["image"], "debian-v2")
+        self.assertEqual(header(self.boot_file(b)), b_file)
+        self.assertEqual(b.serial_text(), b_serial, "node-b was powered")
+        self.assertEqual(b.power_state(), "shutdown")
+        print("4. node-a reimaged to debian-v2 and booted it %.0f s after si_btreimage started "
+              "(install, power-off, power-on, boot); node-b untouched" % took, flush=True)
+
+
+if __name__ == "__main__":
+    if not pxe_lab.missing_requirements():
+        blank.build_image()
+        pxe_lab.enter_namespaces()
+    pxe_lab.sitest.main()
