@@ -584,6 +584,8 @@ class DebianPackageTest(unittest.TestCase):
             self.write(path, text)
 
         code, out = self.chroot("status-before", INIT, "status", rc=3)
+        _, out = self.chroot("check", "si_btd", "--check")
+        self.assertIn("configuration OK", out)
         self.assertIn("not running", out)
         pid = self.start_daemon("start")
         _, out = self.chroot("status", INIT, "status", rc=0)
