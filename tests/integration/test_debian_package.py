@@ -421,7 +421,8 @@ class DebianPackageTest(unittest.TestCase):
             subprocess.run(["dpkg-deb", "-e", deb, os.path.join(x, pkg, "DEBIAN")], check=True)
         srv, boot = os.path.join(x, SERVER), os.path.join(x, BOOT)
         for path in ("usr/sbin/si_btd", "usr/sbin/si_installbtimage", "usr/sbin/si_btstatus",
-                     INIT.lstrip("/"),
+                     "usr/sbin/si_getimage", "usr/sbin/si_mkdisklayout",
+                     "usr/share/man/man8/si_getimage.8.gz", INIT.lstrip("/"),
                      "lib/systemd/system/systemimager-server-bittorrent.service",
                      "usr/share/man/man8/si_btd.8.gz", "usr/share/man/man5/bittorrent.conf.5.gz",
                      "var/log/systemimager", "var/lib/systemimager/tarballs"):
