@@ -443,7 +443,7 @@ class DebianPackageTest(unittest.TestCase):
         listing = subprocess.run("zstd -dc '%s' | cpio -it --quiet"
                                  % os.path.join(bootdir, "initrd.img"),
                                  shell=True, capture_output=True, text=True, check=True).stdout
-        for member in ("init", "sbin/si_btagent", "bin/busybox"):
+        for member in ("init", "sbin/si_btagent", "bin/busybox", "dev/console", "dev/null"):
             self.assertIn(member, listing.split(), "initrd.img lacks " + member)
         for example in ("pxelinux.cfg/syslinux.cfg", "dnsmasq/systemimager-bootserver.conf"):
             self.assertTrue(os.path.exists(os.path.join(
@@ -584,9 +584,9 @@ class DebianPackageTest(unittest.TestCase):
         for path, text in self.admin_files.items():
             self.write(path, text)
 
-        code, out = self.chroot("status-before", INIT, "status", rc=3)
         _, out = self.chroot("check", "si_btd", "--check")
         self.assertIn("configuration OK", out)
+        code, out = self.chroot("status-before", INIT, "status", rc=3)
         self.assertIn("not running", out)
         pid = self.start_daemon("start")
         _, out = self.chroot("status", INIT, "status", rc=0)
@@ -628,6 +628,9 @@ class DebianPackageTest(unittest.TestCase):
                         "remove deleted the configuration")
         self.assertFalse(os.path.exists(self.in_root("/usr/sbin/si_btd")))
 
+        # The tracker state where the server HOWTO recommends it, as si_btd leaves it: purged too.
+        for name in ("bttracker.state", "bttracker.state.lock", "bttracker.state.nodes"):
+            self.write("/var/lib/systemimager/" + name, "state\n")
         self.chroot("purge", "apt-get", "purge", "-y", SERVER, BOOT)
         for pkg in (SERVER, BOOT):
             code, _ = self.chroot("status-purged-" + pkg, "dpkg-query", "-W", pkg, rc=None)
