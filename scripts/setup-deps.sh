@@ -8,7 +8,7 @@ PACKAGES="
   libtorrent-rasterbar-dev libboost-dev libboost-system-dev libssl-dev nlohmann-json3-dev libtinyxml2-dev
   libarchive-dev zlib1g-dev libzstd-dev libdeflate-dev libgtest-dev
   libacl1-dev liblzma-dev libbz2-dev dpkg-dev xz-utils
-  aria2 transmission-cli ctorrent qbittorrent-nox mktorrent opentracker pigz zstd attr acl libarchive-tools iproute2 procps time
+  rsync aria2 transmission-cli ctorrent qbittorrent-nox mktorrent opentracker pigz zstd attr acl libarchive-tools iproute2 procps time
   gnuplot-nox curl iputils-ping chromium
   busybox-static qemu-system-x86 qemu-utils dnsmasq-base pxelinux syslinux-common ipxe-qemu
   syslinux-efi ovmf fdisk dosfstools xfsprogs util-linux

@@ -231,6 +231,10 @@ Result<ServerDirs> load_systemimager_conf(const std::string& path,
         warnings.push_back(path + ": not found; using the default directories");
         return ServerDirs{};
     }
+    // A directory opens and reads as empty: it would silently mean the default directories.
+    if (std::filesystem::is_directory(path, ec)) {
+        return config_error(path + ": is a directory, not systemimager.conf");
+    }
     auto text = read_text_file(path);
     if (!text) {
         return config_error(text.error().message);

@@ -5,6 +5,13 @@
 #include "common/atomic_file.hpp"
 
 namespace si {
+namespace {
+
+// The snapshots are the node table (BT_MONITOR_STATE): host names, addresses, MACs and error
+// texts of the nodes, for si_btd (root) alone, like the tarballs.
+constexpr mode_t snapshot_mode = 0600;
+
+}  // namespace
 
 LatestFileWriter::~LatestFileWriter() {
     {
@@ -44,7 +51,7 @@ void LatestFileWriter::run() {
             st = make_directories(dir.string());
         }
         if (st) {
-            st = write_file_atomically(path_, bytes, 0644);
+            st = write_file_atomically(path_, bytes, snapshot_mode);
         }
         lock.lock();
         if (!st && !failing_) {

@@ -15,7 +15,9 @@
 #include "common/log.hpp"
 #include "daemon.hpp"
 #include "pidfile.hpp"
+#include "server/config_check.hpp"
 #include "server/exit_codes.hpp"
+#include "server/sd_notify.hpp"
 #include "server_config.hpp"
 
 namespace {
@@ -25,12 +27,13 @@ constexpr const char* default_pidfile = "/var/run/systemimager-server-bittorrent
 struct Args {
     si::DaemonOptions daemon{si::default_bt_conf_path, si::default_si_conf_path, default_pidfile};
     bool foreground = false;
+    bool check = false;  // --check: check the configuration and exit
 };
 
 void usage(std::FILE* out) {
     std::fprintf(out,
                  "usage: si_btd [--config FILE] [--systemimager-conf FILE] [--foreground]\n"
-                 "              [--pidfile FILE] [--help] [--version]\n"
+                 "              [--pidfile FILE] [--check] [--help] [--version]\n"
                  "Packs the images and overrides listed in bittorrent.conf, runs the tracker\n"
                  "and seeds them. See si_btd(8).\n");
 }
@@ -63,6 +66,8 @@ int parse_args(int argc, char** argv, Args& args) {
             return si::exit_code::ok;
         } else if (a == "--foreground" || a == "-f") {
             args.foreground = true;
+        } else if (a == "--check" || a == "-t") {
+            args.check = true;
         } else if (is("--config")) {
             ok = value(args.daemon.bt_conf_path);
         } else if (is("--systemimager-conf")) {
@@ -211,10 +216,32 @@ void say_last_words_on_crash(si::Logger& log) {
     }
 }
 
+// --check: one line per problem on stderr (warnings too), "configuration OK" on stdout, and
+// the exit code a start would have returned for the first problem.
+int check_only(const Args& args) {
+    const si::ConfigCheck check =
+        si::check_server_config(args.daemon.bt_conf_path, args.daemon.si_conf_path);
+    for (const std::string& w : check.warnings) {
+        std::fprintf(stderr, "si_btd: warning: %s\n", w.c_str());
+    }
+    for (const si::Error& e : check.problems) {
+        std::fprintf(stderr, "si_btd: %s\n", e.message.c_str());
+    }
+    if (!check.problems.empty()) {
+        return si::exit_code::code_for(check.problems.front().kind);
+    }
+    std::printf("si_btd: configuration OK (%s, %s)\n", args.daemon.bt_conf_path.c_str(),
+                args.daemon.si_conf_path.c_str());
+    return si::exit_code::ok;
+}
+
 int run(int argc, char** argv, si::Logger& log) {
     Args args;
     if (int code = parse_args(argc, argv, args); code >= 0) {
         return code;
+    }
+    if (args.check) {
+        return check_only(args);
     }
     auto config = si::load_server_config(args.daemon.bt_conf_path, args.daemon.si_conf_path);
     if (!config) {
@@ -251,6 +278,7 @@ int run(int argc, char** argv, si::Logger& log) {
         return code;
     }
     ready.report(0, "");
+    si::notify_systemd_ready(log);
     const int code = daemon.run();
     log.flush_repeated();
     log.info("si_btd: exiting with code " + std::to_string(code));

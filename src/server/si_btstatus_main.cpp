@@ -163,7 +163,8 @@ int run(int argc, char** argv) {
             screen = "si_btstatus: " + text.error().message + "\n";
             code = si::exit_code::code_for(text.error().kind);
         } else {
-            o.table.width = tty ? terminal_width() : 200;
+            // Piped or redirected: whole lines, for grep and scripts.
+            o.table.width = tty ? terminal_width() : 0;
             auto table = si::render_status_table(*text, o.table);
             if (!table) {
                 screen = "si_btstatus: " + o.url + "/status.json: " + table.error().message + "\n";

@@ -102,6 +102,19 @@ std::string pad(std::string s, std::size_t w, bool right = false) {
     return right ? fill + s : s + fill;
 }
 
+// `s` cut to `w` characters (npos: whole).
+std::string cut(std::string s, std::size_t w) {
+    if (s.size() > w) {
+        s.resize(w);
+    }
+    return s;
+}
+
+// The columns of the full table before the proof or error, with their separators; a terminal
+// narrower than this and 20 more gets the narrow table.
+constexpr std::size_t wide_fixed = 14 + 17 + 15 + 10 + 21 + 9 + 9 + 5 + 6 + 7 + 11;
+constexpr std::size_t wide_columns = wide_fixed + 20;
+
 std::string proof_or_error(const json& n) {
     const std::string state = str(n, "state");
     if (state == "failed") {
@@ -138,6 +151,80 @@ std::string boot_text(const json& n) {
            (image.empty() || image == str(n, "image") ? "" : " " + image);
 }
 
+// The last column of the wide table: the node's boot file (with a nodes file), then its proof
+// or error.
+std::string boot_and_proof(const json& n) {
+    const std::string boot = boot_text(n);
+    return boot.empty() ? proof_or_error(n) : "[" + boot + "] " + proof_or_error(n);
+}
+
+// The full table: a row per node with every column; the proof or error is cut to the width
+// (0: never cut, for a pipe or a file).
+std::string wide_rows(const std::vector<const json*>& rows, const TableOptions& opt) {
+    std::string out = "\n" + pad("HOST", 14) + " " + pad("NODE", 17) + " " + pad("IP", 15) + " " +
+                      pad("STATE", 10) + " " + pad("PROGRESS", 21) + " " + pad("DOWN", 9, true) +
+                      " " + pad("UP", 9, true) + " " + pad("PEERS", 5, true) + " " +
+                      pad("LAST", 6, true) + " " + pad("ELAPSED", 7, true) + "  PROOF / ERROR\n";
+    const std::size_t rest = opt.width <= 0 ? std::string::npos
+                             : opt.width > static_cast<int>(wide_fixed) + 10
+                                 ? static_cast<std::size_t>(opt.width) - wide_fixed
+                                 : 10;
+    for (const json* np : rows) {
+        const json& n = *np;
+        const std::string state = str(n, "state");
+        const int percent = static_cast<int>(num(n, "percent"));
+        char pc[8];
+        std::snprintf(pc, sizeof pc, "%3d%%", percent);
+        std::string line = pad(str(n, "host"), 14) + " " + pad(str(n, "key"), 17) + " " +
+                           pad(str(n, "ip"), 15) + " ";
+        line += (opt.color ? std::string(state_color(state)) : "") + pad(state, 10) +
+                (opt.color && *state_color(state) ? "\033[0m" : "") + " ";
+        line += bar(percent, 14) + " " + pc + " " + pad(rate(n, "download_kbs"), 9, true) + " " +
+                pad(rate(n, "upload_kbs"), 9, true) + " " + pad(str(n, "peers"), 5, true) + " " +
+                pad(duration(num(n, "silent_s")), 6, true) + " " +
+                pad(duration(num(n, "elapsed_s")), 7, true) + "  " + cut(boot_and_proof(n), rest);
+        while (!line.empty() && line.back() == ' ') {
+            line.pop_back();
+        }
+        out += line + "\n";
+    }
+    return out;
+}
+
+// The table for a narrow terminal: host (or MAC), state, progress, rates and the time since
+// the last report on one line; the proof or error of a node that is not done on the next.
+std::string narrow_rows(const std::vector<const json*>& rows, const TableOptions& opt) {
+    std::string out = "\n" + pad("HOST", 17) + " " + pad("STATE", 10) + " " + pad("PROGRESS", 17) +
+                      " " + pad("DOWN", 9, true) + " " + pad("UP", 9, true) + " " +
+                      pad("LAST", 6, true) + "\n";
+    const std::size_t width = static_cast<std::size_t>(std::max(opt.width, 24));
+    for (const json* np : rows) {
+        const json& n = *np;
+        const std::string state = str(n, "state");
+        const int percent = static_cast<int>(num(n, "percent"));
+        char pc[8];
+        std::snprintf(pc, sizeof pc, "%3d%%", percent);
+        const std::string host = str(n, "host").empty() ? str(n, "key") : str(n, "host");
+        std::string line = pad(host, 17) + " ";
+        line += (opt.color ? std::string(state_color(state)) : "") + pad(state, 10) +
+                (opt.color && *state_color(state) ? "\033[0m" : "") + " ";
+        line += bar(percent, 10) + " " + pc + " " + pad(rate(n, "download_kbs"), 9, true) + " " +
+                pad(rate(n, "upload_kbs"), 9, true) + " " +
+                pad(duration(num(n, "silent_s")), 6, true);
+        while (!line.empty() && line.back() == ' ') {
+            line.pop_back();
+        }
+        out += line + "\n";
+        if (state != "done") {
+            const std::string why = proof_or_error(n);
+            if (!why.empty()) {
+                out += "  " + cut(why, width - 2) + "\n";
+            }
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 Result<std::string> render_status_table(std::string_view text, const TableOptions& opt) {
@@ -153,8 +240,12 @@ Result<std::string> render_status_table(std::string_view text, const TableOption
     std::string out;
     const json& server = doc.contains("server") ? doc["server"] : json::object();
     const json monitor = server.contains("monitor") ? server["monitor"] : json::object();
+    // Below wide_columns the table leaves out the MAC and address columns and puts a node's
+    // proof or error, and each line's second half, on a line of its own: 80 columns fit.
+    const bool narrow = opt.width > 0 && opt.width < static_cast<int>(wide_columns);
+    const std::string split = narrow ? "\n  " : "  ";
     out += "si_btd " + str(server, "version") + (opt.url.empty() ? "" : " at " + opt.url) +
-           "  up " + duration(now - num(server, "started", now)) + "  monitor " +
+           "  up " + duration(now - num(server, "started", now)) + split + "monitor " +
            (str(monitor, "address").empty() ? std::string("off") : str(monitor, "address")) + "  " +
            str(monitor, "reports") + " reports, " + str(monitor, "rejected") + " rejected\n";
     if (doc.contains("images") && doc["images"].is_array()) {
@@ -170,7 +261,7 @@ Result<std::string> render_status_table(std::string_view text, const TableOption
                        "  stuck " + str(c, "stuck") + "  failed " + str(c, "failed") +
                        "  unverified " + str(c, "unverified");
             }
-            out += "  from server " + bytes(static_cast<double>(num(im, "server_bytes"))) +
+            out += split + "from server " + bytes(static_cast<double>(num(im, "server_bytes"))) +
                    ", from peers " + bytes(static_cast<double>(num(im, "peer_bytes")));
             if (im.contains("swarm_ratio") && im["swarm_ratio"].is_number()) {
                 char buf[32];
@@ -194,33 +285,10 @@ Result<std::string> render_status_table(std::string_view text, const TableOption
         return ra != rb ? ra < rb
                         : str(*a, "host") + str(*a, "key") < str(*b, "host") + str(*b, "key");
     });
-    out += "\n" + pad("HOST", 14) + " " + pad("NODE", 17) + " " + pad("IP", 15) + " " +
-           pad("STATE", 10) + " " + pad("PROGRESS", 21) + " " + pad("DOWN", 9, true) + " " +
-           pad("UP", 9, true) + " " + pad("PEERS", 5, true) + " " + pad("LAST", 6, true) + " " +
-           pad("ELAPSED", 7, true) + "  PROOF / ERROR\n";
-    const std::size_t fixed = 14 + 17 + 15 + 10 + 21 + 9 + 9 + 5 + 6 + 7 + 11;
-    const std::size_t rest =
-        opt.width > static_cast<int>(fixed) + 10 ? static_cast<std::size_t>(opt.width) - fixed : 10;
-    for (const json* np : rows) {
-        const json& n = *np;
-        const std::string state = str(n, "state");
-        const int percent = static_cast<int>(num(n, "percent"));
-        char pc[8];
-        std::snprintf(pc, sizeof pc, "%3d%%", percent);
-        std::string line = pad(str(n, "host"), 14) + " " + pad(str(n, "key"), 17) + " " +
-                           pad(str(n, "ip"), 15) + " ";
-        line += (opt.color ? std::string(state_color(state)) : "") + pad(state, 10) +
-                (opt.color && *state_color(state) ? "\033[0m" : "") + " ";
-        line += bar(percent, 14) + " " + pc + " " + pad(rate(n, "download_kbs"), 9, true) + " " +
-                pad(rate(n, "upload_kbs"), 9, true) + " " + pad(str(n, "peers"), 5, true) + " " +
-                pad(duration(num(n, "silent_s")), 6, true) + " " +
-                pad(duration(num(n, "elapsed_s")), 7, true) + "  ";
-        const std::string boot = boot_text(n);
-        line += pad(boot.empty() ? proof_or_error(n) : "[" + boot + "] " + proof_or_error(n), rest);
-        while (!line.empty() && line.back() == ' ') {
-            line.pop_back();
-        }
-        out += line + "\n";
+    if (narrow) {
+        out += narrow_rows(rows, opt);
+    } else {
+        out += wide_rows(rows, opt);
     }
     const json& sum = doc.contains("summary") ? doc["summary"] : json::object();
     out += "\n" + std::to_string(rows.size()) + " of " + str(sum, "nodes") + " nodes: done " +

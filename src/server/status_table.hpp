@@ -10,7 +10,10 @@
 namespace si {
 
 struct TableOptions {
-    int width = 100;     // terminal columns; the proof/error column is cut to fit
+    // Terminal columns: the proof/error column is cut to fit; under about 144 the narrow
+    // table (no MAC and address columns; proof or error on a line of its own) fits 80.
+    // 0: no limit (a pipe or a file gets every line whole).
+    int width = 100;
     bool color = false;  // ANSI colours for the states
     std::string image;   // only nodes of this image ("" = all)
     std::string state;   // only nodes in this state ("" = all)

@@ -68,6 +68,9 @@ constexpr std::chrono::seconds state_save_delay{1};
 // peers (~100 bytes each); a 38 MB file once restored 300,000 peers silently.
 constexpr std::int64_t max_state_bytes = 4 * 1024 * 1024;
 
+// BT_TRACKER_STATE and its lock: the nodes' addresses and ports, for si_btd (root) alone.
+constexpr mode_t state_file_mode = 0600;
+
 std::string host_port(const std::string& address, std::uint16_t port) {
     return address + ":" + std::to_string(port);
 }
@@ -78,7 +81,7 @@ Status write_file_atomic(const std::string& path, std::string_view data) {
     const std::string parent = std::filesystem::path(path).parent_path().string();
     Status st = parent.empty() ? Status(Ok{}) : make_directories(parent);
     if (st) {
-        st = write_file_atomically(path, data, 0644);
+        st = write_file_atomically(path, data, state_file_mode);
     }
     if (!st) {
         return Error{"tracker: save " + path + ": " + st.error().message, ErrorKind::io};
@@ -391,7 +394,8 @@ struct TrackerServer::Impl {
             std::filesystem::create_directories(parent, ec);
         }
         UniqueFd fd(::open(lock_path.c_str(),
-                           O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644));
+                           O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+                           state_file_mode));
         if (!fd) {
             return Error{"tracker: lock " + lock_path + ": " + std::strerror(errno),
                          ErrorKind::config};

@@ -136,5 +136,128 @@ class ConfigErrors(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.t.dir, "tarballs", "image-missing.tar")))
 
 
+class ConfigCheck(unittest.TestCase):
+    """si_btd --check reads both files as a start would, binds and writes nothing, and exits
+    with the code the start would have."""
+
+    def setUp(self):
+        self.t = sitest.ServerTree()
+        sitest.make_image_tree(self.t.image_dir("demo"), special=False)
+
+    def tearDown(self):
+        self.t.cleanup()
+
+    def check(self):
+        return subprocess.run(self.t.btd_args() + ["--check"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=20, text=True)
+
+    def test_a_good_configuration_is_ok_and_nothing_is_made(self):
+        os.rmdir(os.path.join(self.t.dir, "log"))  # holds BT_TRACKER_LOG and the state
+        # The ports are not bound: one in use does not matter.
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", self.t.tracker_port))
+            s.listen()
+            r = self.check()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("configuration OK", r.stdout)
+        self.assertEqual(r.stderr, "")
+        self.assertFalse(os.path.exists(os.path.join(self.t.dir, "log")), "the check made a file")
+        self.assertFalse(os.path.exists(self.t.pidfile))
+        self.assertEqual(os.listdir(os.path.join(self.t.dir, "tarballs")), [], "the check packed")
+
+    def test_a_bad_value_is_the_starts_own_line_and_code(self):
+        self.t.write_bt_conf(compress="maybe")
+        r = self.check()
+        self.assertEqual(r.returncode, SERVER.config, r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertEqual(r.stderr.splitlines(),
+                         ["si_btd: %s:6: BT_COMPRESS: 'maybe' is not one of y, n, zstd"
+                          % self.t.bt_conf])
+        start = subprocess.run(self.t.btd_args() + ["--foreground"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=20, text=True)
+        self.assertEqual(start.returncode, r.returncode)
+        self.assertEqual(start.stdout, r.stderr, "the check and the start disagree")
+
+    def test_every_later_problem_gets_its_line(self):
+        self.t.write_bt_conf(extra="BT_SEEDER_PORT=%d\nBT_TRACKER_LOG=%s\nBT_IMAGES=demo,gone\n"
+                             % (self.t.tracker_port, os.path.join(self.t.dir, "images")))
+        r = self.check()
+        self.assertEqual(r.returncode, SERVER.config, r.stderr)
+        lines = r.stderr.splitlines()
+        self.assertEqual(len(lines), 3, r.stderr)
+        self.assertIn("warning: image gone: ", lines[0])
+        self.assertIn("BT_SEEDER_PORT: port %d is also BT_TRACKER_PORT" % self.t.tracker_port,
+                      lines[1])
+        self.assertIn("BT_TRACKER_LOG: %s is not a regular file"
+                      % os.path.join(self.t.dir, "images"), lines[2])
+
+    def test_both_files_are_checked(self):
+        self.t.write_bt_conf(update="perhaps")
+        os.unlink(self.t.si_conf)
+        os.makedirs(self.t.si_conf)  # a directory cannot be read
+        r = self.check()
+        self.assertEqual(r.returncode, SERVER.config, r.stderr)
+        lines = r.stderr.splitlines()
+        self.assertEqual(len(lines), 2, r.stderr)
+        self.assertIn("BT_UPDATE: 'perhaps'", lines[0])
+        self.assertIn(self.t.si_conf, lines[1])
+
+    def test_an_unknown_interface_is_the_address_code(self):
+        self.t.write_bt_conf(extra="BT_INTERFACE=nosuch0\n")
+        r = self.check()
+        self.assertEqual(r.returncode, SERVER.address, r.stderr)
+        self.assertIn("interface nosuch0 not found", r.stderr)
+
+    def test_a_running_daemon_does_not_fail_the_check(self):
+        p = self.t.start()
+        self.t.wait_served(["image-demo.tar.torrent"])
+        r = self.check()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("configuration OK", r.stdout)
+        self.assertIsNone(p.poll(), "the check stopped the daemon")
+
+
+class SystemdReadiness(unittest.TestCase):
+    """Type=notify: READY=1 reaches $NOTIFY_SOCKET once si_btd serves, never for a bad start."""
+
+    def setUp(self):
+        self.t = sitest.ServerTree()
+        sitest.make_image_tree(self.t.image_dir("demo"), special=False)
+        self.sock_path = os.path.join(self.t.dir, "notify")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.sock_path)
+        self.sock.settimeout(60)
+
+    def tearDown(self):
+        self.sock.close()
+        self.t.cleanup()
+
+    def test_ready_once_serving(self):
+        env = dict(os.environ, NOTIFY_SOCKET=self.sock_path)
+        p = subprocess.Popen(self.t.btd_args() + ["--foreground"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env=env)
+        try:
+            message = self.sock.recv(256).decode()
+            self.assertIn("READY=1", message.splitlines())
+            self.assertIn("MAINPID=%d" % p.pid, message.splitlines())
+            # Ready means serving: the tracker answers and the pidfile is there.
+            status, _ = sitest.http_get(self.t.url("/torrents/"))
+            self.assertEqual(status, 200)
+            self.assertTrue(os.path.exists(self.t.pidfile))
+        finally:
+            p.terminate()
+            p.wait(timeout=30)
+
+    def test_no_ready_for_a_bad_configuration(self):
+        self.t.write_bt_conf(compress="maybe")
+        env = dict(os.environ, NOTIFY_SOCKET=self.sock_path)
+        r = subprocess.run(self.t.btd_args() + ["--foreground"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, env=env, timeout=20, text=True)
+        self.assertEqual(r.returncode, SERVER.config, r.stdout)
+        self.sock.setblocking(False)
+        with self.assertRaises(BlockingIOError):
+            self.sock.recv(256)
+
+
 if __name__ == "__main__":
     sitest.main()

@@ -421,7 +421,8 @@ class DebianPackageTest(unittest.TestCase):
             subprocess.run(["dpkg-deb", "-e", deb, os.path.join(x, pkg, "DEBIAN")], check=True)
         srv, boot = os.path.join(x, SERVER), os.path.join(x, BOOT)
         for path in ("usr/sbin/si_btd", "usr/sbin/si_installbtimage", "usr/sbin/si_btstatus",
-                     INIT.lstrip("/"),
+                     "usr/sbin/si_getimage", "usr/sbin/si_mkdisklayout",
+                     "usr/share/man/man8/si_getimage.8.gz", INIT.lstrip("/"),
                      "lib/systemd/system/systemimager-server-bittorrent.service",
                      "usr/share/man/man8/si_btd.8.gz", "usr/share/man/man5/bittorrent.conf.5.gz",
                      "var/log/systemimager", "var/lib/systemimager/tarballs"):
@@ -442,7 +443,7 @@ class DebianPackageTest(unittest.TestCase):
         listing = subprocess.run("zstd -dc '%s' | cpio -it --quiet"
                                  % os.path.join(bootdir, "initrd.img"),
                                  shell=True, capture_output=True, text=True, check=True).stdout
-        for member in ("init", "sbin/si_btagent", "bin/busybox"):
+        for member in ("init", "sbin/si_btagent", "bin/busybox", "dev/console", "dev/null"):
             self.assertIn(member, listing.split(), "initrd.img lacks " + member)
         for example in ("pxelinux.cfg/syslinux.cfg", "dnsmasq/systemimager-bootserver.conf"):
             self.assertTrue(os.path.exists(os.path.join(
@@ -583,6 +584,8 @@ class DebianPackageTest(unittest.TestCase):
         for path, text in self.admin_files.items():
             self.write(path, text)
 
+        _, out = self.chroot("check", "si_btd", "--check")
+        self.assertIn("configuration OK", out)
         code, out = self.chroot("status-before", INIT, "status", rc=3)
         self.assertIn("not running", out)
         pid = self.start_daemon("start")
@@ -625,6 +628,9 @@ class DebianPackageTest(unittest.TestCase):
                         "remove deleted the configuration")
         self.assertFalse(os.path.exists(self.in_root("/usr/sbin/si_btd")))
 
+        # The tracker state where the server HOWTO recommends it, as si_btd leaves it: purged too.
+        for name in ("bttracker.state", "bttracker.state.lock", "bttracker.state.nodes"):
+            self.write("/var/lib/systemimager/" + name, "state\n")
         self.chroot("purge", "apt-get", "purge", "-y", SERVER, BOOT)
         for pkg in (SERVER, BOOT):
             code, _ = self.chroot("status-purged-" + pkg, "dpkg-query", "-W", pkg, rc=None)

@@ -281,6 +281,48 @@ class InitScriptTest(unittest.TestCase):
         self.assertFalse(os.path.exists(self.pidfile))
         self.assert_rc(self.run_script("status"), 3, "status after a failed start")
 
+    def test_bad_config_never_stops_or_signals_a_running_daemon(self):
+        self.assert_rc(self.run_script("start"), 0, "start")
+        pid = self.read_pid()
+        self.wait_listed("image-demo.tar.torrent")
+        self.write_conf(images="demo,demo2", compress="maybe")
+        with open(self.conf, encoding="utf-8") as f:
+            line = next(i for i, text in enumerate(f, 1) if text.startswith("BT_COMPRESS="))
+        where = f"{self.conf}:{line}: BT_COMPRESS"
+
+        for action in ("restart", "try-restart", "force-reload"):
+            proc = self.run_script(action, timeout=START_TIMEOUT + STOP_TIMEOUT)
+            self.assert_rc(proc, 6, f"{action} with a bad configuration")
+            self.assertIn(where, proc.stderr)
+            self.assertIn("not restarted", proc.stdout + proc.stderr)
+            self.assertNotIn("Stopping", proc.stdout)
+            self.assertTrue(alive(pid), f"{action} stopped the daemon over a bad file")
+            self.assertEqual(self.read_pid(), pid)
+
+        proc = self.run_script("reload")
+        self.assert_rc(proc, 6, "reload with a bad configuration")
+        self.assertIn(where, proc.stderr)
+        self.assertIn("not reloaded", proc.stdout + proc.stderr)
+        self.assertNotIn("Reloading", proc.stdout, "reload announced for a rejected file")
+        self.assertTrue(alive(pid))
+        # No SIGHUP went out: the daemon logged no reload and still serves the old list.
+        with open(self.log, encoding="utf-8") as f:
+            self.assertNotIn("SIGHUP", f.read())
+        self.assertNotIn("image-demo2", self.get("/torrents/")[1])
+
+        proc = self.run_script("check")
+        self.assert_rc(proc, 6, "check with a bad configuration")
+        self.assertIn(where, proc.stderr)
+
+        self.write_conf(images="demo,demo2")
+        proc = self.run_script("check")
+        self.assert_rc(proc, 0, "check with a good configuration")
+        self.assertIn("configuration OK", proc.stdout)
+        self.assert_rc(self.run_script("reload"), 0, "reload once fixed")
+        self.wait_listed("image-demo2.tar.torrent")
+        self.assertEqual(self.read_pid(), pid)
+        self.assert_rc(self.run_script("stop", timeout=STOP_TIMEOUT), 0, "stop")
+
     def test_dead_with_pidfile(self):
         child = subprocess.Popen(["true"])
         child.wait()

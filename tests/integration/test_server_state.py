@@ -5,6 +5,8 @@ start; a state path that is a FIFO, a directory or a huge file neither blocks th
 is reported as saved."""
 import os
 import signal
+import socket
+import stat
 import subprocess
 import sys
 import time
@@ -106,6 +108,21 @@ class ServerState(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertIn(b"-XX0001-cccccccccccc", body)
         self.stop(p)
+
+    def test_the_state_and_the_node_table_are_root_only(self):
+        # Addresses, MACs, host names and errors of the nodes: 0600, as the tarballs.
+        p = self.t.start()
+        self.t.wait_served(["image-demo.tar.torrent"])
+        self.announce(7005, "-XX0001-eeeeeeeeeeee")
+        with socket.create_connection(("127.0.0.1", self.t.monitor_port), timeout=5) as s:
+            s.sendall(b"mac=52:54:00:00:00:77:host=node77:status=10\n")
+        nodes = self.t.state + ".nodes"
+        sitest.wait_for(lambda: os.path.exists(self.t.state) and os.path.exists(nodes), 30,
+                        "the state and the node table on disk")
+        for path in (self.t.state, self.t.state + ".lock", nodes):
+            self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600, path)
+        self.stop(p)
+        self.assertEqual(stat.S_IMODE(os.stat(self.t.state).st_mode), 0o600)
 
     def test_a_fifo_as_state_does_not_block_the_start(self):
         os.mkfifo(self.t.state)

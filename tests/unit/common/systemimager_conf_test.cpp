@@ -43,5 +43,13 @@ TEST(SystemImagerConf, MissingFileKeepsDefaultsAndSaysSo) {
     EXPECT_NE(warnings[0].find("not found"), std::string::npos);
 }
 
+TEST(SystemImagerConf, ADirectoryIsAnError) {
+    std::vector<std::string> warnings;
+    auto d = load_systemimager_conf("/", warnings);
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.error().kind, ErrorKind::config);
+    EXPECT_EQ(d.error().message, "/: is a directory, not systemimager.conf");
+}
+
 }  // namespace
 }  // namespace si

@@ -70,6 +70,49 @@ TEST(StatusTable, FiltersAndColour) {
     EXPECT_NE(t->find("\033[31mfailed"), std::string::npos);
 }
 
+std::size_t longest_line(const std::string& s) {
+    std::size_t longest = 0;
+    std::size_t start = 0;
+    for (std::size_t nl = s.find('\n'); nl != std::string::npos; nl = s.find('\n', start)) {
+        longest = std::max(longest, nl - start);
+        start = nl + 1;
+    }
+    return longest;
+}
+
+TEST(StatusTable, EightyColumnsFitWithTheErrorOnItsOwnLine) {
+    TableOptions opt;
+    opt.width = 80;
+    opt.url = "http://10.0.0.1:6969";
+    auto t = render_status_table(sample_status(), opt);
+    ASSERT_TRUE(t) << t.error().message;
+    EXPECT_LE(longest_line(*t), 80u) << *t;
+    EXPECT_NE(t->find("\n  error -8: stalled\n"), std::string::npos) << *t;
+    EXPECT_NE(t->find("[#####.....]  50%"), std::string::npos) << *t;
+    // Done nodes are proven: no proof line for them here.
+    EXPECT_EQ(t->find("verified: 4/4"), std::string::npos) << *t;
+    EXPECT_LT(t->find("charlie"), t->find("alpha"));
+}
+
+TEST(StatusTable, WidthZeroCutsNothing) {
+    TableOptions opt;
+    opt.width = 0;
+    auto t = render_status_table(sample_status(), opt);
+    ASSERT_TRUE(t);
+    EXPECT_NE(t->find("verified: 4/4 pieces, archive end, 1/1 overrides, 9 entries, 2.0 KiB\n"),
+              std::string::npos)
+        << *t;
+    opt.width = 140;  // narrow table below 144 columns: the MAC column goes
+    t = render_status_table(sample_status(), opt);
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->find("52:54:00:00:00:01"), std::string::npos) << *t;
+    opt.width = 150;
+    t = render_status_table(sample_status(), opt);
+    ASSERT_TRUE(t);
+    EXPECT_NE(t->find("52:54:00:00:00:01"), std::string::npos) << *t;
+    EXPECT_LE(longest_line(*t), 150u) << *t;
+}
+
 TEST(StatusTable, RefusesWhatIsNotAStatusDocument) {
     for (const char* bad : {"", "<html>", "[]", "{\"schema\":2,\"nodes\":[]}", "{\"nodes\":5}"}) {
         auto t = render_status_table(bad, TableOptions{});
