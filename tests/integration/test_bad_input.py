@@ -56,7 +56,7 @@ class MonitorReportsThatAreNotUtf8(unittest.TestCase):
         def saved():
             self.assertIsNone(p.poll(), "si_btd exited")
             with open(nodes_file, "rb") as f:
-                return b"52:54:00:00:01:ff" in f.read()
+                return b"mac=52.54.00.00.01.ff" in f.read()  # as the protocol writes it
 
         def saved_or_missing():
             try:

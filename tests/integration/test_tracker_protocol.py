@@ -180,11 +180,24 @@ class TrackerProtocol(DaemonMixin, unittest.TestCase):
                 ("/announce", b"missing info_hash"),
                 ("/announce?info_hash=%zz", b"bad percent-encoding in info_hash"),
                 (announce_path(self.info_hash, peer_id("m"), 0), b"port out of range: 0"),
-                (announce_path(self.info_hash, peer_id("m"), 1, event="paused"),
-                 b"unknown event: paused")]:
+                (announce_path(self.info_hash, peer_id("m"), 1, event="resumed"),
+                 b"unknown event: resumed")]:
             status, body = request(self.t, path)
             self.assertEqual(status, 200, path)
             self.assertEqual(sitest.bdecode(body)[b"failure reason"], reason, path)
+
+    def test_the_forms_opentracker_takes_are_answered(self):
+        # BEP 21's event=paused, a trailing slash, an absolute-form target (RFC 7230 5.3.2).
+        base = "http://%s:%d" % (self.t.address, self.t.tracker_port)
+        for path in [announce_path(self.info_hash, peer_id("p"), 6881, event="paused"),
+                     announce_path(self.info_hash, peer_id("q"), 6882).replace(
+                         "/announce?", "/announce/?"),
+                     base + announce_path(self.info_hash, peer_id("r"), 6883)]:
+            status, body = request(self.t, path)
+            self.assertEqual(status, 200, path)
+            reply = sitest.bdecode(body)
+            self.assertNotIn(b"failure reason", reply, path)
+            self.assertIn(b"interval", reply, path)
 
     def test_torrent_file_is_served_byte_for_byte(self):
         status, body = request(self.t, "/torrents/")

@@ -41,9 +41,10 @@ TEST(RepeatLimiter, ABurstThatStopsIsToldByFlush) {
     ASSERT_EQ(told.size(), 1u);
     EXPECT_EQ(told[0].kind, "open");
     EXPECT_EQ(told[0].line, "512 connections open (and 1 more like it in the last 60 s)");
-    EXPECT_TRUE(limit.flush(t0 + 200s).empty());  // told once
-    limit.admit("open", "once more", t0 + 201s);
-    auto at_exit = limit.flush(t0 + 202s, true);
+    EXPECT_TRUE(limit.flush(t0 + 200s).empty());                  // told once
+    EXPECT_EQ(limit.admit("open", "again", t0 + 201s), "again");  // a new window
+    EXPECT_FALSE(limit.admit("open", "once more", t0 + 202s));
+    auto at_exit = limit.flush(t0 + 203s, true);  // its window is not over, but we exit
     ASSERT_EQ(at_exit.size(), 1u);
     EXPECT_EQ(at_exit[0].line, "once more");
 }

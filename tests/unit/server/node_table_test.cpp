@@ -154,7 +154,7 @@ TEST(NodeTable, NodesWithoutAMacAreKnownByTheirAddress) {
 TEST(NodeTable, AReportThatIsNotUtf8IsSavedAsValidJson) {
     NodeTable t;
     ASSERT_TRUE(t.apply(report(mac + ":host=caf\xe9:status=-11:error=open /a/donn\xe9"
-                                     "es: EIO"),
+                                     "es (EIO)"),
                         "10.0.0.5", 1000));
     const std::string saved = t.save();  // threw a JSON type error before (issue 29)
     NodeTable u;
@@ -162,7 +162,7 @@ TEST(NodeTable, AReportThatIsNotUtf8IsSavedAsValidJson) {
     EXPECT_EQ(u.nodes().begin()->second.report.host, "caf\xef\xbf\xbd");
     EXPECT_EQ(u.nodes().begin()->second.report.error,
               "open /a/donn\xef\xbf\xbd"
-              "es: EIO");
+              "es (EIO)");
 }
 
 // A server clock stepped back (issue 29): ages are never negative, and a restored node that

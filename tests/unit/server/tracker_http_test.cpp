@@ -251,7 +251,7 @@ TEST_F(TrackerServiceTest, MalformedAnnouncesGetAFailureReason) {
         {"/announce?info_hash=%zz", "bad percent-encoding in info_hash"},
         {"/announce?info_hash=abc&peer_id=x&port=1", "info_hash must be 20 bytes, got 3"},
         {announce_target(peer_id('a'), 0), "port out of range: 0"},
-        {announce_target(peer_id('a'), 1, "&event=paused"), "unknown event: paused"},
+        {announce_target(peer_id('a'), 1, "&event=resumed"), "unknown event: resumed"},
         {announce_target(peer_id('a'), 1, "&x=" + std::string(5000, 'y')), "query too long"},
     };
     for (const Case& c : cases) {
