@@ -6,8 +6,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "common/hex_string.hpp"
 #include "common/utf8_text.hpp"
+#include "server/mac_address.hpp"
 
 namespace si {
 namespace {
@@ -31,29 +31,6 @@ std::string quoted(std::string_view v) {
         }
     }
     return out + (v.size() > 40 ? "...'" : "'");
-}
-
-// "00.16.3e.aa.bb.cc", "00:16:3E:AA:BB:CC", "00-16-3e-aa-bb-cc" -> "00:16:3e:aa:bb:cc".
-std::optional<std::string> normalize_mac(std::string_view v) {
-    if (v.size() != 17) {
-        return std::nullopt;
-    }
-    std::string out;
-    for (std::size_t i = 0; i < 17; ++i) {
-        if (i % 3 == 2) {
-            if (v[i] != ':' && v[i] != '.' && v[i] != '-') {
-                return std::nullopt;
-            }
-            out += ':';
-        } else {
-            int d = hex_digit_value(v[i]);
-            if (d < 0) {
-                return std::nullopt;
-            }
-            out += "0123456789abcdef"[d];
-        }
-    }
-    return out;
 }
 
 // A decimal integer in [lo, hi]; SystemImager clients' rates may carry a fraction (".5"),

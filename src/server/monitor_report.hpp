@@ -72,14 +72,13 @@ struct MonitorReport {
 
 // Parses one line (a trailing "\n" or "\r\n" is allowed). Fails, with a message naming the
 // field, on: a line over max_report_bytes, control bytes, no mac= field, a mac that is not six
-// hex pairs (':' '.' or '-' between them), a number field that is not a decimal integer in
-// range, a status outside -999..105, pieces/overrides not "<n>/<m>" with n <= m.
-// Fields without '=' and unknown keys are skipped; a repeated key keeps its last value.
-// The protocol carries free text as raw bytes, and real nodes send Latin-1 (a host name, an
-// error line naming a file): each ill-formed UTF-8 sequence in a text field is replaced by
-// U+FFFD (utf8_text.hpp) and the field named in `not_utf8`, so every consumer (the node
-// table, status.json, /metrics) gets valid UTF-8. A text value is then cut to
-// max_report_value_bytes without cutting a character in two.
+// hex pairs (one of ':' '.' '-' throughout, or none), a number field that is not a decimal integer
+// in range, a status outside -999..105, pieces/overrides not "<n>/<m>" with n <= m. Fields without
+// '=' and unknown keys are skipped; a repeated key keeps its last value. The protocol carries free
+// text as raw bytes, and real nodes send Latin-1 (a host name, an error line naming a file): each
+// ill-formed UTF-8 sequence in a text field is replaced by U+FFFD (utf8_text.hpp) and the field
+// named in `not_utf8`, so every consumer (the node table, status.json, /metrics) gets valid UTF-8.
+// A text value is then cut to max_report_value_bytes without cutting a character in two.
 Result<MonitorReport> parse_monitor_report(std::string_view line);
 
 // The report as one protocol line (no newline) with every field it holds: parsing it gives
