@@ -284,7 +284,7 @@ struct Daemon::Impl {
                      " s is stuck (BT_MONITOR_STUCK)");
             config.settings.monitor.stuck_after_s = new_s.monitor.stuck_after_s;
         }
-        if (auto st = boot.load(new_s.netboot, unix_now()); !st) {
+        if (auto st = boot.load(new_s.netboot, node_clock.now()); !st) {
             log.error("netboot: " + st.error().message + " (keeping the nodes listed before)");
         } else {
             config.settings.netboot = new_s.netboot;
@@ -350,7 +350,7 @@ struct Daemon::Impl {
                                   " (shown with U+FFFD in their place)");
         }
         const NodeRecord& n = nodes.nodes().at(key);
-        boot.on_report(n.report, unix_now());
+        boot.on_report(n.report, node_clock.now());
         if (n.finished != 0 && !was_finished) {
             // Once per install: when it first reports done or failed.
             const int status = n.report.status.value_or(0);
@@ -567,7 +567,7 @@ Status Daemon::start() {
     }
     // After the tracker: its state lock (next to which the node table lives) is ours now.
     d.load_nodes();
-    if (auto st = d.boot.load(d.config.settings.netboot, unix_now()); !st) {
+    if (auto st = d.boot.load(d.config.settings.netboot, d.node_clock.now()); !st) {
         return st;
     }
     d.tracker.serve_pages([&d](std::string_view path, std::string_view query) {
