@@ -58,6 +58,21 @@ def missing_requirements():
     return out
 
 
+def debian_image_or_skip():
+    """The Debian image tree the booting tests deploy (tests/e2e/make-debian-image, built before
+    the namespaces by test_blank_disk_boot.build_image()); raises SkipTest naming what is missing
+    (UEFI firmware and syslinux.efi, disk tools, or the image itself)."""
+    missing = [t for t in ("mmdebstrap", "sfdisk", "losetup") if shutil.which(t) is None]
+    missing += [p for p in (OVMF_CODE, SYSLINUX_EFI) if not os.path.exists(p)]
+    if missing:
+        raise unittest.SkipTest("needs: " + " ".join(missing) + " (scripts/setup-deps.sh)")
+    image = os.environ.get("SI_E2E_DEBIAN_IMAGE", "")
+    if not os.path.isdir(image):
+        raise unittest.SkipTest("the Debian image could not be built (is Debian's archive "
+                                "reachable?): " + os.environ.get("SI_E2E_IMAGE_ERROR", "?"))
+    return image
+
+
 def enter_namespaces():
     """Re-executes this script in new network + mount namespaces, once; returns in the child.
     The parent waits and exits with the child's code."""

@@ -21,7 +21,6 @@ import shutil
 import subprocess
 import sys
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pxe_lab  # noqa: E402
@@ -64,14 +63,7 @@ def sh(*args):
 class BlankDiskBoot(pxe_lab.LabTest):
     @classmethod
     def setUpClass(cls):
-        missing = [t for t in ("mmdebstrap", "sfdisk", "losetup") if shutil.which(t) is None]
-        missing += [p for p in (pxe_lab.OVMF_CODE, pxe_lab.SYSLINUX_EFI) if not os.path.exists(p)]
-        if missing:
-            raise unittest.SkipTest("needs: " + " ".join(missing) + " (scripts/setup-deps.sh)")
-        cls.image = os.environ.get("SI_E2E_DEBIAN_IMAGE", "")
-        if not os.path.isdir(cls.image):
-            raise unittest.SkipTest("the Debian image could not be built (is Debian's archive "
-                                    "reachable?): " + os.environ.get("SI_E2E_IMAGE_ERROR", "?"))
+        cls.image = pxe_lab.debian_image_or_skip()
         cls.start_lab("si-e2e-blank-")
 
     def show(self, client, lines=60):

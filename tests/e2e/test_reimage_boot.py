@@ -20,11 +20,9 @@ Needs root, QEMU, dnsmasq, pxelinux, syslinux-efi, ovmf, mmdebstrap and Debian's
 the image, built once and cached); skips without them."""
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pxe_lab  # noqa: E402
@@ -37,25 +35,11 @@ SI_BTREIMAGE = os.path.join(pxe_lab.BUILD_DIR, "src", "server", "si_btreimage")
 QMP_POWER = os.path.join(pxe_lab.HERE, "qmp_power.py")
 
 
-def header(path):
-    with open(path) as f:
-        for line in f.read().splitlines()[:3]:
-            if line.startswith("# si_btd: "):
-                return dict(w.split("=", 1) for w in line[len("# si_btd: "):].split())
-    return {}
-
 
 class ReimageBoot(pxe_lab.LabTest):
     @classmethod
     def setUpClass(cls):
-        missing = [t for t in ("mmdebstrap", "sfdisk", "losetup") if shutil.which(t) is None]
-        missing += [p for p in (pxe_lab.OVMF_CODE, pxe_lab.SYSLINUX_EFI) if not os.path.exists(p)]
-        if missing:
-            raise unittest.SkipTest("needs: " + " ".join(missing) + " (scripts/setup-deps.sh)")
-        cls.image = os.environ.get("SI_E2E_DEBIAN_IMAGE", "")
-        if not os.path.isdir(cls.image):
-            raise unittest.SkipTest("the Debian image could not be built (is Debian's archive "
-                                    "reachable?): " + os.environ.get("SI_E2E_IMAGE_ERROR", "?"))
+        cls.image = pxe_lab.debian_image_or_skip()
         cls.start_lab("si-e2e-reimage-")
 
     def boot_file(self, client):
@@ -127,7 +111,7 @@ class ReimageBoot(pxe_lab.LabTest):
                            firmware="uefi", name="node-b", network_first=True)
         self.assertEqual((a.mac, b.mac), (a_mac, b_mac))
         for c, image in ((a, "debian-v1"), (b, "debian-uefi")):
-            h = header(self.boot_file(c))
+            h = pxe_lab.sitest.boot_file_header(self.boot_file(c))
             self.assertEqual((h.get("boot"), h.get("image"), h.get("host")),
                              ("install", image, c.name), h)
         lab.start_dnsmasq(hostnames={a.mac: "node-a", b.mac: "node-b"})
@@ -140,7 +124,7 @@ class ReimageBoot(pxe_lab.LabTest):
             text = c.serial_text()
             self.assertIn("si-init: powering off", text, self.show(c))
             self.assertIn("si_btagent: imaged: %s" % image, text, self.show(c))
-            h = header(self.boot_file(c))
+            h = pxe_lab.sitest.boot_file_header(self.boot_file(c))
             self.assertEqual((h.get("boot"), h.get("image"), h.get("by")), ("local", image, "si_btd"),
                              h)
             node = lab.server.node(c.mac)
@@ -192,7 +176,7 @@ class ReimageBoot(pxe_lab.LabTest):
         print("3. both nodes booted their disks through LOCALBOOT (BIOS and UEFI)", flush=True)
 
         # 4. Group g1 (node A) to the changed image, node B untouched.
-        b_file = header(self.boot_file(b))
+        b_file = pxe_lab.sitest.boot_file_header(self.boot_file(b))
         b_serial = b.serial_text()
         t0 = time.monotonic()
         p = self.reimage("--image", "debian-v2", "@g1")
@@ -206,8 +190,8 @@ class ReimageBoot(pxe_lab.LabTest):
         self.assertIn("SI-BOOTED host=node-a", a.serial_text()[mark:], self.show(a))
         took = time.monotonic() - t0
         self.assertEqual(self.read_disk_file(a, "etc/si-image-version"), "2\n")
-        self.assertEqual(header(self.boot_file(a))["image"], "debian-v2")
-        self.assertEqual(header(self.boot_file(b)), b_file)
+        self.assertEqual(pxe_lab.sitest.boot_file_header(self.boot_file(a))["image"], "debian-v2")
+        self.assertEqual(pxe_lab.sitest.boot_file_header(self.boot_file(b)), b_file)
         self.assertEqual(b.serial_text(), b_serial, "node-b was powered")
         self.assertEqual(b.power_state(), "shutdown")
         print("4. node-a reimaged to debian-v2 and booted it %.0f s after si_btreimage started "

@@ -38,14 +38,6 @@ def boot_file(tftp, mac):
     return os.path.join(tftp, "pxelinux.cfg", "01-" + mac.replace(":", "-"))
 
 
-def header(path):
-    """The '# si_btd:' line's fields of a boot file, {} for none."""
-    with open(path) as f:
-        for line in f.read().splitlines()[:3]:
-            if line.startswith("# si_btd: "):
-                return dict(w.split("=", 1) for w in line[len("# si_btd: "):].split())
-    return {}
-
 
 @unittest.skipUnless(os.geteuid() == 0, "needs root (network namespaces)")
 @unittest.skipIf(shutil.which("ip") is None or shutil.which("curl") is None, "needs ip and curl")
@@ -162,10 +154,10 @@ class Netboot(unittest.TestCase):
 
     def wait_boot(self, mac, mode, since=0):
         path = boot_file(self.tftp, mac)
-        sitest.wait_for(lambda: os.path.exists(path) and header(path).get("boot") == mode
-                        and int(header(path).get("since", 0)) >= since, 30,
+        sitest.wait_for(lambda: os.path.exists(path) and sitest.boot_file_header(path).get("boot") == mode
+                        and int(sitest.boot_file_header(path).get("since", 0)) >= since, 30,
                         "%s to say boot=%s" % (path, mode))
-        return header(path)
+        return sitest.boot_file_header(path)
 
     def reimage(self, *args, timeout=WAIT + 30):
         return subprocess.run(self.cluster.exec_args(self.cluster.srv, [
@@ -182,7 +174,7 @@ class Netboot(unittest.TestCase):
 
     def test_1_listed_nodes_get_install_entries_at_start(self):
         for mac, host in ((MACS[0], "node1"), (MACS[1], "node2"), ("52:54:00:5e:00:09", "ghost")):
-            h = header(boot_file(self.tftp, mac))
+            h = sitest.boot_file_header(boot_file(self.tftp, mac))
             self.assertEqual((h.get("boot"), h.get("image"), h.get("host"), h.get("by")),
                              ("install", "demo", host, "si_btd"), h)
             with open(boot_file(self.tftp, mac)) as f:
@@ -221,7 +213,7 @@ class Netboot(unittest.TestCase):
 
     def test_3_reports_without_proof_or_of_another_image_switch_nothing(self):
         ghost = "52:54:00:5e:00:09"
-        before = header(boot_file(self.tftp, ghost))
+        before = sitest.boot_file_header(boot_file(self.tftp, ghost))
         self.report("mac=52.54.00.5e.00.09:host=ghost:os=demo:status=0")
         self.report("mac=52.54.00.5e.00.09:host=ghost:os=demo:status=100")
         self.report("mac=52.54.00.5e.00.09:host=ghost:os=other:status=100:pieces=3/3:"
@@ -229,10 +221,10 @@ class Netboot(unittest.TestCase):
         sitest.wait_for(lambda: "its boot file installs 'demo'" in self.log(), 20,
                         "si_btd to log the refused switch")
         self.assertIn("ghost (%s): reported imaged without the proof" % ghost, self.log())
-        self.assertEqual(header(boot_file(self.tftp, ghost)), before)
+        self.assertEqual(sitest.boot_file_header(boot_file(self.tftp, ghost)), before)
 
     def test_4_si_btreimage_reinstalls_one_node_and_leaves_the_other(self):
-        other = header(boot_file(self.tftp, MACS[1]))
+        other = sitest.boot_file_header(boot_file(self.tftp, MACS[1]))
         marked = int(time.time())
         p = self.reimage("--timeout", str(WAIT), "node1")
         self.assertEqual(p.returncode, 0, p.stdout + self.log())
@@ -256,14 +248,14 @@ class Netboot(unittest.TestCase):
         self.assertEqual(self.node(MACS[0])["install"], "full")
         with open(os.path.join(self.tmp, "node1", "a", "etc", "site.conf")) as f:
             self.assertEqual(f.read(), "site=1\n")
-        h = header(boot_file(self.tftp, MACS[0]))
+        h = sitest.boot_file_header(boot_file(self.tftp, MACS[0]))
         self.assertEqual(h["boot"], "local")
         self.assertGreaterEqual(int(h["since"]), marked)
-        self.assertEqual(header(boot_file(self.tftp, MACS[1])), other, "node2 was touched")
+        self.assertEqual(sitest.boot_file_header(boot_file(self.tftp, MACS[1])), other, "node2 was touched")
         self.assertGreaterEqual(self.node(MACS[0])["started"], marked)
 
     def test_5_dry_run_bad_names_and_a_failing_power_command(self):
-        before = {m: header(boot_file(self.tftp, m)) for m in MACS[:2]}
+        before = {m: sitest.boot_file_header(boot_file(self.tftp, m)) for m in MACS[:2]}
         p = self.reimage("--dry-run", "@rack1")
         self.assertEqual(p.returncode, 0, p.stdout)
         self.assertIn("batch 1: node1", p.stdout)
@@ -271,7 +263,7 @@ class Netboot(unittest.TestCase):
         self.assertIn("power: %s" % sys.executable, p.stdout)
         p = self.reimage("--dry-run", "--batch", "1", "all")
         self.assertIn("batch 3: ghost", p.stdout)
-        self.assertEqual({m: header(boot_file(self.tftp, m)) for m in MACS[:2]}, before)
+        self.assertEqual({m: sitest.boot_file_header(boot_file(self.tftp, m)) for m in MACS[:2]}, before)
         p = self.reimage("nodeX")
         self.assertEqual(p.returncode, SERVER.usage, p.stdout)
         self.assertIn("'nodeX' is not a hostname, MAC or @group listed in", p.stdout)
@@ -282,7 +274,7 @@ class Netboot(unittest.TestCase):
         self.assertEqual(p.returncode, SERVER.incomplete, p.stdout)
         self.assertRegex(p.stdout, r"node2: failed: power command exited 3: no BMC answers; "
                                    r"boot file put back as it was")
-        self.assertEqual({m: header(boot_file(self.tftp, m)) for m in MACS[:2]}, before)
+        self.assertEqual({m: sitest.boot_file_header(boot_file(self.tftp, m)) for m in MACS[:2]}, before)
 
     def test_6_a_bad_nodes_file_on_sighup_keeps_the_nodes_listed_before(self):
         with open(self.nodes_conf) as f:

@@ -411,6 +411,16 @@ class MonitorListener:
         self.sock.close()
 
 
+def boot_file_header(path):
+    """The fields of the '# si_btd: ...' line of a node's pxelinux file (src/server/
+    pxe_boot_file.hpp) as a dict: boot, image, host, since, by. {} when it has none."""
+    with open(path) as f:
+        for line in f.read().splitlines()[:3]:
+            if line.startswith("# si_btd: "):
+                return dict(w.split("=", 1) for w in line[len("# si_btd: "):].split())
+    return {}
+
+
 # CTest's SKIP_RETURN_CODE for the Python tests (tests/CMakeLists.txt): unittest itself exits 0
 # when every test was skipped, which CTest would print as "Passed".
 SKIP_EXIT = 77
