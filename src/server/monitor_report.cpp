@@ -218,6 +218,11 @@ Result<MonitorReport> parse_monitor_report(std::string_view line) {
                 r.pieces_verified = f->first;
                 r.pieces_total = f->second;
             } else {
+                // A node applies a handful of overrides; a count past an int is not a count.
+                if (f->second > max_report_overrides) {
+                    return report_error("overrides=" + quoted(value) + " counts more than " +
+                                        std::to_string(max_report_overrides) + " overrides");
+                }
                 r.overrides_applied = static_cast<int>(f->first);
                 r.overrides_fetched = static_cast<int>(f->second);
             }

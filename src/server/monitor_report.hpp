@@ -21,6 +21,8 @@ namespace si {
 
 // A report line longer than this is refused: the original protocol's lines are ~200 bytes.
 inline constexpr std::size_t max_report_bytes = 4096;
+// overrides=<n>/<m> with m above this is refused (found by tests/fuzz: a count past an int).
+inline constexpr std::int64_t max_report_overrides = 10000;
 // Any one value is cut to this many bytes (a host name, a CPU model, an error line).
 inline constexpr std::size_t max_report_value_bytes = 256;
 

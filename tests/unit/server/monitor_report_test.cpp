@@ -105,6 +105,7 @@ TEST(MonitorReport, RefusesGarbage) {
         {"ip=1.2.3.4:status=5", "no mac= field"},
         {"mac=00.16.3e:status=5", "mac='00.16.3e' is not a MAC address"},
         {"mac=zz.16.3e.aa.bb.cc", "is not a MAC address"},
+        {"mac=52:54:00:12:34:56:overrides=1/11677472160", "counts more than 10000 overrides"},
         {"mac=00.16.3e.aa.bb.cc:status=abc", "status='abc' is not a whole number in -999..105"},
         {"mac=00.16.3e.aa.bb.cc:status=106", "status='106'"},
         {"mac=00.16.3e.aa.bb.cc:status=-1000", "status='-1000'"},
