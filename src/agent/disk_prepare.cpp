@@ -215,8 +215,20 @@ Status Mounts::mount(const std::string& source, const std::string& target, const
 
 Status Mounts::mount_read_only(const std::string& source, const std::string& target,
                                const std::string& type, const std::string& options) {
-    if (::mount(source.c_str(), target.c_str(), type.c_str(), MS_RDONLY,
-                options.empty() ? nullptr : options.c_str()) != 0) {
+    // EBUSY while the device's last unmount is still being finished by the kernel (a detached
+    // mount, a writeback under load): wait for it, up to 3 s, as unmount_all() does.
+    int r = -1;
+    for (int i = 0; i < 30 && r != 0; ++i) {
+        r = ::mount(source.c_str(), target.c_str(), type.c_str(), MS_RDONLY,
+                    options.empty() ? nullptr : options.c_str());
+        if (r != 0 && errno != EBUSY) {
+            break;
+        }
+        if (r != 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
+    if (r != 0) {
         return disk_error("mount -r -t " + type + (options.empty() ? "" : " -o " + options) + " " +
                           source + " on " + target + ": " + std::strerror(errno));
     }
