@@ -378,8 +378,10 @@ class DebianPackageTest(unittest.TestCase):
         self.assertEqual(self.daemons(), [], "%s: an si_btd still runs in the root" % what)
         self.assertLess(took, CLEAN_STOP, "%s took %.0f s: SIGTERM was not enough" % (what, took))
         lines = self.read(LOG).rstrip().splitlines()
-        self.assertTrue(lines and lines[-1].endswith("stopped"),
-                        "%s: the log does not end with si_btd's clean 'stopped':\n%s"
+        # A clean stop: "stopped", then si_btd's last words with its exit code.
+        self.assertTrue(len(lines) >= 2 and lines[-2].endswith(" stopped")
+                        and lines[-1].endswith("si_btd: exiting with code 0"),
+                        "%s: the log does not end with si_btd's clean 'stopped' and exit 0:\n%s"
                         % (what, "\n".join(lines[-5:])))
         self.assertFalse(os.path.exists(self.in_root(PIDFILE)), "%s: pidfile left" % what)
         self.assertTrue(os.path.exists(self.in_root(STATE)), "%s: tracker state not saved" % what)
