@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
@@ -67,7 +68,26 @@ TOO_BIG = MSDOS.replace('size="40"', 'size="300"')
 
 
 def sh(*args, **kw):
-    return subprocess.run(args, check=True, capture_output=True, text=True, **kw).stdout
+    """Runs a command; a failure raises with the command's own error text."""
+    r = subprocess.run(args, capture_output=True, text=True, **kw)
+    if r.returncode != 0:
+        raise AssertionError("%s: exit %d: %s" % (" ".join(args), r.returncode, r.stderr.strip()))
+    return r.stdout
+
+
+def mount(*args):
+    """mount(8) with `args`, waiting up to 20 s while the device is still busy: the kernel may
+    finish the agent's last unmount of it (its superblock still writable) a moment after the
+    agent has exited, and a read-only mount of it fails with EBUSY until then."""
+    deadline = time.monotonic() + 20
+    while True:
+        r = subprocess.run(("mount",) + args, capture_output=True, text=True)
+        if r.returncode == 0:
+            return
+        if "busy" not in r.stderr or time.monotonic() > deadline:
+            raise AssertionError("mount %s: exit %d: %s"
+                                 % (" ".join(args), r.returncode, r.stderr.strip()))
+        time.sleep(0.2)
 
 
 class LoopDisk:
@@ -156,9 +176,9 @@ class BlankDisks(unittest.TestCase):
         self.assertEqual(self.blkid(d + "p2", "TYPE"), "swap")
         mnt = os.path.join(self.dir, "check")
         os.makedirs(mnt)
-        sh("mount", "-o", "ro", d + "p5", mnt)
+        mount("-o", "ro", d + "p5", mnt)
         try:
-            sh("mount", "-o", "ro", d + "p1", os.path.join(mnt, "boot"))
+            mount("-o", "ro", d + "p1", os.path.join(mnt, "boot"))
             try:
                 # The whole image, /boot's files on their own filesystem; fstab, hostname and
                 # hosts are what the agent writes, compared apart.
@@ -194,7 +214,7 @@ class BlankDisks(unittest.TestCase):
         self.assertEqual(rc, 0, out[-3000:])
         mnt = os.path.join(self.dir, "boot")
         os.makedirs(mnt)
-        sh("mount", self.disk.dev + "p1", mnt)
+        mount(self.disk.dev + "p1", mnt)
         try:
             sitest.write_file(os.path.join(mnt, "keep-me"), "node data\n")
         finally:
@@ -202,7 +222,7 @@ class BlankDisks(unittest.TestCase):
         rc, out, root = self.install("msdoskeep", "127.0.0.26")
         self.assertEqual(rc, 0, out[-3000:])
         self.assertIn('filesystems marked format="no" are kept', out)
-        sh("mount", "-o", "ro", self.disk.dev + "p1", mnt)
+        mount("-o", "ro", self.disk.dev + "p1", mnt)
         try:
             with open(os.path.join(mnt, "keep-me")) as f:
                 self.assertEqual(f.read(), "node data\n")

@@ -288,7 +288,7 @@ class HeldOnBlankDisks(unittest.TestCase):
         # The node's own change on /boot (another filesystem of the layout): installed again.
         mnt = os.path.join(work, "boot")
         os.makedirs(mnt)
-        blank.sh("mount", disk.dev + "p1", mnt)
+        blank.mount(disk.dev + "p1", mnt)
         try:
             sitest.write_file(os.path.join(mnt, "added"), "x\n")
         finally:
@@ -299,9 +299,9 @@ class HeldOnBlankDisks(unittest.TestCase):
         self.assertNotEqual(uuid(), first_uuid)
         mnt = os.path.join(work, "check")
         os.makedirs(mnt)
-        blank.sh("mount", "-o", "ro", disk.dev + "p5", mnt)
+        blank.mount("-o", "ro", disk.dev + "p5", mnt)
         try:
-            blank.sh("mount", "-o", "ro", disk.dev + "p1", os.path.join(mnt, "boot"))
+            blank.mount("-o", "ro", disk.dev + "p1", os.path.join(mnt, "boot"))
             try:
                 diffs = [x for x in tree_compare.compare(src, mnt, ignore_root_mtime=True)
                          if not x.startswith(("etc/fstab", "etc/hostname", "etc/hosts", "etc:",
