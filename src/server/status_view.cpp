@@ -229,11 +229,13 @@ std::string status_json(const StatusInput& in, bool with_history) {
           {"started", d.started},
           {"announces", d.announces},
           {"packs",
-           {{"made", d.packs_made}, {"reused", d.packs_reused}, {"failed", d.packs_failed}}},
+           {{"made", d.counters.packs_made},
+            {"reused", d.counters.packs_reused},
+            {"failed", d.counters.packs_failed}}},
           {"monitor",
            {{"address", d.monitor_address.empty() ? json(nullptr) : json(d.monitor_address)},
-            {"reports", d.reports_accepted},
-            {"rejected", d.reports_rejected}}}}},
+            {"reports", d.counters.reports_accepted},
+            {"rejected", d.counters.reports_rejected}}}}},
         {"summary", std::move(summary)},
         {"images", std::move(images)},
         {"nodes", std::move(nodes)},
@@ -331,14 +333,14 @@ std::string metrics_text(const StatusInput& in) {
     help("si_btd_announces_total", "counter", "Announces the tracker answered.");
     line("si_btd_announces_total", static_cast<double>(d.announces));
     help("si_btd_packs_total", "counter", "Tarballs packed, reused unchanged, or failed.");
-    line("si_btd_packs_total{result=\"made\"}", static_cast<double>(d.packs_made));
-    line("si_btd_packs_total{result=\"reused\"}", static_cast<double>(d.packs_reused));
-    line("si_btd_packs_total{result=\"failed\"}", static_cast<double>(d.packs_failed));
+    line("si_btd_packs_total{result=\"made\"}", static_cast<double>(d.counters.packs_made));
+    line("si_btd_packs_total{result=\"reused\"}", static_cast<double>(d.counters.packs_reused));
+    line("si_btd_packs_total{result=\"failed\"}", static_cast<double>(d.counters.packs_failed));
     help("si_btd_monitor_reports_total", "counter", "Node reports received, by result.");
     line("si_btd_monitor_reports_total{result=\"accepted\"}",
-         static_cast<double>(d.reports_accepted));
+         static_cast<double>(d.counters.reports_accepted));
     line("si_btd_monitor_reports_total{result=\"rejected\"}",
-         static_cast<double>(d.reports_rejected));
+         static_cast<double>(d.counters.reports_rejected));
     help("si_btd_start_time_seconds", "gauge", "When si_btd started (Unix time).");
     line("si_btd_start_time_seconds", static_cast<double>(d.started));
     return out;

@@ -44,15 +44,20 @@ struct NodeBootView {
     std::int64_t boot_since = 0;  // Unix seconds; 0 when unknown
 };
 
-struct DaemonFacts {
-    std::string version;
-    std::int64_t started = 0;  // Unix seconds
-    std::uint64_t announces = 0;
+// What si_btd counted since it started: packs by result, and node reports taken or dropped.
+struct DaemonCounters {
     std::uint64_t packs_made = 0;
     std::uint64_t packs_reused = 0;
     std::uint64_t packs_failed = 0;
     std::uint64_t reports_accepted = 0;
     std::uint64_t reports_rejected = 0;
+};
+
+struct DaemonFacts {
+    std::string version;
+    std::int64_t started = 0;  // Unix seconds
+    std::uint64_t announces = 0;
+    DaemonCounters counters;
     std::string monitor_address;  // "10.0.0.1:8181"; empty when not listening
 };
 

@@ -40,9 +40,9 @@ struct Fixture {
         in.daemon.version = "0.1.0";
         in.daemon.started = 900;
         in.daemon.announces = 77;
-        in.daemon.packs_made = 2;
-        in.daemon.reports_accepted = 6;
-        in.daemon.reports_rejected = 1;
+        in.daemon.counters.packs_made = 2;
+        in.daemon.counters.reports_accepted = 6;
+        in.daemon.counters.reports_rejected = 1;
         in.daemon.monitor_address = "10.0.0.254:8181";
         ImageView im;
         im.name = "rhel";
