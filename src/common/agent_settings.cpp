@@ -8,9 +8,12 @@
 #include <optional>
 #include <sstream>
 #include <type_traits>
+#include <variant>
 
+#include "common/agent_cmdline_keys.hpp"
 #include "common/list_split.hpp"
 #include "common/names.hpp"
+#include "common/yes_no.hpp"
 
 namespace si {
 namespace {
@@ -19,30 +22,118 @@ Error bad(std::string_view key, const std::string& why) {
     return Error{"kernel command line: " + std::string(key) + ": " + why, ErrorKind::config};
 }
 
+// Anything but a yes (yes_no.hpp) is a no, as in SystemImager's initrd scripts.
 bool yes(const std::string& v) {
-    return v == "y" || v == "Y" || v == "yes" || v == "1";
-}
-
-// Reads an integer in [lo, hi] into `out` when `key` is present.
-std::optional<Error> read_int(const KernelCmdline& c, std::string_view key, long lo, long hi,
-                              auto& out) {
-    const std::string* v = c.find(key);
-    if (v == nullptr) {
-        return std::nullopt;
-    }
-    long n = 0;
-    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-    if (v->empty() || ec != std::errc() || p != v->data() + v->size() || n < lo || n > hi) {
-        return bad(key, "'" + *v + "' is not a number from " + std::to_string(lo) + " to " +
-                            std::to_string(hi));
-    }
-    out = static_cast<std::remove_reference_t<decltype(out)>>(n);
-    return std::nullopt;
+    return parse_yes_no(v).value_or(false);
 }
 
 bool is_ipv4(const std::string& s) {
     in_addr a{};
     return inet_pton(AF_INET, s.c_str(), &a) == 1;
+}
+
+// Checks `v`, the value of `key`, as its row says and stores it in `s`.
+std::optional<Error> set_key(AgentSettings& s, const AgentCmdlineKey& key, const std::string& v) {
+    const auto store = [&](auto value) {
+        // The value's type named out here: GCC 12 misreads decltype of a capture in the
+        // nested lambda's `if constexpr`.
+        using Value = decltype(value);
+        std::visit(
+            [&](auto member) {
+                // A row whose type and field disagree stores nothing (agent_cmdline_keys_test).
+                using Field = std::remove_reference_t<decltype(s.*member)>;
+                if constexpr (std::is_same_v<Field, Value>) {
+                    s.*member = std::move(value);
+                } else if constexpr (std::is_integral_v<Field> && !std::is_same_v<Field, bool> &&
+                                     std::is_same_v<Value, long>) {
+                    s.*member = static_cast<Field>(value);
+                }
+            },
+            key.field);
+    };
+    switch (key.type) {
+        case CmdlineType::yes_no:
+            store(yes(v));
+            break;
+        case CmdlineType::integer: {
+            long n = 0;
+            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (v.empty() || ec != std::errc() || p != v.data() + v.size() || n < key.min ||
+                n > key.max) {
+                return bad(key.name, "'" + v + "' is not a number from " + std::to_string(key.min) +
+                                         " to " + std::to_string(key.max));
+            }
+            store(n);
+            break;
+        }
+        case CmdlineType::ipv4:
+            if (!v.empty()) {
+                if (!is_ipv4(v)) {
+                    return bad(key.name, "'" + v + "' is not an IPv4 address");
+                }
+                store(v);
+            }
+            break;
+        case CmdlineType::image_name:
+            if (!v.empty()) {
+                if (!is_valid_image_name(v)) {
+                    return bad(key.name, "'" + v + "' is not a valid image name");
+                }
+                store(v);
+            }
+            break;
+        case CmdlineType::names: {
+            std::vector<std::string> names;
+            for (const std::string& o : split_list(v).items) {
+                if (!is_valid_image_name(o)) {
+                    return bad(key.name, "'" + o + "' is not a valid override name");
+                }
+                names.push_back(o);
+            }
+            store(std::move(names));
+            break;
+        }
+        case CmdlineType::abs_path:
+            if (!v.empty() && v.front() != '/') {
+                return bad(key.name, "'" + v + "' is not an absolute path");
+            }
+            store(v);
+            break;
+        case CmdlineType::disk_map: {
+            if (v.empty()) {
+                break;
+            }
+            std::map<std::string, std::string> map;
+            std::stringstream in(v);
+            for (std::string pair; std::getline(in, pair, ',');) {
+                const auto eq = pair.find('=');
+                if (eq == std::string::npos || pair.rfind("/dev/", 0) != 0 ||
+                    pair.compare(eq + 1, 5, "/dev/") != 0) {
+                    return bad(key.name, "'" + pair +
+                                             "' is not <layout disk>=<this node's disk>, e.g. "
+                                             "/dev/sda=/dev/vda");
+                }
+                map[pair.substr(0, eq)] = pair.substr(eq + 1);
+            }
+            store(std::move(map));
+            break;
+        }
+        case CmdlineType::host_name: {
+            if (v.empty()) {
+                break;
+            }
+            const bool ok = v.size() <= 64 && std::all_of(v.begin(), v.end(), [](char ch) {
+                                return std::isalnum(static_cast<unsigned char>(ch)) != 0 ||
+                                       ch == '-' || ch == '.';
+                            });
+            if (!ok || v.front() == '-' || v.front() == '.') {
+                return bad(key.name, "'" + v + "' is not a host name (letters, digits, '-', '.')");
+            }
+            store(v);
+            break;
+        }
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -52,86 +143,17 @@ Result<AgentSettings> agent_settings_from(const KernelCmdline& c) {
     const std::string* bt = c.find("BITTORRENT");
     s.enabled = bt != nullptr && yes(*bt);
     if (!s.enabled) {
-        return s;
+        return s;  // not ours: nothing else is checked
     }
-    if (const std::string* v = c.find("IMAGESERVER"); v != nullptr && !v->empty()) {
-        if (!is_ipv4(*v)) {
-            return bad("IMAGESERVER", "'" + *v + "' is not an IPv4 address");
+    for (const AgentCmdlineKey& key : agent_cmdline_keys()) {
+        const std::string* v = c.find(key.name);
+        if (!key.required_hint.empty() && (v == nullptr || v->empty())) {
+            return bad(key.name, "not set (" + std::string(key.required_hint) + ")");
         }
-        s.image_server = *v;
-    } else {
-        return bad("IMAGESERVER", "not set (give the image server's address)");
-    }
-    if (const std::string* v = c.find("IMAGENAME"); v != nullptr && !v->empty()) {
-        if (!is_valid_image_name(*v)) {
-            return bad("IMAGENAME", "'" + *v + "' is not a valid image name");
+        if (v == nullptr) {
+            continue;
         }
-        s.image_name = *v;
-    } else {
-        return bad("IMAGENAME", "not set (give the image to install)");
-    }
-    if (const std::string* v = c.find("OVERRIDES")) {
-        for (const std::string& o : split_list(*v).items) {
-            if (!is_valid_image_name(o)) {
-                return bad("OVERRIDES", "'" + o + "' is not a valid override name");
-            }
-            s.overrides.push_back(o);
-        }
-    }
-    if (const std::string* v = c.find("BITTORRENT_STAGING")) {
-        if (!v->empty() && v->front() != '/') {
-            return bad("BITTORRENT_STAGING", "'" + *v + "' is not an absolute path");
-        }
-        s.staging = *v;
-    }
-    if (const std::string* v = c.find("BITTORRENT_SEED_WAIT")) {
-        s.seed_wait = yes(*v);
-    }
-    if (const std::string* v = c.find("BITTORRENT_REINSTALL")) {
-        s.reinstall = yes(*v);
-    }
-    if (const std::string* v = c.find("MONITOR_SERVER"); v != nullptr && !v->empty()) {
-        if (!is_ipv4(*v)) {
-            return bad("MONITOR_SERVER", "'" + *v + "' is not an IPv4 address");
-        }
-        s.monitor_server = *v;
-    }
-    if (const std::string* v = c.find("MONITOR_CONSOLE")) {
-        s.monitor_console = yes(*v);
-    }
-    if (const std::string* v = c.find("SI_DISK_MAP"); v != nullptr && !v->empty()) {
-        std::stringstream in(*v);
-        for (std::string pair; std::getline(in, pair, ',');) {
-            const auto eq = pair.find('=');
-            if (eq == std::string::npos || pair.rfind("/dev/", 0) != 0 ||
-                pair.compare(eq + 1, 5, "/dev/") != 0) {
-                return bad("SI_DISK_MAP", "'" + pair +
-                                              "' is not <layout disk>=<this node's disk>, e.g. "
-                                              "/dev/sda=/dev/vda");
-            }
-            s.disk_map[pair.substr(0, eq)] = pair.substr(eq + 1);
-        }
-    }
-    if (const std::string* v = c.find("HOSTNAME"); v != nullptr && !v->empty()) {
-        const bool ok =
-            v->size() <= 64 && std::all_of(v->begin(), v->end(), [](char ch) {
-                return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '-' || ch == '.';
-            });
-        if (!ok || v->front() == '-' || v->front() == '.') {
-            return bad("HOSTNAME", "'" + *v + "' is not a host name (letters, digits, '-', '.')");
-        }
-        s.hostname = *v;
-    }
-    for (auto err : {read_int(c, "SI_DISK_WAIT", 0, 3600, s.disk_wait_s),
-                     read_int(c, "BITTORRENT_POLLING_TIME", 1, 3600, s.polling_time_s),
-                     read_int(c, "BITTORRENT_UPLOAD_MIN", 0, 10'000'000, s.upload_min_kbs),
-                     read_int(c, "MONITOR_PORT", 1, 65535, s.monitor_port),
-                     read_int(c, "BITTORRENT_TRACKER_PORT", 1, 65535, s.tracker_port),
-                     read_int(c, "BITTORRENT_TIMEOUT", 5, 86400, s.stall_timeout_s),
-                     read_int(c, "BITTORRENT_SEED_MAX", 0, 7 * 86400, s.seed_max_s),
-                     read_int(c, "BITTORRENT_MAX_PEERS", 0, 500, s.max_peers),
-                     read_int(c, "BITTORRENT_SERVER_TIMEOUT", 1, 86400, s.server_timeout_s)}) {
-        if (err) {
+        if (auto err = set_key(s, key, *v)) {
             return *err;
         }
     }

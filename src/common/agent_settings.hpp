@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/default_ports.hpp"
 #include "common/kernel_cmdline.hpp"
 #include "common/result.hpp"
 
@@ -22,16 +23,17 @@ struct AgentSettings {
     bool seed_wait = false;              // BITTORRENT_SEED_WAIT
     int upload_min_kbs = 50;             // BITTORRENT_UPLOAD_MIN (KB/s)
     std::string monitor_server;          // MONITOR_SERVER; empty: no reports
-    std::uint16_t monitor_port = 8181;   // MONITOR_PORT
-    bool monitor_console = false;        // MONITOR_CONSOLE
+    std::uint16_t monitor_port = default_monitor_port;  // MONITOR_PORT
+    bool monitor_console = false;                       // MONITOR_CONSOLE
     // New in this implementation:
-    std::uint16_t tracker_port = 6969;  // BITTORRENT_TRACKER_PORT: the image server's tracker
-    int stall_timeout_s = 300;          // BITTORRENT_TIMEOUT: fail after this long w/o progress
-    int seed_max_s = 1800;              // BITTORRENT_SEED_MAX: upper bound of the seed wait
-    int server_timeout_s = 120;         // BITTORRENT_SERVER_TIMEOUT: retries to reach the server
+    // BITTORRENT_TRACKER_PORT: the image server's tracker.
+    std::uint16_t tracker_port = default_tracker_port;
+    int stall_timeout_s = 300;   // BITTORRENT_TIMEOUT: fail after this long w/o progress
+    int seed_max_s = 1800;       // BITTORRENT_SEED_MAX: upper bound of the seed wait
+    int server_timeout_s = 120;  // BITTORRENT_SERVER_TIMEOUT: retries to reach the server
     // BITTORRENT_MAX_PEERS: connections per tarball; 0: no cap but the session's (500). Every
     // node connected to every other asks blocks of more peers than it needs, and receives some
-    // twice (docs/benchmarks.md, "Peers per node").
+    // twice (docs/performance.md, "Which knobs matter").
     int max_peers = 16;
     // BITTORRENT_REINSTALL=y: install in full even when the node's disk already holds the image
     // exactly (its install record and a fresh manifest of the root agree; si_btagent(8)).

@@ -4,11 +4,15 @@
 #include <cctype>
 #include <charconv>
 #include <filesystem>
+#include <type_traits>
+#include <variant>
 
 #include "common/appconfig_file.hpp"
+#include "common/bt_config_keys.hpp"
 #include "common/file_io.hpp"
 #include "common/list_split.hpp"
 #include "common/text_lines.hpp"
+#include "common/yes_no.hpp"
 
 namespace si {
 namespace {
@@ -38,26 +42,22 @@ Result<std::uint16_t> parse_port(const ShellConf& conf, const Assignment& a) {
 }
 
 Result<bool> parse_yes_no(const ShellConf& conf, const Assignment& a) {
-    std::string v = lower(a.value);
-    if (v == "y" || v == "yes") {
-        return true;
-    }
-    if (v == "n" || v == "no") {
-        return false;
+    if (auto v = si::parse_yes_no(a.value)) {
+        return *v;
     }
     return config_error(where(conf, a) + "'" + a.value + "' is not one of y, n");
 }
 
 Result<Compression> parse_compress(const ShellConf& conf, const Assignment& a) {
     std::string v = lower(a.value);
-    if (v == "y" || v == "yes" || v == "gzip") {
+    if (v == "gzip") {
         return Compression::gzip;
-    }
-    if (v == "n" || v == "no") {
-        return Compression::none;
     }
     if (v == "zstd") {
         return Compression::zstd;
+    }
+    if (auto yes = si::parse_yes_no(v)) {
+        return *yes ? Compression::gzip : Compression::none;
     }
     return config_error(where(conf, a) + "'" + a.value + "' is not one of y, n, zstd");
 }
@@ -78,17 +78,111 @@ Result<std::vector<std::string>> parse_names(const ShellConf& conf, const Assign
     return std::move(list.items);
 }
 
+// An integer in the key's range; `unit` words the error ("seconds (10-86400)").
+Result<std::int64_t> parse_number(const ShellConf& conf, const Assignment& a,
+                                  const BtConfigKey& key, const std::string& unit) {
+    std::int64_t v = 0;
+    const char* end = a.value.data() + a.value.size();
+    auto [p, ec] = std::from_chars(a.value.data(), end, v);
+    if (a.value.empty() || ec != std::errc() || p != end || v < key.min || v > key.max) {
+        return config_error(where(conf, a) + "'" + a.value + "' is not a number of " + unit);
+    }
+    return v;
+}
+
+// Checks `a` as its row says and stores it in `bt`.
+Status set_key(BtConfig& bt, const BtConfigKey& key, const ShellConf& conf, const Assignment& a) {
+    const auto store = [&](auto value) {
+        // The value's type named out here: GCC 12 misreads decltype of a capture in the
+        // nested lambda's `if constexpr`.
+        using Value = decltype(value);
+        std::visit(
+            [&](auto member) {
+                // A row whose type and field disagree stores nothing (bt_config_keys_test).
+                using Field = std::remove_reference_t<decltype(bt.*member)>;
+                if constexpr (std::is_same_v<Field, Value>) {
+                    bt.*member = std::move(value);
+                }
+            },
+            key.field);
+    };
+    switch (key.type) {
+        case ConfType::port: {
+            auto port = parse_port(conf, a);
+            if (!port) {
+                return port.error();
+            }
+            store(*port);
+            break;
+        }
+        case ConfType::file:
+        case ConfType::interface:
+            if (a.value.empty()) {
+                return config_error(where(conf, a) +
+                                    (key.type == ConfType::file
+                                         ? "must name a file"
+                                         : "must name an interface or an address"));
+            }
+            store(a.value);
+            break;
+        case ConfType::text:
+            store(a.value);
+            break;
+        case ConfType::yes_no: {
+            auto v = parse_yes_no(conf, a);
+            if (!v) {
+                return v.error();
+            }
+            store(*v);
+            break;
+        }
+        case ConfType::compress: {
+            auto c = parse_compress(conf, a);
+            if (!c) {
+                return c.error();
+            }
+            store(*c);
+            break;
+        }
+        case ConfType::names: {
+            auto names = parse_names(conf, a, bt.warnings);
+            if (!names) {
+                return names.error();
+            }
+            store(std::move(*names));
+            break;
+        }
+        case ConfType::seconds:
+        case ConfType::mib_per_s: {
+            const std::string range = "(" + std::to_string(key.min) + "-" +
+                                      std::to_string(key.max) +
+                                      (key.type == ConfType::mib_per_s ? ", 0: off)" : ")");
+            auto n = parse_number(conf, a, key,
+                                  (key.type == ConfType::seconds ? "seconds " : "MiB/s ") + range);
+            if (!n) {
+                return n.error();
+            }
+            if (key.type == ConfType::seconds) {
+                store(*n);
+            } else {
+                store(static_cast<std::uint32_t>(*n));
+            }
+            break;
+        }
+    }
+    return Ok{};
+}
+
 }  // namespace
 
 Result<BtConfig> bt_config_from(const ShellConf& conf) {
     BtConfig bt;
     bt.file = conf.file;
     bt.warnings = conf.warnings;
-    static constexpr const char* required[] = {"BT_TRACKER_PORT", "BT_TRACKER_STATE",
-                                               "BT_TRACKER_LOG"};
-    for (const char* key : required) {
-        if (conf.find(key) == nullptr) {
-            return config_error("error in " + conf.file + ": " + key + " not specified!");
+    for (const BtConfigKey& key : bt_config_keys()) {
+        if (key.required && conf.find(std::string(key.name)) == nullptr) {
+            return config_error("error in " + conf.file + ": " + std::string(key.name) +
+                                " not specified!");
         }
     }
     for (const Assignment& a : conf.assignments) {
@@ -96,95 +190,14 @@ Result<BtConfig> bt_config_from(const ShellConf& conf) {
         if (conf.find(a.key) != &a) {
             continue;
         }
-        if (a.key == "BT_TRACKER_PORT") {
-            auto port = parse_port(conf, a);
-            if (!port) {
-                return port.error();
-            }
-            bt.tracker_port = *port;
-        } else if (a.key == "BT_SEEDER_PORT") {
-            auto port = parse_port(conf, a);
-            if (!port) {
-                return port.error();
-            }
-            bt.seeder_port = *port;
-        } else if (a.key == "BT_TRACKER_STATE" || a.key == "BT_TRACKER_LOG") {
-            if (a.value.empty()) {
-                return config_error(where(conf, a) + "must name a file");
-            }
-            (a.key == "BT_TRACKER_STATE" ? bt.tracker_state : bt.tracker_log) = a.value;
-        } else if (a.key == "BT_INTERFACE") {
-            if (a.value.empty()) {
-                return config_error(where(conf, a) + "must name an interface or an address");
-            }
-            bt.interface = a.value;
-        } else if (a.key == "BT_COMPRESS") {
-            auto c = parse_compress(conf, a);
-            if (!c) {
-                return c.error();
-            }
-            bt.compress = *c;
-        } else if (a.key == "BT_UPDATE") {
-            auto u = parse_yes_no(conf, a);
-            if (!u) {
-                return u.error();
-            }
-            bt.update = *u;
-        } else if (a.key == "BT_MONITOR") {
-            auto u = parse_yes_no(conf, a);
-            if (!u) {
-                return u.error();
-            }
-            bt.monitor = *u;
-        } else if (a.key == "BT_MONITOR_PORT") {
-            auto port = parse_port(conf, a);
-            if (!port) {
-                return port.error();
-            }
-            bt.monitor_port = *port;
-        } else if (a.key == "BT_MONITOR_STATE") {
-            if (a.value.empty()) {
-                return config_error(where(conf, a) + "must name a file");
-            }
-            bt.monitor_state = a.value;
-        } else if (a.key == "BT_MONITOR_STUCK") {
-            std::int64_t v = 0;
-            const char* end = a.value.data() + a.value.size();
-            auto [p, ec] = std::from_chars(a.value.data(), end, v);
-            if (a.value.empty() || ec != std::errc() || p != end || v < 10 || v > 86400) {
-                return config_error(where(conf, a) + "'" + a.value +
-                                    "' is not a number of seconds (10-86400)");
-            }
-            bt.monitor_stuck_s = v;
-        } else if (a.key == "BT_SCRUB_RATE") {
-            std::uint32_t v = 0;
-            const char* end = a.value.data() + a.value.size();
-            auto [p, ec] = std::from_chars(a.value.data(), end, v);
-            if (a.value.empty() || ec != std::errc() || p != end || v > max_scrub_mib_per_s) {
-                return config_error(where(conf, a) + "'" + a.value +
-                                    "' is not a number of MiB/s (0-" +
-                                    std::to_string(max_scrub_mib_per_s) + ", 0: off)");
-            }
-            bt.scrub_mib_per_s = v;
-        } else if (a.key == "BT_SUPER_SEED") {
-            auto u = parse_yes_no(conf, a);
-            if (!u) {
-                return u.error();
-            }
-            bt.super_seed = *u;
-        } else if (a.key == "BT_NODES" || a.key == "BT_NETBOOT_TEMPLATE") {
-            (a.key == "BT_NODES" ? bt.nodes_file : bt.netboot_template) = a.value;
-        } else if (a.key == "BT_POWER_COMMAND") {
-            bt.power_command = a.value;
-        } else if (a.key == "BT_IMAGES" || a.key == "BT_OVERRIDES") {
-            auto names = parse_names(conf, a, bt.warnings);
-            if (!names) {
-                return names.error();
-            }
-            (a.key == "BT_IMAGES" ? bt.images : bt.overrides) = std::move(*names);
-        } else {
+        const BtConfigKey* key = find_bt_config_key(a.key);
+        if (key == nullptr) {
             bt.warnings.push_back(conf.file + ":" + std::to_string(a.line) + ": unknown key " +
                                   a.key + " (ignored)");
+            continue;
+        }
+        if (auto st = set_key(bt, *key, conf, a); !st) {
+            return st.error();
         }
     }
     return bt;

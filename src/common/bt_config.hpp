@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/default_ports.hpp"
 #include "common/names.hpp"
 #include "common/result.hpp"
 #include "common/shell_conf.hpp"
@@ -14,20 +15,17 @@ namespace si {
 
 inline constexpr const char* default_bt_conf_path = "/etc/systemimager/bittorrent.conf";
 inline constexpr const char* default_si_conf_path = "/etc/systemimager/systemimager.conf";
-inline constexpr std::uint16_t default_seeder_port = 6881;
-// SystemImager's si_monitor port; nodes send to it when MONITOR_SERVER is on their command line.
-inline constexpr std::uint16_t default_monitor_port = 8181;
 // An installing node silent this long is shown as stuck: six of the protocol's 10 s reports.
 inline constexpr std::int64_t default_monitor_stuck_s = 60;
 // The seeded tarballs are re-read and re-hashed in the background at this many MiB/s
 // (BT_SCRUB_RATE), since libtorrent checks a piece only the first time it sends it: a 1 GiB
-// tarball a minute for 1.3% of one core (docs/benchmarks.md, bench/scrub_bench.py).
+// tarball a minute for 1.3% of one core (docs/performance.md, bench/scrub_bench.py).
 inline constexpr std::uint32_t default_scrub_mib_per_s = 16;
 inline constexpr std::uint32_t max_scrub_mib_per_s = 10000;
 
 struct BtConfig {
     std::string file;
-    std::uint16_t tracker_port = 6969;
+    std::uint16_t tracker_port = default_tracker_port;
     std::string tracker_state = "/tmp/dstate";
     std::string tracker_log = "/var/log/systemimager/bittorrent-tracker.log";
     std::string interface = "eth0";  // an interface name or an IPv4 address
@@ -65,6 +63,7 @@ struct ServerDirs {
     // boot).
     std::string tftp_dir = "/var/lib/tftpboot";
     bool net_boot_local = true;
+    bool operator==(const ServerDirs&) const = default;
 };
 
 // systemimager.conf is read with AppConfig's rules (appconfig_file.hpp): names in any case,

@@ -220,16 +220,14 @@ struct Daemon::Impl {
         }
         // Images, overrides and how they are packed follow the new file; the announce URL in
         // their .torrents stays what the running tracker serves.
-        config.settings.packer.compression = new_s.packer.compression;
-        config.settings.update = new_s.update;
-        view.set_stuck_after(new_s.monitor.stuck_after_s);
-        config.settings.monitor.stuck_after_s = new_s.monitor.stuck_after_s;
-        if (auto st = view.load_boot(new_s.netboot); !st) {
+        ServerSettings after = settings_after_reload(old_s, new_s);
+        view.set_stuck_after(after.monitor.stuck_after_s);
+        if (auto st = view.load_boot(after.netboot); !st) {
             log.error("netboot: " + st.error().message + " (keeping the nodes listed before)");
-        } else {
-            config.settings.netboot = new_s.netboot;
+            after.netboot = old_s.netboot;
         }
-        apply(new_s.jobs, new_s.update, /*recheck_kept=*/true);
+        config.settings = std::move(after);
+        apply(config.settings.jobs, config.settings.update, /*recheck_kept=*/true);
     }
 
     // Reads and checks the image's etc/systemimager/autoinstallscript.conf (disk_layout.hpp):

@@ -51,4 +51,14 @@ std::vector<std::string> restart_only_changes(const ServerSettings& running,
     return changed;
 }
 
+ServerSettings settings_after_reload(const ServerSettings& running, const ServerSettings& next) {
+    ServerSettings s = running;
+    s.packer.compression = next.packer.compression;
+    s.update = next.update;
+    s.monitor.stuck_after_s = next.monitor.stuck_after_s;
+    s.netboot = next.netboot;
+    s.jobs = next.jobs;
+    return s;
+}
+
 }  // namespace si

@@ -20,12 +20,14 @@ struct PackJob {
     std::string source_dir;  // the image tree
     std::string tarball;     // full path of the tarball
     std::string torrent;     // full path of its .torrent
+    bool operator==(const PackJob&) const = default;
 };
 
 struct PackerSettings {
     Compression compression = Compression::gzip;
     std::string announce_url;  // http://<address>:<port>/announce
     unsigned threads = 0;      // compression workers; 0: one per core
+    bool operator==(const PackerSettings&) const = default;
 };
 
 struct TrackerSettings {
@@ -34,17 +36,20 @@ struct TrackerSettings {
     std::string state_file;
     std::string log_file;
     std::string torrent_dir;  // served under /torrents/
+    bool operator==(const TrackerSettings&) const = default;
 };
 
 struct SeederSettings {
     std::string address;
     std::uint16_t port = default_seeder_port;
     bool super_seed = true;  // BT_SUPER_SEED (server/seeder_policy.hpp)
+    bool operator==(const SeederSettings&) const = default;
 };
 
 // The background check of the seeded tarballs (server/tarball_scrub.hpp).
 struct ScrubSettings {
     std::uint64_t bytes_per_s = std::uint64_t{default_scrub_mib_per_s} << 20;  // 0: off
+    bool operator==(const ScrubSettings&) const = default;
 };
 
 struct MonitorSettings {
@@ -53,6 +58,7 @@ struct MonitorSettings {
     std::uint16_t port = default_monitor_port;
     std::string state_file;  // the node table, next to the tracker's state
     std::int64_t stuck_after_s = default_monitor_stuck_s;
+    bool operator==(const MonitorSettings&) const = default;
 };
 
 // Per-node network boot: the nodes file, the pxelinux files si_btd writes for them, and what
@@ -63,6 +69,7 @@ struct NetbootSettings {
     std::string template_path;  // the install entry (server/pxe_boot_file.hpp)
     bool local_after_install = true;  // NET_BOOT_DEFAULT = local
     std::string power_command;        // BT_POWER_COMMAND; "": none configured
+    bool operator==(const NetbootSettings&) const = default;
 };
 
 struct ServerSettings {
@@ -77,6 +84,7 @@ struct ServerSettings {
     // matches its tree (Rebuild::always); with n, only a stale pair is (Rebuild::if_stale).
     bool update = true;
     std::vector<PackJob> jobs;  // images first, then overrides, in the order listed
+    bool operator==(const ServerSettings&) const = default;
 };
 
 // The images and overrides to pack, images first, each list in its order: where each tree

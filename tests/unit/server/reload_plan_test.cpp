@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "common/bt_config_keys.hpp"
+
 namespace si {
 namespace {
 
@@ -99,6 +103,82 @@ TEST(RestartOnlyChanges, WhatAReloadAppliesIsNotNamed) {
     b.netboot.local_after_install = !a.netboot.local_after_install;
     EXPECT_TRUE(restart_only_changes(a, b).empty());
 }
+
+// SIGHUP, key by key from bittorrent.conf's table (common/bt_config_keys.hpp): a key marked
+// "applied" is in force after the reload and not warned about; one marked "restart" is named
+// in the warning and the running value stays.
+class ReloadOfEachKey : public ::testing::TestWithParam<std::string> {
+  protected:
+    static ServerSettings settings(const std::string& extra) {
+        const std::string text =
+            "BT_TRACKER_PORT=6969\nBT_TRACKER_STATE=/var/lib/si/state\n"
+            "BT_TRACKER_LOG=/var/log/si.log\nBT_INTERFACE=127.0.0.1\nBT_IMAGES=a\n" +
+            extra;
+        auto conf = parse_shell_conf(text, "bittorrent.conf");
+        EXPECT_TRUE(conf);
+        auto bt = bt_config_from(*conf);
+        EXPECT_TRUE(bt) << bt.error().message;
+        // BT_INTERFACE is an address in these files: it resolves to itself.
+        return make_server_settings(*bt, ServerDirs{}, bt->interface, "/etc/si/bittorrent.conf");
+    }
+};
+
+// A value of each key other than the running one above.
+std::string changed_line(const BtConfigKey& k) {
+    const std::string name(k.name);
+    if (name == "BT_IMAGES") {
+        return name + "=a,b\n";
+    }
+    switch (k.type) {
+        case ConfType::port:
+            return name + "=7001\n";
+        case ConfType::file:
+        case ConfType::text:
+            return name + "=/elsewhere/x\n";
+        case ConfType::interface:
+            return name + "=127.0.0.2\n";
+        case ConfType::yes_no:
+            return name + "=" + (k.default_value == "y" ? "n" : "y") + "\n";
+        case ConfType::compress:
+            return name + "=zstd\n";
+        case ConfType::names:
+            return name + "=o\n";
+        case ConfType::seconds:
+        case ConfType::mib_per_s:
+            return name + "=" + std::to_string(k.max) + "\n";
+    }
+    return "";
+}
+
+TEST_P(ReloadOfEachKey, IsAppliedOrWarnedAbout) {
+    const BtConfigKey* key = find_bt_config_key(GetParam());
+    ASSERT_NE(key, nullptr);
+    const ServerSettings running = settings("");
+    const ServerSettings next = settings(changed_line(*key));
+    ASSERT_NE(next, running) << "the changed value makes no difference";
+    const auto warned = restart_only_changes(running, next);
+    const bool named = std::find(warned.begin(), warned.end(), GetParam()) != warned.end();
+    const ServerSettings after = settings_after_reload(running, next);
+    if (key->reload == OnReload::restart) {
+        EXPECT_TRUE(named) << "a change that takes a restart is warned about";
+        EXPECT_EQ(after, running) << "and the running value stays";
+    } else {
+        EXPECT_FALSE(named);
+        EXPECT_NE(after, running) << "an applied key is in force after the reload";
+        EXPECT_TRUE(restart_only_changes(running, after).empty());
+    }
+}
+
+std::vector<std::string> every_key() {
+    std::vector<std::string> names;
+    for (const BtConfigKey& k : bt_config_keys()) {
+        names.emplace_back(k.name);
+    }
+    return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(BtConfigKeys, ReloadOfEachKey, ::testing::ValuesIn(every_key()),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace si
