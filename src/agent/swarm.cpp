@@ -243,46 +243,43 @@ void Swarm::seed_wait(const std::function<void(const TransferProgress&)>& progre
     if (torrents_.empty()) {
         return;
     }
-    const auto deadline = SteadyClock::now() + std::chrono::seconds(settings_.seed_max_s);
     const int min_rate = settings_.upload_min_kbs * 1024;
     log_.info("seeding until the upload rate stays below " +
               std::to_string(settings_.upload_min_kbs) + " KB/s for " +
               std::to_string(settings_.polling_time_s) +
               " s and no connected peer wants pieces (at most " +
               std::to_string(settings_.seed_max_s) + " s)");
-    // The rate is measured from the bytes sent in each polling period: libtorrent's own rate is
-    // a moving average that takes many seconds to fall once peers are gone.
-    std::int64_t sent_before = uploaded_total();
-    auto period_start = SteadyClock::now();
-    while (SteadyClock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::seconds(settings_.polling_time_s));
+    const auto read = [this] {
         std::vector<lt::alert*> ignored;
         session_->pop_alerts(&ignored);
-        TransferProgress snap;
-        SeedWaitSample sample;
+        SeedWaitReading r;
         std::vector<lt::peer_info> peers;
         for (const auto& t : torrents_) {
             lt::torrent_status st = t.status();
-            snap.peers += st.num_peers;
-            snap.uploaded_total += st.all_time_upload;
+            r.peers += st.num_peers;
+            r.uploaded_total += st.all_time_upload;
             t.get_peer_info(peers);
-            sample.peers_wanting += static_cast<int>(
+            r.peers_wanting += static_cast<int>(
                 std::count_if(peers.begin(), peers.end(), [](const lt::peer_info& p) {
                     return (p.flags & lt::peer_info::remote_interested) &&
                            !(p.flags & lt::peer_info::seed);
                 }));
         }
-        const auto now = SteadyClock::now();
-        const double seconds = std::chrono::duration<double>(now - period_start).count();
-        snap.upload_rate = static_cast<int>(static_cast<double>(snap.uploaded_total - sent_before) /
-                                            std::max(seconds, 0.001));
-        sent_before = snap.uploaded_total;
-        period_start = now;
+        return r;
+    };
+    const auto each = [&](const SeedWaitReading& r, std::int64_t rate) {
+        TransferProgress snap;
+        snap.peers = r.peers;
+        snap.uploaded_total = r.uploaded_total;
+        snap.upload_rate = static_cast<int>(rate);
         progress(snap);
-        sample.upload_rate = snap.upload_rate;
-        if (seeding_may_stop(sample, min_rate)) {
-            return;
-        }
+    };
+    const SeedWaitTimes times{std::chrono::seconds(settings_.polling_time_s),
+                              std::chrono::seconds(settings_.seed_max_s)};
+    if (run_seed_wait(
+            clock_, [](auto d) { std::this_thread::sleep_for(d); }, times, min_rate,
+            uploaded_total(), read, each)) {
+        return;
     }
     log_.info("seed time limit reached (BITTORRENT_SEED_MAX)");
 }

@@ -75,7 +75,7 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
     // Threads: this one reads the tree and runs libarchive; the read-ahead helper; the
     // compressor's workers; its writer thread feeds `hasher` (file writes + SHA-1). All are
     // joined by their owners' destructors on every path.
-    BlockCompressor compressor(settings.compression, threads,
+    BlockCompressor compressor(job.compression, threads,
                                [&hasher](std::span<const char> d) { return hasher.write(d); });
     if (Status s = compressor.start(); !s) {
         return s.error();
@@ -153,7 +153,7 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
     PackRecord rec;
     rec.source = tree.root;
     rec.fingerprint = tree.fingerprint_hex;
-    rec.compression = settings.compression;
+    rec.compression = job.compression;
     rec.piece_size = piece_size;
     rec.tree_bytes = tree.file_bytes;
     rec.tarball_size = static_cast<std::uint64_t>(st.st_size);
@@ -223,7 +223,7 @@ Result<PackResult> pack_or_reuse(const PackJob& job, const PackerSettings& setti
     res.tree_bytes = tree->file_bytes;
 
     if (rebuild == Rebuild::if_stale) {
-        PairState state{tree->root, tree->fingerprint_hex, settings.compression, job.tarball,
+        PairState state{tree->root, tree->fingerprint_hex, job.compression, job.tarball,
                         job.torrent};
         PairCheck check = check_pair(state, settings.announce_url);
         if (check.match != PairMatch::stale) {

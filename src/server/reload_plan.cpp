@@ -53,7 +53,6 @@ std::vector<std::string> restart_only_changes(const ServerSettings& running,
 
 ServerSettings settings_after_reload(const ServerSettings& running, const ServerSettings& next) {
     ServerSettings s = running;
-    s.packer.compression = next.packer.compression;
     s.update = next.update;
     s.monitor.stuck_after_s = next.monitor.stuck_after_s;
     s.netboot = next.netboot;

@@ -34,7 +34,7 @@ std::vector<std::string> restart_only_changes(const ServerSettings& running,
                                               const ServerSettings& next);
 
 // The settings in force after a reload: `running` with what a reload applies taken from `next`
-// (the images and overrides, BT_COMPRESS, BT_UPDATE, BT_MONITOR_STUCK and the per-node
+// (the images and overrides with their BT_COMPRESS, BT_UPDATE, BT_MONITOR_STUCK and the per-node
 // boot keys; bittorrent.conf's table, common/bt_config_keys.hpp, marks them). The announce URL
 // stays the running tracker's.
 ServerSettings settings_after_reload(const ServerSettings& running, const ServerSettings& next);

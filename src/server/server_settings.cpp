@@ -14,6 +14,7 @@ std::vector<PackJob> plan_pack_jobs(const std::vector<std::string>& images,
         PackJob job;
         job.kind = kind;
         job.name = name;
+        job.compression = c;
         job.source_dir = dir + "/" + name;
         const std::string tarball = tarball_name(kind, name, c);
         job.tarball = dirs.tarball_dir + "/" + tarball;
@@ -37,7 +38,6 @@ ServerSettings make_server_settings(const BtConfig& bt, const ServerDirs& dirs,
                                     const std::string& address, const std::string& bt_conf_path) {
     ServerSettings s;
     s.dirs = dirs;
-    s.packer.compression = bt.compress;
     s.update = bt.update;
     s.packer.announce_url = announce_url(address, bt.tracker_port);
     s.packer.threads = std::max(1u, std::thread::hardware_concurrency());

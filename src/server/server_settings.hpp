@@ -20,11 +20,12 @@ struct PackJob {
     std::string source_dir;  // the image tree
     std::string tarball;     // full path of the tarball
     std::string torrent;     // full path of its .torrent
+    // How the tarball is compressed; its name says the same (names.hpp's tarball_name).
+    Compression compression = Compression::gzip;
     bool operator==(const PackJob&) const = default;
 };
 
 struct PackerSettings {
-    Compression compression = Compression::gzip;
     std::string announce_url;  // http://<address>:<port>/announce
     unsigned threads = 0;      // compression workers; 0: one per core
     bool operator==(const PackerSettings&) const = default;
@@ -32,7 +33,7 @@ struct PackerSettings {
 
 struct TrackerSettings {
     std::string address;
-    std::uint16_t port = 6969;
+    std::uint16_t port = default_tracker_port;
     std::string state_file;
     std::string log_file;
     std::string torrent_dir;  // served under /torrents/

@@ -173,7 +173,6 @@ int run(int argc, char** argv) {
     // Only the announce address and port come from bittorrent.conf: what to pack and how
     // comes from the command line, as in SystemImager 4.
     si::PackerSettings packer = config->settings.packer;
-    packer.compression = o.compression;
     const si::Rebuild rebuild = o.update ? si::Rebuild::always : si::Rebuild::if_stale;
     const std::vector<si::PackJob> jobs =
         si::plan_pack_jobs(images.items, overrides.items, o.compression, config->dirs);

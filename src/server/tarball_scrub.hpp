@@ -56,6 +56,9 @@ class TarballScrubber {
     // Stops the thread (within one piece's read and hash).
     void stop();
 
+    // Whether the scrub thread runs (between a start() with a rate above 0 and stop()).
+    bool running() const { return thread_.joinable(); }
+
     // Pieces checked and bytes read since start, for the log and the benchmark.
     std::uint64_t pieces_checked() const;
     std::uint64_t bytes_checked() const;

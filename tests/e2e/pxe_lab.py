@@ -22,7 +22,6 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tools"))
 import sitest  # noqa: E402
 
 SOURCE_DIR = os.path.abspath(sitest.SOURCE_DIR)

@@ -22,9 +22,8 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pxe_lab  # noqa: E402
-from exit_codes import AGENT  # noqa: E402  (tests/tools, on the path through pxe_lab)
+from exit_codes import AGENT  # noqa: E402  (tests/tools, on PYTHONPATH)
 
 BOOT_TIMEOUT = 900  # s from power-on to the deployed OS's power-off, both nodes
 DISK_MB = 3072

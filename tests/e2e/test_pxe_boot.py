@@ -15,9 +15,8 @@ import re
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pxe_lab  # noqa: E402
-import tree_compare  # noqa: E402  (tests/tools, on the path through pxe_lab)
+import tree_compare  # noqa: E402  (tests/tools, on PYTHONPATH)
 import sitest  # noqa: E402  (tests/tools, likewise)
 
 BOOT_TIMEOUT = 270  # s for the three nodes, from power-on to power-off, in software emulation

@@ -24,7 +24,6 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pxe_lab  # noqa: E402
 import test_blank_disk_boot as blank  # noqa: E402
 

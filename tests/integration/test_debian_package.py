@@ -40,7 +40,6 @@ import unittest
 import urllib.error
 import urllib.request
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import sitest  # noqa: E402
 
 SOURCE_DIR = os.path.abspath(os.environ.get(

@@ -7,7 +7,6 @@ import os
 import sys
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import sitest  # noqa: E402
 from exit_codes import SERVER  # noqa: E402
 

@@ -8,7 +8,6 @@ import stat
 import sys
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import sitest  # noqa: E402
 
 # 39 directories of 100 bytes and a last one: a 4,070-byte path to the file.

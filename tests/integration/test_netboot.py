@@ -21,7 +21,6 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tools"))
 import sitest  # noqa: E402
 from exit_codes import SERVER  # noqa: E402
 

@@ -14,7 +14,6 @@ import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import sitest  # noqa: E402
 from exit_codes import AGENT, SERVER  # noqa: E402
 

@@ -16,8 +16,6 @@ import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
-sys.path.insert(0, os.path.dirname(__file__))
 import sitest  # noqa: E402
 import tree_compare  # noqa: E402
 

@@ -12,7 +12,6 @@ import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import sitest  # noqa: E402
 
 EXIT_ALREADY_RUNNING = 7

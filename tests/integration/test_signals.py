@@ -9,7 +9,6 @@ import time
 import unittest
 import urllib.parse
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import sitest  # noqa: E402
 
 

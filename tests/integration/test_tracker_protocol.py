@@ -13,7 +13,6 @@ import sys
 import unittest
 import urllib.parse
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import sitest  # noqa: E402
 
 TORRENT = "image-demo.tar.torrent"

@@ -16,7 +16,6 @@ import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import sitest  # noqa: E402
 import tree_compare  # noqa: E402
 from test_agent_swarm import FakeImageServer  # noqa: E402

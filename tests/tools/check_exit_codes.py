@@ -7,7 +7,6 @@ import os
 import re
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from exit_codes import AGENT_HEADER, SERVER_HEADER, SOURCE_DIR, read_table  # noqa: E402
 
 # Which codes of which table each program returns (the tables are shared; the programs are not).

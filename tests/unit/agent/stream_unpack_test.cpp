@@ -1,4 +1,5 @@
 #include "agent/stream_unpack.hpp"
+#include "temp_dir.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -29,28 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// A fresh directory under /tmp, removed with everything below it.
-class TempDir {
-  public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "si_unpack_XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) != nullptr) {
-            path_ = tmpl;
-        }
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        if (!path_.empty()) {
-            fs::remove_all(path_, ec);
-        }
-    }
-    const std::string& path() const { return path_; }
-
-  private:
-    std::string path_;
-};
+using test::TempDir;
 
 int run(const std::string& command) {
     const int status = std::system(command.c_str());

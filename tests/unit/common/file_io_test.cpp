@@ -8,21 +8,16 @@
 #include <cstdlib>
 #include <string>
 
+#include "temp_dir.hpp"
+
 namespace si {
 namespace {
 
-struct TempDir {
-    TempDir() {
-        char tmpl[] = "/tmp/si-file-io-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-    std::string path;
-};
+using test::TempDir;
 
 TEST(FileIo, WriteAllThenReadBackTheSameBytes) {
     TempDir d;
-    const std::string path = d.path + "/f";
+    const std::string path = d.path() + "/f";
     std::string bytes(3 * 1024 * 1024 + 7, '\0');
     for (std::size_t i = 0; i < bytes.size(); ++i) {
         bytes[i] = static_cast<char>(i * 131 % 251);
@@ -48,9 +43,9 @@ TEST(FileIo, WriteAllReportsTheErrnoOfAFailedWrite) {
 
 TEST(FileIo, ReadingAMissingFileNamesIt) {
     TempDir d;
-    auto r = read_text_file(d.path + "/missing");
+    auto r = read_text_file(d.path() + "/missing");
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().message, d.path + "/missing: No such file or directory");
+    EXPECT_EQ(r.error().message, d.path() + "/missing: No such file or directory");
 }
 
 }  // namespace

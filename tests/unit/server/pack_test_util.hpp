@@ -15,29 +15,9 @@
 #include <sstream>
 #include <string>
 
+#include "temp_dir.hpp"
+
 namespace si::test {
-
-class TempDir {
-  public:
-    TempDir() {
-        std::string templ = (std::filesystem::temp_directory_path() / "si_pack_test.XXXXXX");
-        char* p = mkdtemp(templ.data());
-        if (p != nullptr) {
-            path_ = p;
-        }
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    const std::string& path() const { return path_; }
-    std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
-
-  private:
-    std::string path_;
-};
 
 inline void write_file(const std::string& path, const std::string& data) {
     std::filesystem::create_directories(std::filesystem::path(path).parent_path());

@@ -157,15 +157,15 @@ class PackerTest : public ::testing::Test {
     PackJob job(const std::string& out_dir, Compression c, const std::string& name = "a") {
         PackJob j;
         j.name = name;
+        j.compression = c;
         j.source_dir = src_ / name;
         std::string tarball = tarball_name(PackKind::image, name, c);
         j.tarball = out_dir + "/tarballs/" + tarball;
         j.torrent = out_dir + "/torrents/" + torrent_name(tarball);
         return j;
     }
-    PackerSettings settings(Compression c, unsigned threads = 2) {
+    PackerSettings settings(unsigned threads = 2) {
         PackerSettings s;
-        s.compression = c;
         s.threads = threads;
         s.announce_url = "http://10.1.2.3:6969/announce";
         return s;
@@ -184,7 +184,7 @@ class PackerTest : public ::testing::Test {
 
 TEST_F(PackerTest, EveryFileTypeKeepsItsMetadata) {
     make_special_tree(src_ / "a");
-    auto r = pack(job(out_.path(), Compression::gzip), settings(Compression::gzip));
+    auto r = pack(job(out_.path(), Compression::gzip), settings());
     ASSERT_TRUE(r.ok());
     EXPECT_FALSE(r->reused);
     EXPECT_EQ(r->info_hash_hex.size(), 40u);
@@ -228,7 +228,7 @@ TEST_F(PackerTest, SocketsAreSkippedWithAWarning) {
     ASSERT_EQ(test::run("python3 -c \"import socket; socket.socket(socket.AF_UNIX).bind('" + sock +
                         "')\""),
               0);
-    auto r = pack(job(out_.path(), Compression::none), settings(Compression::none));
+    auto r = pack(job(out_.path(), Compression::none), settings());
     ASSERT_TRUE(r.ok());
     auto entries = read_tarball(r->tarball);
     EXPECT_TRUE(entries.count("./f"));
@@ -239,8 +239,8 @@ TEST_F(PackerTest, DeterministicWhateverTheThreadsOrTheRun) {
     make_special_tree(src_ / "a");
     for (Compression c : {Compression::none, Compression::gzip, Compression::zstd}) {
         TempDir other;
-        auto a = pack(job(out_.path(), c), settings(c, 1));
-        auto b = pack(job(other.path(), c), settings(c, 2));
+        auto a = pack(job(out_.path(), c), settings(1));
+        auto b = pack(job(other.path(), c), settings(2));
         ASSERT_TRUE(a.ok() && b.ok());
         EXPECT_EQ(a->info_hash_hex, b->info_hash_hex);
         EXPECT_EQ(test::read_file(a->tarball), test::read_file(b->tarball));
@@ -254,7 +254,7 @@ TEST_F(PackerTest, DeterministicWhateverTheThreadsOrTheRun) {
 TEST_F(PackerTest, TorrentPieceHashesMatchTheFile) {
     make_special_tree(src_ / "a");
     write_file(src_ / "a/big", test::mixed_bytes(5 << 20, 5));
-    auto r = pack(job(out_.path(), Compression::zstd), settings(Compression::zstd));
+    auto r = pack(job(out_.path(), Compression::zstd), settings());
     ASSERT_TRUE(r.ok());
     std::string bytes = test::read_file(r->torrent);
     lt::error_code ec;
@@ -282,12 +282,12 @@ TEST_F(PackerTest, ReusesAMatchingPairWithoutReadingIt) {
     make_special_tree(src_ / "a");
     write_file(src_ / "a/big", test::mixed_bytes(20 << 20, 9));
     auto j = job(out_.path(), Compression::gzip);
-    auto first = pack(j, settings(Compression::gzip));
+    auto first = pack(j, settings());
     ASSERT_TRUE(first.ok());
     struct stat before {};
     ASSERT_EQ(stat(j.tarball.c_str(), &before), 0);
 
-    auto again = pack(j, settings(Compression::gzip), Rebuild::if_stale);
+    auto again = pack(j, settings(), Rebuild::if_stale);
     ASSERT_TRUE(again.ok());
     EXPECT_TRUE(again->reused);
     EXPECT_EQ(again->info_hash_hex, first->info_hash_hex);
@@ -300,23 +300,21 @@ TEST_F(PackerTest, ReusesAMatchingPairWithoutReadingIt) {
     // A touched file makes the pair stale: repacked, never reused.
     timespec t[2] = {{0, UTIME_OMIT}, {fixed_mtime + 1, 0}};
     ASSERT_EQ(utimensat(AT_FDCWD, (src_ / "a/etc/passwd").c_str(), t, 0), 0);
-    auto stale = pack(j, settings(Compression::gzip), Rebuild::if_stale);
+    auto stale = pack(j, settings(), Rebuild::if_stale);
     ASSERT_TRUE(stale.ok());
     EXPECT_FALSE(stale->reused);
     EXPECT_NE(stale->note.find("the tree changed"), std::string::npos) << stale->note;
     EXPECT_NE(stale->info_hash_hex, first->info_hash_hex);
     // A different compression is a different file name, and another pack.
-    EXPECT_FALSE(
-        pack(job(out_.path(), Compression::zstd), settings(Compression::zstd), Rebuild::if_stale)
-            ->reused);
+    EXPECT_FALSE(pack(job(out_.path(), Compression::zstd), settings(), Rebuild::if_stale)->reused);
 }
 
 TEST_F(PackerTest, NewAnnounceUrlRewritesTheTorrentKeepingTheInfoHash) {
     make_special_tree(src_ / "a");
     auto j = job(out_.path(), Compression::zstd);
-    auto first = pack(j, settings(Compression::zstd));
+    auto first = pack(j, settings());
     ASSERT_TRUE(first.ok());
-    PackerSettings moved = settings(Compression::zstd);
+    PackerSettings moved = settings();
     moved.announce_url = "http://10.9.9.9:7000/announce";
     auto r = pack(j, moved, Rebuild::if_stale);
     ASSERT_TRUE(r.ok());
@@ -328,17 +326,17 @@ TEST_F(PackerTest, NewAnnounceUrlRewritesTheTorrentKeepingTheInfoHash) {
     ASSERT_TRUE(fresh.ok());
     EXPECT_EQ(test::read_file(j.torrent), test::read_file(fresh->torrent));
     // And the record now matches it.
-    auto again = pack(j, settings(Compression::zstd), Rebuild::if_stale);
+    auto again = pack(j, settings(), Rebuild::if_stale);
     EXPECT_TRUE(again->reused);
 }
 
 TEST_F(PackerTest, MissingOrEmptySourceIsSkipped) {
-    auto missing = pack(job(out_.path(), Compression::gzip), settings(Compression::gzip));
+    auto missing = pack(job(out_.path(), Compression::gzip), settings());
     ASSERT_TRUE(missing.ok());
     EXPECT_TRUE(missing->skipped);
     EXPECT_NE(missing->note.find("does not exist"), std::string::npos);
     ASSERT_EQ(mkdir((src_ / "a").c_str(), 0755), 0);
-    auto empty = pack(job(out_.path(), Compression::gzip), settings(Compression::gzip));
+    auto empty = pack(job(out_.path(), Compression::gzip), settings());
     ASSERT_TRUE(empty.ok());
     EXPECT_TRUE(empty->skipped);
     EXPECT_NE(empty->note.find("is empty"), std::string::npos);
@@ -356,7 +354,7 @@ TEST_F(PackerTest, UnreadableFileFailsNamingItAndLeavesNoTempFile) {
     std::string msg = test::run_as_nobody([&] {
         Logger quiet;
         quiet.set_stderr(false);
-        auto r = pack_or_reuse(j, settings(Compression::gzip), Rebuild::always, quiet);
+        auto r = pack_or_reuse(j, settings(), Rebuild::always, quiet);
         return r.ok() ? std::string("ok")
                       : r.error().message + (r.error().kind == ErrorKind::io ? "|io" : "|not io");
     });
@@ -386,13 +384,13 @@ class DiskFullTest : public PackerTest {
 TEST_F(DiskFullTest, NoSpaceFailsCleanlyAndKeepsThePreviousPair) {
     write_file(src_ / "a/small", "small");
     auto j = job(mount_, Compression::none);
-    auto good = pack(j, settings(Compression::none));
+    auto good = pack(j, settings());
     ASSERT_TRUE(good.ok());
     std::string old_tarball = test::read_file(j.tarball);
     std::string old_torrent = test::read_file(j.torrent);
 
     write_file(src_ / "a/big", test::mixed_bytes(4 << 20, 2));
-    auto r = pack_or_reuse(j, settings(Compression::none), Rebuild::always, log_);
+    auto r = pack_or_reuse(j, settings(), Rebuild::always, log_);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ErrorKind::no_space);
     EXPECT_NE(r.error().message.find("No space left on device"), std::string::npos)
@@ -406,7 +404,7 @@ TEST_F(DiskFullTest, NoSpaceFailsCleanlyAndKeepsThePreviousPair) {
     // First pack ever on a full disk: nothing at all under the final names.
     std::filesystem::remove_all(mount_ + "/tarballs");
     std::filesystem::remove_all(mount_ + "/torrents");
-    ASSERT_FALSE(pack_or_reuse(j, settings(Compression::none), Rebuild::always, log_).ok());
+    ASSERT_FALSE(pack_or_reuse(j, settings(), Rebuild::always, log_).ok());
     for (const auto& e : std::filesystem::recursive_directory_iterator(mount_)) {
         EXPECT_TRUE(e.is_directory()) << e.path();
     }

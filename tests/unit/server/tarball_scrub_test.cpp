@@ -140,29 +140,63 @@ TEST(TarballScrubber, ATargetSetAgainAfterItsRepackIsCheckedAgain) {
     EXPECT_EQ(reports.bad[1].second, "piece 3 of 4 does not match its hash");
 }
 
-TEST(TarballScrubber, AMissingTarballIsLoggedAndSkippedAndRateZeroStartsNothing) {
+TEST(TarballScrubber, AMissingTarballIsLoggedAndSkippedWhileTheOthersAreChecked) {
+    test::TempDir dir;
+    Logger log;
+    log.set_stderr(false);
+    ASSERT_TRUE(log.open_file(dir / "log"));
+    Reports reports;
+    const ScrubTarget good = make_pair(dir, "image-good.tar", 2 * piece_bytes);
+    TarballScrubber scrubber(64 << 20, log);
+    scrubber.start(reports.hook());
+    scrubber.set_targets({{dir / "gone.tar", dir / "gone.tar.torrent", "x"}, good});
+    // Skipped, not stuck: the good one is read round after round.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (scrubber.pieces_checked() < 6 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    scrubber.stop();
+    EXPECT_GE(scrubber.pieces_checked(), 6u);
+    EXPECT_EQ(scrubber.bytes_checked(), scrubber.pieces_checked() * piece_bytes)
+        << "every piece read is the good tarball's";
+    {
+        std::lock_guard lock(reports.mu);
+        EXPECT_TRUE(reports.bad.empty()) << "a missing tarball is not a damaged one";
+    }
+    const std::string text = test::read_file(dir / "log");
+    const auto line = text.find("scrub: ");
+    ASSERT_NE(line, std::string::npos) << text;
+    EXPECT_NE(text.find("gone.tar", line), std::string::npos) << text;
+    EXPECT_NE(text.find("; not checking it", line), std::string::npos) << text;
+}
+
+TEST(TarballScrubber, RateZeroStartsNothing) {
     test::TempDir dir;
     Logger log;
     log.set_stderr(false);
     Reports reports;
-    {
-        TarballScrubber scrubber(64 << 20, log);
-        scrubber.start(reports.hook());
-        scrubber.set_targets({{dir / "gone.tar", dir / "gone.tar.torrent", "x"}});
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        scrubber.stop();
-        EXPECT_EQ(scrubber.pieces_checked(), 0u);
-    }
     const ScrubTarget t = make_pair(dir, "image-b.tar", 2 * piece_bytes);
     flip_byte(t.tarball, 1);
     TarballScrubber off(0, log);
     off.start(reports.hook());
+    EXPECT_FALSE(off.running()) << "BT_SCRUB_RATE=0: no thread";
     off.set_targets({t});
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
     off.stop();
     EXPECT_EQ(off.pieces_checked(), 0u);
     std::lock_guard lock(reports.mu);
     EXPECT_TRUE(reports.bad.empty());
+}
+
+TEST(TarballScrubber, ARateAboveZeroRunsUntilStopped) {
+    Logger log;
+    log.set_stderr(false);
+    Reports reports;
+    TarballScrubber on(1 << 20, log);
+    EXPECT_FALSE(on.running());
+    on.start(reports.hook());
+    EXPECT_TRUE(on.running());
+    on.stop();
+    EXPECT_FALSE(on.running());
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "server/tracker_http.hpp"
+#include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -81,21 +82,7 @@ std::string str(lt::string_view s) {
     return std::string(s.data(), s.size());
 }
 
-class TempDir {
-  public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "si_tracker_test.XXXXXX").string();
-        path_ = ::mkdtemp(tmpl.data());
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-
-  private:
-    fs::path path_;
-};
+using test::TempDir;
 
 void write_file(const fs::path& p, const std::string& data) {
     std::ofstream out(p, std::ios::binary);
@@ -119,14 +106,15 @@ class TrackerServiceTest : public ::testing::Test {
     fs::path log_path;
 
     void SetUp() override {
-        fs::create_directories(dir.path() / "torrents");
-        write_file(dir.path() / "torrents" / torrent_file_name, torrent_bytes);
-        write_file(dir.path() / "torrents" / "not-served.torrent", "secret");
-        write_file(dir.path() / "secret", "secret");
-        log_path = dir.path() / "tracker.log";
+        fs::create_directories(fs::path(dir.path()) / "torrents");
+        write_file(fs::path(dir.path()) / "torrents" / torrent_file_name, torrent_bytes);
+        write_file(fs::path(dir.path()) / "torrents" / "not-served.torrent", "secret");
+        write_file(fs::path(dir.path()) / "secret", "secret");
+        log_path = fs::path(dir.path()) / "tracker.log";
         ASSERT_TRUE(log.open_file(log_path.string()).ok());
         log.set_stderr(false);
-        service = std::make_unique<TrackerService>(store, (dir.path() / "torrents").string(), log);
+        service = std::make_unique<TrackerService>(
+            store, (fs::path(dir.path()) / "torrents").string(), log);
         service->set_torrents({{hash_hex, torrent_file_name}});
     }
 
@@ -297,10 +285,10 @@ TEST_F(TrackerServiceTest, TorrentListAndFile) {
     EXPECT_EQ(file.content_type, "application/x-bittorrent");
     EXPECT_EQ(file.body, torrent_bytes);
     // Read at request time: a rewritten file is served as it is now.
-    write_file(dir.path() / "torrents" / torrent_file_name, "d1:xi1ee");
+    write_file(fs::path(dir.path()) / "torrents" / torrent_file_name, "d1:xi1ee");
     EXPECT_EQ(get("/torrents/" + torrent_file_name).body, "d1:xi1ee");
     // Listed but gone from disk: 404, not a crash.
-    fs::remove(dir.path() / "torrents" / torrent_file_name);
+    fs::remove(fs::path(dir.path()) / "torrents" / torrent_file_name);
     EXPECT_EQ(get("/torrents/" + torrent_file_name).status, 404u);
 }
 
@@ -382,12 +370,12 @@ class TrackerServerTest : public ::testing::Test {
 
     void SetUp() override {
         log.set_stderr(false);
-        fs::create_directories(dir.path() / "torrents");
-        write_file(dir.path() / "torrents" / torrent_file_name, torrent_bytes);
+        fs::create_directories(fs::path(dir.path()) / "torrents");
+        write_file(fs::path(dir.path()) / "torrents" / torrent_file_name, torrent_bytes);
         settings.address = "127.0.0.1";
         settings.port = port;
-        settings.state_file = (dir.path() / "state" / "tracker.state").string();
-        settings.torrent_dir = (dir.path() / "torrents").string();
+        settings.state_file = (fs::path(dir.path()) / "state" / "tracker.state").string();
+        settings.torrent_dir = (fs::path(dir.path()) / "torrents").string();
         server = std::make_unique<TrackerServer>(io, settings, log);
         auto st = server->start();
         ASSERT_TRUE(st.ok()) << st.error().message;
