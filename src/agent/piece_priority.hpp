@@ -19,7 +19,7 @@
 // 1 Mbit/s; there every time-critical piece was late at once, and libtorrent asks a piece
 // that takes longer than a typical one of a second peer. Simulated at 64 nodes on 1 Mbit/s
 // links (si_sim, 1,212 pieces of 64 KiB): 1.27 -> 1.19 x S/R, received twice 1.41 -> 0.46 x S;
-// at 3 Mbit/s, 64 nodes 1.25 -> 1.22 and 16 nodes 1.15 -> 1.15 (docs/benchmarks.md).
+// at 3 Mbit/s, 64 nodes 1.25 -> 1.22 and 16 nodes 1.15 -> 1.15 (sim/run; docs/performance.md).
 #include <cstdint>
 #include <span>
 #include <vector>

@@ -1,6 +1,7 @@
 #pragma once
 // The one place libtorrent settings are built: a LAN profile for imaging clusters, used by both
-// the server's seeder and the agent. docs/benchmarks.md has the measurements behind the values.
+// the server's seeder and the agent. docs/performance.md says which of them matter and how to
+// measure them.
 #include <cstdint>
 #include <string>
 

@@ -12,7 +12,7 @@
 // Liveness alone was not enough: right after a storm its 512 dead peers are as fresh as the
 // live ones, and a reply of 200 of 515 left out the image server's seeder 3 times in 5: the
 // agents then waited a whole announce interval (30 s) for it; 3 agents took 29-62 s in 5 of
-// 5 runs (docs/benchmarks.md). So within each of the two ages, seeds come before leechers for
+// 5 runs (bench/storm_bench.py). So within each of the two ages, seeds come before leechers for
 // a leecher (the image server always seeds), and leechers before seeds for a seed.
 #include <chrono>
 #include <cstdint>

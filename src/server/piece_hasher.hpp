@@ -17,7 +17,7 @@ namespace si {
 // Pieces are kept small because a swarm starts slowly in proportion to the piece: the
 // super-seeding server sends each of N nodes its first piece at R/N, so nothing can be traded
 // for N x piece / R seconds, N x piece / S of the floor S/R. Simulated (sim/run, 3 Mbit/s,
-// S = 75.8 MiB, docs/benchmarks.md "Piece size"), x S/R at N = 4 / 16 / 32 / 64:
+// S = 75.8 MiB; docs/performance.md, "Which knobs matter"), x S/R at N = 4 / 16 / 32 / 64:
 //   256 KiB (303 pieces):  1.15 / 1.20 / 1.27 / 1.48
 //   128 KiB (606 pieces):  1.17 / 1.16 / 1.21 / 1.34
 //    64 KiB (1212 pieces): 1.22 / 1.17 / 1.18 / 1.28

@@ -3,8 +3,8 @@
 // pure function of the administrator's choice (BT_SUPER_SEED). seeder.cpp applies it to the
 // libtorrent session and torrents.
 //
-// Measured with bench/deploy/run --nodes 16 --rate 20mbit --size 256M (docs/benchmarks.md,
-// "Swarm at link speed"), tarball S = 127 MiB, floor S/R = 53 s:
+// Measured with bench/deploy/run --nodes 16 --rate 20mbit --size 256M (docs/performance.md,
+// "Which knobs matter, and why?"), tarball S = 127 MiB, floor S/R = 53 s:
 //   2 upload slots, normal seeding:            147 s, server sent 2.13 x S (the old policy)
 //   every node unchoked, normal seeding:       246 s, 4.44 x S (all fetch the same rare pieces)
 //   every node unchoked, super-seeding:         84 s, 1.10 x S
