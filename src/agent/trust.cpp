@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 
 #include "common/file_io.hpp"
@@ -83,6 +84,7 @@ Result<std::optional<SignedClaim>> check_signed(const AgentSettings& s,
                  ") accepted without a signature check: this initrd trusts no key");
         return std::optional<SignedClaim>();
     }
+    const auto start = std::chrono::steady_clock::now();
     auto got = http_get(s.image_server, s.tracker_port, sig_target, bind, signature_timeout,
                         max_signature_bytes);
     if (!got) {
@@ -109,8 +111,15 @@ Result<std::optional<SignedClaim>> check_signed(const AgentSettings& s,
     if (auto st = check_claim(*claim, kind, name, digest); !st) {
         return untrusted(what + ": " + sig_target + ": " + st.error().message);
     }
+    // The whole cost of the check (the signature's GET included), for the log and
+    // bench/signing_bench.py.
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    char took[32];
+    std::snprintf(took, sizeof took, "%.2f", ms);
     log.info("signed: " + what + " (" + target + ") by key " + key_id_text(verified->key_id) +
-             ", " + (claim->kind == "layout" ? "sha256 " : "info-hash ") + claim->digest);
+             ", " + (claim->kind == "layout" ? "sha256 " : "info-hash ") + claim->digest +
+             "; checked in " + took + " ms");
     return std::optional<SignedClaim>(std::move(*claim));
 }
 
