@@ -14,6 +14,8 @@
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 
+#include "common/monitor_auth.hpp"
+
 namespace si {
 namespace {
 
@@ -188,8 +190,11 @@ void MonitorReporter::send(const AgentReport& report) {
         return;
     }
     last_ = std::chrono::steady_clock::now();
-    std::string line =
-        monitor_line(node_, os_, tmpfs_use_percent(), uptime_seconds(), report) + "\n";
+    std::string line = monitor_line(node_, os_, tmpfs_use_percent(), uptime_seconds(), report);
+    if (!auth_key_.empty()) {
+        line = seal_report_line(line, auth_key_);
+    }
+    line += "\n";
     {
         std::lock_guard lock(mu_);
         while (pending_.size() >= max_pending_reports) {

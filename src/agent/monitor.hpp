@@ -80,6 +80,9 @@ class MonitorReporter {
     MonitorReporter& operator=(const MonitorReporter&) = delete;
 
     bool enabled() const { return !server_.empty(); }
+    // With the cluster key (build-initrd --monitor-key), each report line ends with its HMAC
+    // (common/monitor_auth.hpp), so that si_btd can tell it from a forged one.
+    void set_auth_key(std::string key) { auth_key_ = std::move(key); }
     // Queues a report now; returns at once. When reports pile up (the monitor is slow), the
     // oldest waiting ones are dropped: the monitor wants the latest state, not the history.
     void send(const AgentReport& report);
@@ -101,6 +104,7 @@ class MonitorReporter {
     std::string os_;
     std::string bind_;
     NodeFacts node_;
+    std::string auth_key_;  // "": reports are not authenticated
     Logger& log_;
     bool warned_ = false;
     std::chrono::steady_clock::time_point last_{};

@@ -16,12 +16,14 @@
 #include <vector>
 
 #include "agent/exit_codes.hpp"
+#include "agent/trust.hpp"
 #include "common/agent_settings.hpp"
 #include "common/file_io.hpp"
 #include "common/hex_string.hpp"
 #include "common/interface_address.hpp"
 #include "common/kernel_cmdline.hpp"
 #include "common/log.hpp"
+#include "common/monitor_auth.hpp"
 #include "disk_plan.hpp"
 #include "disk_prepare.hpp"
 #include "http_get.hpp"
@@ -42,18 +44,28 @@ struct Args {
     std::string bind;
     bool verbose = false;
     bool prepare_disks = false;  // blank disks: partition, mkfs and mount from the image's layout
+    // What the initrd trusts (agent/trust.hpp); a path given on the command line must exist.
+    std::string trusted_keys = si::default_trusted_keys_dir;
+    std::string monitor_key = si::default_monitor_key_file;
+    bool trusted_keys_given = false;
+    bool monitor_key_given = false;
+    bool seal_report = false;  // only: seal the report line on stdin with the monitor key
 };
 
 void usage(std::FILE* out) {
     std::fprintf(out,
                  "usage: si_btagent [--cmdline FILE] [--root DIR] [--staging DIR]\n"
                  "                  [--bind ADDRESS|INTERFACE] [--prepare-disks] [--verbose]\n"
+                 "                  [--trusted-keys DIR] [--monitor-key FILE]\n"
                  "                  [--help] [--version]\n"
+                 "       si_btagent --seal-report [--monitor-key FILE] < LINE\n"
                  "Installs IMAGENAME and OVERRIDES from IMAGESERVER over BitTorrent into the\n"
                  "root, as the kernel command line says (BITTORRENT=y). With --prepare-disks,\n"
                  "first partitions, formats and mounts this node's disks under the root as the\n"
                  "image's disk layout says (WIPING them), and afterwards writes fstab and the\n"
-                 "hostname and installs GRUB. See si_btagent(8).\n");
+                 "hostname and installs GRUB. With public keys in --trusted-keys (default\n"
+                 "/etc/si/trusted-keys), refuses a .torrent or layout not signed by one of them\n"
+                 "before writing anything. See si_btagent(8).\n");
 }
 
 int parse_args(int argc, char** argv, Args& a) {
@@ -83,6 +95,12 @@ int parse_args(int argc, char** argv, Args& a) {
             a.verbose = true;
         } else if (s == "--prepare-disks") {
             a.prepare_disks = true;
+        } else if (s == "--seal-report") {
+            a.seal_report = true;
+        } else if (take("--trusted-keys", a.trusted_keys)) {
+            a.trusted_keys_given = true;
+        } else if (take("--monitor-key", a.monitor_key)) {
+            a.monitor_key_given = true;
         } else if (!take("--cmdline", a.cmdline) && !take("--root", a.root) &&
                    !take("--staging", a.staging) && !take("--bind", a.bind)) {
             std::fprintf(stderr, "si_btagent: unknown option or missing value: '%s'\n", argv[i]);
@@ -168,7 +186,17 @@ class Agent {
         }
         bind_ = *bind;
         monitor_ = std::make_unique<si::MonitorReporter>(s_, bind_, log_);
+        auto monitor_key = si::load_monitor_key(args_.monitor_key, args_.monitor_key_given);
+        if (monitor_key) {
+            monitor_->set_auth_key(*monitor_key);
+        }
         monitor_->send(report(si::monitor_status::initializing, "start"));
+        if (!monitor_key) {
+            return fail("keys", monitor_key.error());
+        }
+        if (int rc = load_trust(); rc != si::agent_exit::ok) {
+            return rc;
+        }
         log_.info("si_btagent " SI_VERSION ": installing image " + s_.image_name + " from " +
                   s_.image_server + " into " + args_.root + " (this node: " + bind_ + ")");
         std::error_code ec;
@@ -180,17 +208,66 @@ class Agent {
         return si::agent_exit::ok;
     }
 
+    // The public keys of the initrd (agent/trust.hpp); none: unsigned images are accepted,
+    // loudly.
+    int load_trust() {
+        auto keys = si::load_trusted_keys(args_.trusted_keys, args_.trusted_keys_given);
+        if (!keys) {
+            return fail("keys", keys.error());
+        }
+        trusted_ = std::move(*keys);
+        if (trusted_.empty()) {
+            log_.warn("NO TRUSTED KEY in " + args_.trusted_keys +
+                      ": accepting unsigned .torrents and layouts from whoever answers at " +
+                      s_.image_server +
+                      " (anyone on this network can install on this node; build the initrd "
+                      "with --trust-key)");
+        } else {
+            std::string ids;
+            for (const auto& k : trusted_) {
+                ids += (ids.empty() ? "" : ", ") + si::key_id_text(k.id);
+            }
+            log_.info("trusting only what key(s) " + ids + " signed (" + args_.trusted_keys + ")");
+        }
+        return si::agent_exit::ok;
+    }
+
+    // The .torrent of `name`, its signature checked before its bytes are parsed (with trusted
+    // keys: agent/trust.hpp), and the signed info-hash against the parsed one.
+    si::Result<si::FetchedTorrent> fetch_signed(si::PackKind kind, const std::string& name) {
+        std::optional<si::SignedClaim> claim;
+        auto verify = [&](const std::string& target, std::string_view bytes) -> si::Status {
+            auto c = si::check_signed(s_, trusted_, bind_, target, bytes, si::kind_word(kind), name,
+                                      "", log_);
+            if (!c) {
+                return c.error();
+            }
+            claim = std::move(*c);
+            return si::Ok{};
+        };
+        auto t = si::fetch_torrent(s_, kind, name, bind_, log_, verify);
+        if (t && claim) {
+            const std::string hash = si::hex_string(t->info->info_hashes().v1);
+            if (auto st = si::check_claim(*claim, si::kind_word(kind), name, hash); !st) {
+                return si::Error{
+                    std::string(si::kind_word(kind)) + " '" + name + "': " + st.error().message,
+                    si::ErrorKind::untrusted};
+            }
+        }
+        return t;
+    }
+
     // The image's .torrent, then each override's; an override the server does not serve is
     // skipped with a warning (SystemImager's OVERRIDES may list more than one image uses).
     int fetch_torrents() {
-        auto image = si::fetch_torrent(s_, si::PackKind::image, s_.image_name, bind_, log_);
+        auto image = fetch_signed(si::PackKind::image, s_.image_name);
         if (!image) {
             return fail("fetch torrent", image.error());
         }
         torrents_.push_back(std::move(*image));
         names_.push_back(s_.image_name);
         for (const auto& name : s_.overrides) {
-            auto o = si::fetch_torrent(s_, si::PackKind::override_, name, bind_, log_);
+            auto o = fetch_signed(si::PackKind::override_, name);
             if (!o) {
                 if (o.error().kind == si::ErrorKind::not_found) {
                     log_.warn(o.error().message + " (skipped)");
@@ -431,6 +508,11 @@ class Agent {
                                   si::ErrorKind::disk});
         }
         layout_digest_ = si::sha256_hex(got->body);
+        if (auto st = si::check_signed(s_, trusted_, bind_, target, got->body, "layout",
+                                       s_.image_name, layout_digest_, log_);
+            !st) {
+            return fail("layout", st.error());
+        }
         auto layout = si::parse_layout_text(got->body, target);
         if (!layout) {
             return fail("layout", si::Error{layout.error().message, si::ErrorKind::disk});
@@ -527,6 +609,7 @@ class Agent {
     si::AgentSettings s_;
     si::Logger& log_;
     std::string bind_;
+    std::vector<si::PublicKey> trusted_;        // empty: unsigned images are accepted
     std::vector<si::FetchedTorrent> torrents_;  // the image's first, then the overrides'
     std::vector<std::string> names_;            // of torrents_, in the same order
     std::string layout_digest_;                 // sha256 hex of the layout's text (blank disks)
@@ -543,10 +626,33 @@ class Agent {
     std::unique_ptr<si::Swarm> swarm_;
 };
 
+// --seal-report: /init's own reports (rebooting, a failure of its own) get the HMAC the agent's
+// carry (common/monitor_auth.hpp), so that si_btd takes them from a node that authenticates.
+// Prints the first line of stdin, sealed when there is a monitor key, as it came when not.
+int seal_report(const Args& args) {
+    auto key = si::load_monitor_key(args.monitor_key, args.monitor_key_given);
+    if (!key) {
+        std::fprintf(stderr, "si_btagent: %s\n", key.error().message.c_str());
+        return si::agent_exit::code_for(key.error().kind);
+    }
+    std::string line;
+    for (int c = std::getchar(); c != EOF && c != '\n'; c = std::getchar()) {
+        line += static_cast<char>(c);
+    }
+    if (!key->empty()) {
+        line = si::seal_report_line(line, *key);
+    }
+    std::printf("%s\n", line.c_str());
+    return si::agent_exit::ok;
+}
+
 int run(int argc, char** argv) {
     Args args;
     if (int code = parse_args(argc, argv, args); code >= 0) {
         return code;
+    }
+    if (args.seal_report) {
+        return seal_report(args);
     }
     auto text = si::read_text_file(args.cmdline);
     if (!text) {

@@ -79,7 +79,8 @@ std::string served_names(const std::string& listing) {
 }  // namespace
 
 Result<FetchedTorrent> fetch_torrent(const AgentSettings& s, PackKind kind, const std::string& name,
-                                     const std::string& bind, Logger& log) {
+                                     const std::string& bind, Logger& log,
+                                     const TorrentVerifier& verify) {
     auto listing = get_with_retries(s, "/torrents/", bind, log);
     if (!listing) {
         return listing.error();
@@ -118,11 +119,17 @@ Result<FetchedTorrent> fetch_torrent(const AgentSettings& s, PackKind kind, cons
         return Error{"GET /torrents/" + out.file_name + ": HTTP " + std::to_string(got->status),
                      ErrorKind::not_found};
     }
+    if (verify) {
+        if (auto st = verify("/torrents/" + out.file_name, got->body); !st) {
+            return st.error();
+        }
+    }
     auto info = check_torrent(got->body, out.file_name, out.tarball);
     if (!info) {
         return info.error();
     }
     out.info = std::move(*info);
+    out.bytes = std::move(got->body);
     return out;
 }
 

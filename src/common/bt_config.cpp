@@ -174,6 +174,20 @@ Result<BtConfig> bt_config_from(const ShellConf& conf) {
             bt.super_seed = *u;
         } else if (a.key == "BT_NODES" || a.key == "BT_NETBOOT_TEMPLATE") {
             (a.key == "BT_NODES" ? bt.nodes_file : bt.netboot_template) = a.value;
+        } else if (a.key == "BT_SIGNING_KEY" || a.key == "BT_MONITOR_KEY") {
+            const bool signing = a.key == "BT_SIGNING_KEY";
+            std::string& path = signing ? bt.signing_key : bt.monitor_key;
+            bool& required = signing ? bt.signing_key_required : bt.monitor_key_required;
+            if (a.value == "none") {
+                path.clear();
+                required = false;
+            } else if (a.value.empty() || a.value.front() != '/') {
+                return config_error(where(conf, a) + "'" + a.value +
+                                    "' is not an absolute path or none");
+            } else {
+                path = a.value;
+                required = true;
+            }
         } else if (a.key == "BT_POWER_COMMAND") {
             bt.power_command = a.value;
         } else if (a.key == "BT_IMAGES" || a.key == "BT_OVERRIDES") {

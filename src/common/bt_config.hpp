@@ -24,6 +24,10 @@ inline constexpr std::int64_t default_monitor_stuck_s = 60;
 // tarball a minute for 1.3% of one core (docs/benchmarks.md, bench/scrub_bench.py).
 inline constexpr std::uint32_t default_scrub_mib_per_s = 16;
 inline constexpr std::uint32_t max_scrub_mib_per_s = 10000;
+// si_btd signs what it serves with this key when the file exists (BT_SIGNING_KEY; si_btkey
+// makes it), and checks the nodes' reports with this one (BT_MONITOR_KEY).
+inline constexpr const char* default_signing_key_path = "/etc/systemimager/bittorrent-signing.key";
+inline constexpr const char* default_monitor_key_path = "/etc/systemimager/bittorrent-monitor.key";
 
 struct BtConfig {
     std::string file;
@@ -44,10 +48,16 @@ struct BtConfig {
     std::int64_t monitor_stuck_s = default_monitor_stuck_s;   // BT_MONITOR_STUCK, seconds
     std::uint32_t scrub_mib_per_s = default_scrub_mib_per_s;  // BT_SCRUB_RATE; 0: off
     // Per-node network boot (docs/server-howto.md, "Reimage nodes"; not in the original).
-    std::string nodes_file;             // BT_NODES; "": nodes.conf beside bittorrent.conf
-    std::string netboot_template;       // BT_NETBOOT_TEMPLATE; "": <TFTP_DIR>/pxelinux.cfg/default
-    std::string power_command;          // BT_POWER_COMMAND: si_btreimage's power cycle, %h %m ...
-    std::vector<std::string> warnings;  // "file:line: ..." to show the admin
+    std::string nodes_file;        // BT_NODES; "": nodes.conf beside bittorrent.conf
+    std::string netboot_template;  // BT_NETBOOT_TEMPLATE; "": <TFTP_DIR>/pxelinux.cfg/default
+    std::string power_command;     // BT_POWER_COMMAND: si_btreimage's power cycle, %h %m ...
+    // Keys (docs/server-howto.md, "Security"; read at start). A path given in the file must
+    // exist; the default path is used only when it exists; "none" turns the key off.
+    std::string signing_key = default_signing_key_path;  // BT_SIGNING_KEY; "": none
+    bool signing_key_required = false;                   // BT_SIGNING_KEY names a file
+    std::string monitor_key = default_monitor_key_path;  // BT_MONITOR_KEY; "": none
+    bool monitor_key_required = false;                   // BT_MONITOR_KEY names a file
+    std::vector<std::string> warnings;                   // "file:line: ..." to show the admin
 };
 
 // Checks every key. Fails with "file:line: KEY: reason" (ErrorKind::config).

@@ -28,6 +28,8 @@
 #include "server/monitor_listener.hpp"
 #include "server/node_clock.hpp"
 #include "server/node_table.hpp"
+#include "server/report_auth.hpp"
+#include "server/signing.hpp"
 #include "server/status_pages.hpp"
 #include "server/tarball_scrub.hpp"
 #include "tracker_http.hpp"
@@ -113,6 +115,10 @@ struct Daemon::Impl {
     // status shows of it ("served", "none" or the error).
     std::map<std::string, std::string> layout_text_by_image;
     std::map<std::string, std::string> layout_state_by_image;
+    // Signing and report keys (server/signing.hpp), and each image's layout signature as
+    // served at /layouts/<image>.minisig.
+    ServerKeys keys;
+    std::map<std::string, std::string> layout_signature_by_image;
     std::chrono::steady_clock::time_point uploaded_read_at{};
 
     // Jobs of the current configuration, by tarball path, and what is being served.
@@ -165,6 +171,7 @@ struct Daemon::Impl {
             seeder.seeding(job.tarball)) {
             return;  // same bytes as what is already seeded
         }
+        sign_torrent(job, result->info_hash_hex);
         if (auto added = seeder.add(job.torrent, job.tarball); !added) {
             log.error(added.error().message);
             return;
@@ -236,6 +243,7 @@ struct Daemon::Impl {
             seeder.remove(job.tarball);
             if (job.kind == PackKind::image) {
                 layout_text_by_image.erase(job.name);
+                layout_signature_by_image.erase(job.name);
                 layout_state_by_image.erase(job.name);
             }
             repacking.erase(job.tarball);
@@ -292,11 +300,27 @@ struct Daemon::Impl {
         apply(new_s.jobs, new_s.update, /*recheck_kept=*/true);
     }
 
+    // <torrent>.minisig for the nodes whose initrd trusts our key (server/signing.hpp); with no
+    // key, an old signature goes. Before the torrent is published: a node never sees it unsigned.
+    void sign_torrent(const PackJob& job, const std::string& info_hash_hex) {
+        if (!keys.signing) {
+            remove_torrent_signature(job.torrent);
+            return;
+        }
+        if (auto st = write_torrent_signature(*keys.signing, job.kind, job.name, job.torrent,
+                                              info_hash_hex);
+            !st) {
+            log.error("signing " + job.torrent + ": " + st.error().message +
+                      " (nodes that trust our key refuse it)");
+        }
+    }
+
     // Reads and checks the image's etc/systemimager/autoinstallscript.conf (disk_layout.hpp):
     // a good one is served to blank nodes; a bad one is logged with its file and line, and the
     // image is served without one (nodes then need SI_TARGET, as without a layout).
     void read_layout(const PackJob& job) {
         layout_text_by_image.erase(job.name);
+        layout_signature_by_image.erase(job.name);
         auto layout = read_image_disk_layout(job.source_dir);
         if (!layout) {
             log.error("image " + job.name + ": disk layout not served: " + layout.error().message);
@@ -309,6 +333,15 @@ struct Daemon::Impl {
         }
         const DiskLayout& l = **layout;
         layout_text_by_image[job.name] = layout_text(l);
+        if (keys.signing) {
+            auto sig = layout_signature(*keys.signing, job.name, layout_text_by_image[job.name],
+                                        node_clock.now());
+            if (sig) {
+                layout_signature_by_image[job.name] = std::move(*sig);
+            } else {
+                log.error("image " + job.name + ": layout not signed: " + sig.error().message);
+            }
+        }
         layout_state_by_image[job.name] = "served";
         log.info("image " + job.name + ": disk layout of " + std::to_string(l.disks.size()) +
                  " disk(s), " + std::to_string(l.filesystems.size()) +
@@ -325,6 +358,13 @@ struct Daemon::Impl {
         if (auto it = layout_text_by_image.find(name); it != layout_text_by_image.end()) {
             return HttpReply{200, "text/plain; charset=utf-8", it->second, {}};
         }
+        if (name.ends_with(signature_suffix)) {
+            const std::string image = name.substr(0, name.size() - signature_suffix.size());
+            if (auto it = layout_signature_by_image.find(image);
+                it != layout_signature_by_image.end()) {
+                return HttpReply{200, "text/plain; charset=utf-8", it->second, {}};
+            }
+        }
         return HttpReply{
             404, "text/plain; charset=utf-8", "no disk layout for image '" + name + "'\n", {}};
     }
@@ -336,6 +376,12 @@ struct Daemon::Impl {
         const std::string key = node_key(r, from);
         const auto before = nodes.nodes().find(key);
         const bool was_finished = before != nodes.nodes().end() && before->second.finished != 0;
+        if (!take_report(r.auth, before != nodes.nodes().end() ? before->second.report.auth : "")) {
+            on_reject("monitor report: unauthenticated (BT_MONITOR_KEY) for node " + key +
+                          ", whose earlier reports were authenticated",
+                      from);
+            return;
+        }
         if (!nodes.apply(r, from, node_clock.now())) {
             on_reject("monitor report: " + std::to_string(max_nodes) +
                           " nodes known already; a new MAC is not taken",
@@ -562,6 +608,23 @@ Status Daemon::start() {
     });
     d.tracker.on_new_leecher([&d](const std::string& info_hash, const asio::ip::address& ip,
                                   std::uint16_t port) { d.seeder.introduce(info_hash, ip, port); });
+    auto keys = load_server_keys(d.config.bt);
+    if (!keys) {
+        return keys.error();
+    }
+    d.keys = std::move(*keys);
+    for (const auto& w : d.keys.warnings) {
+        d.log.warn(w);
+    }
+    d.log.info(d.keys.signing ? "signing: torrents and layouts signed with key " +
+                                    key_id_text(d.keys.signing->id) + " of " + d.keys.signing_file
+                              : std::string("signing: off (no BT_SIGNING_KEY): nodes whose "
+                                            "initrd trusts a key refuse what this server serves"));
+    if (!d.keys.monitor_key.empty()) {
+        d.log.info("monitor: reports authenticated with the key of " + d.keys.monitor_file +
+                   "; a report without it is shown as unauthenticated");
+        d.monitor.set_auth_key(d.keys.monitor_key);
+    }
     if (auto st = d.tracker.start(); !st) {
         return st;
     }
