@@ -14,13 +14,17 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <unordered_map>
 
 #include "agent/delta_install.hpp"
 #include "agent/delta_plan.hpp"
 #include "common/delta_trailer.hpp"
 #include "common/file_io.hpp"
+#include "server/delta_pack.hpp"
+#include "server/owner_names.hpp"
 #include "server/packer.hpp"
+#include "server/tree_walk.hpp"
 
 namespace {
 
@@ -105,6 +109,39 @@ int main(int argc, char** argv) {
         static_cast<long long>(loc->length),
         100.0 * static_cast<double>(loc->length) / static_cast<double>(sizes[0]),
         manifest->frames.size(), manifest->entries.size());
+    // DELTA_LAYOUTS="SHARED:OWN ..." (KiB): the delta-ready size with other frame sizes.
+    if (const char* layouts = std::getenv("DELTA_LAYOUTS"); layouts != nullptr) {
+        auto walked = si::walk_tree(tree);
+        if (!walked) {
+            return fail(walked.error().message);
+        }
+        const si::OwnerNames names = si::OwnerNames::from_image(tree);
+        std::istringstream in(layouts);
+        std::string item;
+        while (in >> item) {
+            si::DeltaLayout l;
+            l.shared_frame_bytes = std::stoll(item.substr(0, item.find(':'))) << 10;
+            l.own_frame_min_bytes = std::stoll(item.substr(item.find(':') + 1)) << 10;
+            std::int64_t n = 0;
+            auto r = si::write_delta_tarball(
+                *walked, names, l, 0,
+                [&n](std::span<const char> d) -> si::Status {
+                    n += static_cast<std::int64_t>(d.size());
+                    return si::Ok{};
+                },
+                log);
+            if (!r) {
+                return fail(r.error().message);
+            }
+            std::printf(
+                "layout shared %lld KiB, own from %lld KiB: %lld bytes (%+.2f %%), %lld "
+                "frames, %lld own\n",
+                static_cast<long long>(l.shared_frame_bytes >> 10),
+                static_cast<long long>(l.own_frame_min_bytes >> 10), static_cast<long long>(n),
+                100.0 * static_cast<double>(n - sizes[0]) / static_cast<double>(sizes[0]),
+                static_cast<long long>(r->frames), static_cast<long long>(r->own_frames));
+        }
+    }
     if (argc < 3) {
         return 0;
     }
