@@ -414,6 +414,7 @@ class Agent {
         if (auto st = swarm_->start(); !st) {
             return fail("swarm", st.error());
         }
+        std::optional<si::DeltaRequest> delta = delta_request();
         std::int64_t done_before = 0;
         proof_.archive_end = true;
         proof_.overrides_fetched = static_cast<int>(torrents_.size()) - 1;
@@ -427,9 +428,21 @@ class Agent {
                 r.peers = p.peers;
                 monitor_->maybe_send(r);
             };
-            auto r = swarm_->download_and_unpack(t, staging_, args_.root, on_progress);
+            const bool image = &t == &torrents_.front();
+            auto r = swarm_->download_and_unpack(t, staging_, args_.root, on_progress,
+                                                 image && delta ? &*delta : nullptr);
             if (!r) {
                 return fail("install " + t.tarball, r.error());
+            }
+            if (r->delta) {
+                std::printf(
+                    "si_btagent: delta: %s: received %lld bytes of %lld; kept %lld "
+                    "entries (%lld bytes of file data), removed %lld\n",
+                    t.tarball.c_str(), static_cast<long long>(r->received_bytes),
+                    static_cast<long long>(r->bytes), static_cast<long long>(r->held_entries),
+                    static_cast<long long>(r->held_bytes),
+                    static_cast<long long>(r->removed_entries));
+                std::fflush(stdout);
             }
             done_before += t.info->total_size();
             proof_.pieces_verified += r->pieces_verified;
@@ -445,6 +458,45 @@ class Agent {
             }
         }
         return si::agent_exit::ok;
+    }
+
+    // A root that holds an earlier install of any image (its record is there) and no disks to
+    // prepare: the image is installed as a delta (agent/delta_start.hpp), which needs the
+    // root's scan taken now, before anything is written. nullopt: a full install.
+    std::optional<si::DeltaRequest> delta_request() {
+        // Only zstd images can be delta-ready (server/delta_pack.hpp): others are not scanned.
+        if (plan_ || s_.reinstall || torrents_.empty() ||
+            !torrents_.front().tarball.ends_with(".tar.zst")) {
+            return std::nullopt;
+        }
+        std::error_code ec;
+        if (!std::filesystem::exists(args_.root + "/" + si::install_record_name, ec)) {
+            return std::nullopt;
+        }
+        si::DeltaRequest d;
+        d.exclude = si::record_manifest_excludes();
+        const auto root = std::filesystem::path(args_.root).lexically_normal().string();
+        const auto staging = std::filesystem::path(staging_).lexically_normal().string();
+        if (staging.size() > root.size() && staging.compare(0, root.size(), root) == 0) {
+            d.exclude.push_back("/" +
+                                std::filesystem::path(staging).lexically_relative(root).string());
+        }
+        auto scan = si::scan_root(args_.root, d.exclude);
+        if (!scan) {
+            log_.info("delta: cannot scan the root (" + scan.error().message +
+                      "); installing in full");
+            return std::nullopt;
+        }
+        const double mb = static_cast<double>(scan->content_bytes) / 1e6;
+        char line[200];
+        std::snprintf(line, sizeof line,
+                      "delta: the root holds an earlier install: %zu entries, %.1f MB read in "
+                      "%.2f s (%.0f MB/s)",
+                      scan->lines.size(), mb, scan->seconds,
+                      scan->seconds > 0 ? mb / scan->seconds : 0.0);
+        log_.info(line);
+        d.scan = std::move(*scan);
+        return d;
     }
 
     // Imaged: the mark goes, the monitor hears it with the proof, the node seeds if asked

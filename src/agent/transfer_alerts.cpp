@@ -126,6 +126,9 @@ void TransferAlerts::take(const lt::alert* a, TimePoint now) {
         }
         boost::shared_array<char> buf = rp->buffer;
         std::shared_ptr<const char[]> data(buf.get(), [buf](const char*) {});
+        if (watcher_) {
+            watcher_(piece, data, rp->size);
+        }
         feeder_.deliver(piece, std::move(data), rp->size);
     } else if (const auto* tf = lt::alert_cast<lt::torrent_finished_alert>(a)) {
         if (tf->handle == h_) {

@@ -5,7 +5,9 @@
 // decisions made from this state (deadlines, stall, the end) are the loop's.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +68,10 @@ class TransferAlerts {
     bool lift_server_ban_due(TimePoint now);
     // Who sent the pieces, most first (every 16 KiB block received counted to its sender).
     std::vector<PeerSource> sources() const;
+    // Also shows every piece read back to `watcher` (before the feeder gets it): a delta
+    // install reads the image's trailer this way (agent/delta_start.hpp).
+    using PieceWatcher = std::function<void(int piece, std::shared_ptr<const char[]>, int size)>;
+    void watch_pieces(PieceWatcher watcher) { watcher_ = std::move(watcher); }
 
   private:
     lt::torrent_handle h_;
@@ -83,6 +89,7 @@ class TransferAlerts {
     std::optional<TimePoint> finished_at_;
     std::optional<Error> failure_;
     std::optional<TimePoint> lift_server_ban_at_;
+    PieceWatcher watcher_;
 };
 
 }  // namespace si

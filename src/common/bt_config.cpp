@@ -124,6 +124,12 @@ Result<BtConfig> bt_config_from(const ShellConf& conf) {
                 return c.error();
             }
             bt.compress = *c;
+        } else if (a.key == "BT_DELTA") {
+            auto u = parse_yes_no(conf, a);
+            if (!u) {
+                return u.error();
+            }
+            bt.delta = *u;
         } else if (a.key == "BT_UPDATE") {
             auto u = parse_yes_no(conf, a);
             if (!u) {
@@ -200,6 +206,10 @@ Result<BtConfig> bt_config_from(const ShellConf& conf) {
             bt.warnings.push_back(conf.file + ":" + std::to_string(a.line) + ": unknown key " +
                                   a.key + " (ignored)");
         }
+    }
+    if (bt.delta && bt.compress != Compression::zstd) {
+        const Assignment* a = conf.find("BT_DELTA");
+        return config_error(where(conf, *a) + "delta-ready images are zstd: set BT_COMPRESS=zstd");
     }
     return bt;
 }

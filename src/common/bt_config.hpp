@@ -37,6 +37,9 @@ struct BtConfig {
     std::string interface = "eth0";  // an interface name or an IPv4 address
     Compression compress = Compression::gzip;
     bool update = true;
+    // BT_DELTA (not in the original): images packed delta-ready (server/delta_pack.hpp), so a
+    // node holding an earlier version downloads only what changed. Needs BT_COMPRESS=zstd.
+    bool delta = false;
     std::vector<std::string> images;
     std::vector<std::string> overrides;
     std::uint16_t seeder_port = default_seeder_port;  // BT_SEEDER_PORT (not in the original)

@@ -286,6 +286,7 @@ struct Daemon::Impl {
         // Images, overrides and how they are packed follow the new file; the announce URL in
         // their .torrents stays what the running tracker serves.
         config.settings.packer.compression = new_s.packer.compression;
+        config.settings.packer.delta = new_s.packer.delta;
         config.settings.update = new_s.update;
         if (new_s.monitor.stuck_after_s != old_s.monitor.stuck_after_s) {
             log.info("monitor: a node silent for " + std::to_string(new_s.monitor.stuck_after_s) +

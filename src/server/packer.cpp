@@ -13,6 +13,7 @@
 #include "common/file_io.hpp"
 #include "common/names.hpp"
 #include "server/block_compressor.hpp"
+#include "server/delta_pack.hpp"
 #include "server/owner_names.hpp"
 #include "server/pack_record.hpp"
 #include "server/piece_hasher.hpp"
@@ -53,10 +54,57 @@ std::string human(std::uint64_t bytes) {
     return buf;
 }
 
+// BT_DELTA=y: delta-ready (server/delta_pack.hpp); only for zstd, as bt_config checks.
+bool delta_layout(const PackerSettings& settings) {
+    return settings.delta && settings.compression == Compression::zstd;
+}
+
 struct Packed {
     std::uint64_t tarball_bytes = 0;
     std::string info_hash_hex;
 };
+
+// The plain layout: tar -> parallel compression (blocks) -> `hasher`.
+Status pack_stream(const PackerSettings& settings, const Tree& tree, const OwnerNames& names,
+                   unsigned threads, PieceHasher& hasher, Logger& log,
+                   const std::atomic<bool>* cancel, const PackJob& job) {
+    // Threads: this one reads the tree and runs libarchive; the read-ahead helper; the
+    // compressor's workers; its writer thread feeds `hasher` (file writes + SHA-1). All are
+    // joined by their owners' destructors on every path.
+    BlockCompressor compressor(settings.compression, threads,
+                               [&hasher](std::span<const char> d) { return hasher.write(d); });
+    if (Status s = compressor.start(); !s) {
+        return s;
+    }
+    {
+        TarWriter tar([&compressor](std::span<const char> d) { return compressor.write(d); }, names,
+                      log);
+        if (Status s = tar.open(); !s) {
+            return s;
+        }
+        ReadAhead read_ahead(tree.entries);
+        for (std::size_t i = 0; i < tree.entries.size(); ++i) {
+            // si_btd is stopping: give up between entries; the temp file goes with the error.
+            if (cancel != nullptr && cancel->load()) {
+                return Error{"pack " + std::string(kind_word(job.kind)) + " " + job.name +
+                                 ": cancelled (shutting down)",
+                             ErrorKind::internal};
+            }
+            read_ahead.advance(i);
+            if (Status s = tar.add(tree.entries[i]); !s) {
+                return s;
+            }
+        }
+        if (Status s = tar.close(); !s) {
+            return s;
+        }
+    }
+    if (Status s = compressor.finish(); !s) {
+        return s;
+    }
+
+    return Ok{};
+}
 
 // Tar -> compress -> file + piece hashes, then the .torrent and the record. On any error every
 // temp file is removed and the previous pair is left as it was.
@@ -72,38 +120,19 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
         return s.error();
     }
     PieceHasher hasher(tar_tmp.fd(), job.tarball, piece_size);
-    // Threads: this one reads the tree and runs libarchive; the read-ahead helper; the
-    // compressor's workers; its writer thread feeds `hasher` (file writes + SHA-1). All are
-    // joined by their owners' destructors on every path.
-    BlockCompressor compressor(settings.compression, threads,
-                               [&hasher](std::span<const char> d) { return hasher.write(d); });
-    if (Status s = compressor.start(); !s) {
-        return s.error();
-    }
-    {
-        TarWriter tar([&compressor](std::span<const char> d) { return compressor.write(d); }, names,
-                      log);
-        if (Status s = tar.open(); !s) {
-            return s.error();
+    if (delta_layout(settings)) {
+        auto delta = write_delta_tarball(
+            tree, names, delta_layout_for(piece_size), threads,
+            [&hasher](std::span<const char> d) { return hasher.write(d); }, log, cancel);
+        if (!delta) {
+            return delta.error();
         }
-        ReadAhead read_ahead(tree.entries);
-        for (std::size_t i = 0; i < tree.entries.size(); ++i) {
-            // si_btd is stopping: give up between entries; the temp file goes with the error.
-            if (cancel != nullptr && cancel->load()) {
-                return Error{"pack " + std::string(kind_word(job.kind)) + " " + job.name +
-                                 ": cancelled (shutting down)",
-                             ErrorKind::internal};
-            }
-            read_ahead.advance(i);
-            if (Status s = tar.add(tree.entries[i]); !s) {
-                return s.error();
-            }
-        }
-        if (Status s = tar.close(); !s) {
-            return s.error();
-        }
-    }
-    if (Status s = compressor.finish(); !s) {
+        log.info("delta-ready " + base_name(job.tarball) + ": " + std::to_string(delta->frames) +
+                 " frames (" + std::to_string(delta->own_frames) +
+                 " files in frames of their own), " + "manifest " +
+                 human(static_cast<std::uint64_t>(delta->manifest_bytes)));
+    } else if (Status s = pack_stream(settings, tree, names, threads, hasher, log, cancel, job);
+               !s) {
         return s.error();
     }
     if (Status s = hasher.finish(); !s) {
@@ -154,6 +183,7 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
     rec.source = tree.root;
     rec.fingerprint = tree.fingerprint_hex;
     rec.compression = settings.compression;
+    rec.delta = delta_layout(settings);
     rec.piece_size = piece_size;
     rec.tree_bytes = tree.file_bytes;
     rec.tarball_size = static_cast<std::uint64_t>(st.st_size);
@@ -223,8 +253,9 @@ Result<PackResult> pack_or_reuse(const PackJob& job, const PackerSettings& setti
     res.tree_bytes = tree->file_bytes;
 
     if (rebuild == Rebuild::if_stale) {
-        PairState state{tree->root, tree->fingerprint_hex, settings.compression, job.tarball,
-                        job.torrent};
+        PairState state{tree->root,           tree->fingerprint_hex,
+                        settings.compression, delta_layout(settings),
+                        job.tarball,          job.torrent};
         PairCheck check = check_pair(state, settings.announce_url);
         if (check.match != PairMatch::stale) {
             if (check.match == PairMatch::announce_differs) {

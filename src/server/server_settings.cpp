@@ -38,6 +38,7 @@ ServerSettings make_server_settings(const BtConfig& bt, const ServerDirs& dirs,
     ServerSettings s;
     s.dirs = dirs;
     s.packer.compression = bt.compress;
+    s.packer.delta = bt.delta;
     s.update = bt.update;
     s.packer.announce_url = announce_url(address, bt.tracker_port);
     s.packer.threads = std::max(1u, std::thread::hardware_concurrency());

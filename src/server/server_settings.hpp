@@ -26,6 +26,7 @@ struct PackerSettings {
     Compression compression = Compression::gzip;
     std::string announce_url;  // http://<address>:<port>/announce
     unsigned threads = 0;      // compression workers; 0: one per core
+    bool delta = false;        // BT_DELTA: delta-ready zstd tarballs (server/delta_pack.hpp)
 };
 
 struct TrackerSettings {

@@ -60,6 +60,17 @@ TEST(BtConfig, CompressValues) {
     EXPECT_EQ(bad.error().kind, ErrorKind::config);
 }
 
+TEST(BtConfig, DeltaNeedsZstd) {
+    EXPECT_FALSE(parse("")->delta);
+    EXPECT_TRUE(parse("BT_COMPRESS=zstd\nBT_DELTA=y\n")->delta);
+    EXPECT_FALSE(parse("BT_COMPRESS=zstd\nBT_DELTA=n\n")->delta);
+    auto bad = parse("BT_DELTA=y\n");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().message,
+              "bittorrent.conf:4: BT_DELTA: delta-ready images are zstd: set BT_COMPRESS=zstd");
+    EXPECT_FALSE(parse("BT_COMPRESS=zstd\nBT_DELTA=maybe\n").ok());
+}
+
 TEST(BtConfig, UpdateAndPortErrorsNameLineAndKey) {
     auto bad = parse("BT_UPDATE=sometimes\n");
     ASSERT_FALSE(bad.ok());
