@@ -8,6 +8,7 @@
 
 #include "common/names.hpp"
 #include "common/result.hpp"
+#include "common/server_list.hpp"
 #include "common/shell_conf.hpp"
 
 namespace si {
@@ -44,9 +45,12 @@ struct BtConfig {
     std::int64_t monitor_stuck_s = default_monitor_stuck_s;   // BT_MONITOR_STUCK, seconds
     std::uint32_t scrub_mib_per_s = default_scrub_mib_per_s;  // BT_SCRUB_RATE; 0: off
     // Per-node network boot (docs/server-howto.md, "Reimage nodes"; not in the original).
-    std::string nodes_file;             // BT_NODES; "": nodes.conf beside bittorrent.conf
-    std::string netboot_template;       // BT_NETBOOT_TEMPLATE; "": <TFTP_DIR>/pxelinux.cfg/default
-    std::string power_command;          // BT_POWER_COMMAND: si_btreimage's power cycle, %h %m ...
+    std::string nodes_file;        // BT_NODES; "": nodes.conf beside bittorrent.conf
+    std::string netboot_template;  // BT_NETBOOT_TEMPLATE; "": <TFTP_DIR>/pxelinux.cfg/default
+    std::string power_command;     // BT_POWER_COMMAND: si_btreimage's power cycle, %h %m ...
+    // BT_PEER_SERVERS: the other image servers of the cluster (IPv4[:tracker port]), whose
+    // trackers every .torrent names too (docs/server-howto.md, "Several image servers").
+    std::vector<ServerAddress> peer_servers;
     std::vector<std::string> warnings;  // "file:line: ..." to show the admin
 };
 

@@ -25,7 +25,9 @@ struct PackJob {
 struct PackerSettings {
     Compression compression = Compression::gzip;
     std::string announce_url;  // http://<address>:<port>/announce
-    unsigned threads = 0;      // compression workers; 0: one per core
+    // BT_PEER_SERVERS' trackers, one tier each after announce_url (server/tracker_tiers.hpp).
+    std::vector<std::string> more_trackers;
+    unsigned threads = 0;  // compression workers; 0: one per core
 };
 
 struct TrackerSettings {
