@@ -27,6 +27,7 @@
 #include "http_get.hpp"
 #include "incomplete_mark.hpp"
 #include "install_record.hpp"
+#include "layout_fetch.hpp"
 #include "monitor.hpp"
 #include "progress_line.hpp"
 #include "staging.hpp"
@@ -170,7 +171,8 @@ class Agent {
         monitor_ = std::make_unique<si::MonitorReporter>(s_, bind_, log_);
         monitor_->send(report(si::monitor_status::initializing, "start"));
         log_.info("si_btagent " SI_VERSION ": installing image " + s_.image_name + " from " +
-                  s_.image_server + " into " + args_.root + " (this node: " + bind_ + ")");
+                  si::format_server_list(s_.image_servers) + " into " + args_.root +
+                  " (this node: " + bind_ + ")");
         std::error_code ec;
         if (!std::filesystem::is_directory(args_.root, ec)) {
             return fail("root", si::Error{args_.root + " is not a directory (is the target "
@@ -412,8 +414,7 @@ class Agent {
     int plan_layout() {
         monitor_->send(report(si::monitor_status::initializing, "partition"));
         const std::string target = "/layouts/" + s_.image_name;
-        auto got =
-            si::http_get(s_.image_server, s_.tracker_port, target, bind_, std::chrono::seconds(20));
+        auto got = si::fetch_layout(s_, torrents_.front().server, s_.image_name, bind_, log_);
         if (!got) {
             return fail("layout", si::Error{got.error().message, si::ErrorKind::unreachable});
         }
