@@ -53,6 +53,7 @@ ServerSettings make_server_settings(const BtConfig& bt, const ServerDirs& dirs,
     s.seeder.address = address;
     s.seeder.port = bt.seeder_port;
     s.seeder.super_seed = bt.super_seed;
+    s.seeder.peer_servers = bt.peer_servers;
     s.monitor.enabled = bt.monitor;
     s.monitor.address = address;
     s.monitor.port = bt.monitor_port;

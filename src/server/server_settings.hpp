@@ -42,6 +42,8 @@ struct SeederSettings {
     std::string address;
     std::uint16_t port = default_seeder_port;
     bool super_seed = true;  // BT_SUPER_SEED (server/seeder_policy.hpp)
+    // BT_PEER_SERVERS: never connected to (server/peer_server_filter.hpp).
+    std::vector<ServerAddress> peer_servers;
 };
 
 // The background check of the seeded tarballs (server/tarball_scrub.hpp).

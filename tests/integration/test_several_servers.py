@@ -75,7 +75,7 @@ class Agents:
         p, root = sitest.start_agent(
             self.dir, address,
             "BITTORRENT=y IMAGESERVER=%s IMAGENAME=golden BITTORRENT_POLLING_TIME=1 "
-            "BITTORRENT_TIMEOUT=120 BITTORRENT_SERVER_TIMEOUT=60%s"
+            "BITTORRENT_TIMEOUT=60 BITTORRENT_SERVER_TIMEOUT=60%s"
             % (servers, " MONITOR_SERVER=" + monitors if monitors else ""))
         self.procs[address] = (p, root)
         self.lines[address] = []
@@ -120,6 +120,24 @@ class OneServerKilledMidDeploy(unittest.TestCase):
         self.src = sitest.make_image_tree(self.a.image_dir("golden"), special=False,
                                           megabytes=IMAGE_MB)
         subprocess.run(["cp", "-a", self.src, self.b.image_dir("golden")], check=True)
+
+    def test_without_a_fault_every_node_finishes_exact(self):
+        # Two super-seeders connected to each other used to deadlock on the last piece (each
+        # offered it to the other, which never asked for it): every node stopped at 96.9 %.
+        self.a.start()
+        self.b.start()
+        self.a.wait_served([TORRENT], timeout=120)
+        self.b.wait_served([TORRENT], timeout=120)
+        agents = Agents(self.a.dir)
+        self.addCleanup(agents.stop)
+        agents.start("127.0.0.21", image_servers(self.a, self.b))
+        agents.start("127.0.0.22", image_servers(self.b, self.a))
+        agents.start("127.0.0.23", image_servers(self.a, self.b))
+        codes = agents.wait_all()
+        for address, (p, root) in agents.procs.items():
+            self.assertEqual(codes[address], 0, agents.output(address)[-3000:])
+            self.assertEqual(tree_compare.compare(self.src, root, ignore_root_mtime=True), [],
+                             address)
 
     def test_every_node_finishes_exact(self):
         a_btd = self.a.start()

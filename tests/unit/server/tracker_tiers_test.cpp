@@ -8,6 +8,7 @@
 #include "common/log.hpp"
 #include "pack_test_util.hpp"
 #include "server/packer.hpp"
+#include "server/peer_server_filter.hpp"
 #include "server/reload_plan.hpp"
 #include "server/server_settings.hpp"
 #include "server/torrent_maker.hpp"
@@ -167,6 +168,20 @@ TEST(TrackerTiers, PackerRewritesTheTorrentWhenServersAreAdded) {
     ASSERT_TRUE(third.ok());
     EXPECT_TRUE(third->reused);
     EXPECT_TRUE(third->note.empty()) << third->note;
+}
+
+TEST(TrackerTiers, TheSeederNeverTalksToTheOtherServers) {
+    const std::vector<ServerAddress> all{{"10.0.0.1", 0}, {"10.0.0.2", 0}, {"10.0.0.3", 7000}};
+    lt::ip_filter f = peer_server_filter(all, "10.0.0.1");
+    const auto blocked = [&](const char* ip) {
+        return f.access(lt::make_address(ip)) == lt::ip_filter::blocked;
+    };
+    EXPECT_TRUE(blocked("10.0.0.2"));
+    EXPECT_TRUE(blocked("10.0.0.3"));
+    EXPECT_FALSE(blocked("10.0.0.1"));   // this server's own address
+    EXPECT_FALSE(blocked("10.0.0.20"));  // a node
+    ServerSettings s = make_server_settings(parse("BT_PEER_SERVERS=10.0.0.1\n"), {}, "10.0.0.2");
+    EXPECT_EQ(s.seeder.peer_servers, (std::vector<ServerAddress>{{"10.0.0.1", 0}}));
 }
 
 }  // namespace
