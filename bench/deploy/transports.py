@@ -179,8 +179,21 @@ class Transport:
 class Ours(Transport):
     name = "ours"
 
+    def seed_conf(self):
+        """The seeding run's bittorrent.conf: the bench's, plus a variant's BT_* variables
+        (ours+BT_SUPER_SEED=n), which si_btd reads from its configuration, not its
+        environment."""
+        extra = {k: v for k, v in self.env.items() if k.startswith("BT_") and k not in os.environ}
+        if not extra:
+            return self.ctx.bt_conf_seed
+        path = "%s-%s.conf" % (self.ctx.bt_conf_seed[:-len(".conf")],
+                               "-".join("%s=%s" % kv for kv in sorted(extra.items())))
+        with open(self.ctx.bt_conf_seed) as f, open(path, "w") as out:
+            out.write(f.read() + "".join("%s=%s\n" % kv for kv in sorted(extra.items())))
+        return path
+
     def prepare(self):
-        self.spawn_server([self.ctx.si_btd, "--config", self.ctx.bt_conf_seed, "--systemimager-conf",
+        self.spawn_server([self.ctx.si_btd, "--config", self.seed_conf(), "--systemimager-conf",
                            self.ctx.si_conf, "--foreground", "--pidfile",
                            os.path.join(self.ctx.work, "si_btd.pid")], "ours-si_btd.log")
         url = "http://%s:%d/torrents/" % (SERVER_IP, TRACKER_PORT)

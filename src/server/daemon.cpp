@@ -60,7 +60,7 @@ struct Daemon::Impl {
           config(std::move(c)),
           log(l),
           tracker(io, config.settings.tracker, log),
-          seeder(config.settings.seeder, log),
+          seeder(io, config.settings.seeder, log),
           scrubber(config.settings.scrub.bytes_per_s, log),
           signals(io, SIGTERM, SIGINT, SIGHUP),
           stats_timer(io),

@@ -1,11 +1,13 @@
 #include "seeder.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
 
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/peer_info.hpp>
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 
@@ -20,9 +22,15 @@ namespace {
 // How long start() waits for libtorrent to report that the listen socket is open.
 constexpr auto listen_deadline = std::chrono::seconds(10);
 
+// "10.0.0.7:51413"
+std::string endpoint_text(const lt::tcp::endpoint& ep) {
+    return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
 }  // namespace
 
-Seeder::Seeder(SeederSettings settings, Logger& log) : settings_(std::move(settings)), log_(log) {}
+Seeder::Seeder(boost::asio::io_context& io, SeederSettings settings, Logger& log)
+    : settings_(std::move(settings)), log_(log), watch_timer_(io) {}
 
 Seeder::~Seeder() {
     stop();
@@ -47,6 +55,7 @@ Status Seeder::start(std::function<void()> notify) {
                     log_.info("seeder: listening on " + ok->address.to_string() + ":" +
                               std::to_string(ok->port));
                     session_->set_alert_notify(std::move(notify));
+                    schedule_watch();
                     return Ok{};
                 }
             } else if (auto* bad = lt::alert_cast<lt::listen_failed_alert>(a)) {
@@ -73,6 +82,7 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
     remove_locked(tarball);
     const lt::sha1_hash v1 = ti->info_hashes().v1;
     const bool super = super_seeds(settings_.super_seed, ti->num_pieces());
+    [[maybe_unused]] const std::int64_t piece_bytes = ti->piece_length();
     lt::add_torrent_params p;
     p.ti = std::move(ti);
     p.save_path = std::filesystem::path(tarball).parent_path().string();
@@ -82,13 +92,31 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
         return Error{"seeder: add " + torrent_file + ": " + ec.message(), ErrorKind::internal};
     }
     by_tarball_[tarball] = h;
+    const std::string name = std::filesystem::path(tarball).filename().string();
     if (!super) {
         // A super-seeder's peers connect to it themselves (our agents do); with the
         // introduction on, a 64-node run left 2 nodes without their last piece.
         introducible_[std::string(v1.data(), v1.size())] = tarball;
+        log_.info("seeder: seeding " + name +
+                  (settings_.super_seed ? " (fewer than " + std::to_string(min_super_seed_pieces) +
+                                              " pieces: super-seeding saves nothing)"
+                                        : " (BT_SUPER_SEED=n)"));
+        return Ok{};
     }
-    log_.info(std::string("seeder: ") + (super ? "super-seeding " : "seeding ") +
-              std::filesystem::path(tarball).filename().string());
+    watched_[tarball] = Watched{};
+#ifdef SI_LT_SUPER_SEED_OFFER
+    const int offer = super_seed_offer_pieces(piece_bytes);
+    h.set_super_seed_offer(offer);
+    log_.info("seeder: super-seeding " + name + " (" + std::to_string(offer) +
+              " pieces on offer at once, shared by its leechers: a lone leecher has " +
+              std::to_string(super_seed_offer_per_peer(offer, 1)) + ", 4 have " +
+              std::to_string(super_seed_offer_per_peer(offer, 4)) + " each, from " +
+              std::to_string(offer / 2) + " on 2 each; a leecher that gets nothing for " +
+              std::to_string(static_cast<int>(super_seed_stall_s)) + " s is seeded normally)");
+#else
+    log_.info("seeder: super-seeding " + name +
+              " (libtorrent without our patches: 2 pieces on offer per peer)");
+#endif
     return Ok{};
 }
 
@@ -131,6 +159,7 @@ void Seeder::remove(const std::string& tarball) {
 
 void Seeder::remove_locked(const std::string& tarball) {
     std::erase_if(introducible_, [&](const auto& entry) { return entry.second == tarball; });
+    watched_.erase(tarball);
     auto it = by_tarball_.find(tarball);
     if (it == by_tarball_.end()) {
         return;
@@ -197,6 +226,91 @@ SeederStats Seeder::stats() {
         s.uploaded_by_tarball[tarball] = st.total_payload_upload;
     }
     return s;
+}
+
+void Seeder::schedule_watch() {
+#ifndef SI_LT_SUPER_SEED_OFFER
+    // Debian's libtorrent cannot serve one peer of a super-seeded torrent normally: no watch.
+    return;
+#endif
+    watch_timer_.expires_after(leecher_watch_interval);
+    watch_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) {
+            return;
+        }
+        {
+            std::lock_guard lock(mu_);
+            if (!session_) {
+                return;  // stopped: no more looks
+            }
+        }
+        watch_leechers();
+        schedule_watch();
+    });
+}
+
+void Seeder::watch_leechers() {
+    std::lock_guard lock(mu_);
+    if (!session_) {
+        return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed_s = watched_at_ == std::chrono::steady_clock::time_point{}
+                                 ? 0.0
+                                 : std::chrono::duration<double>(now - watched_at_).count();
+    watched_at_ = now;
+    std::vector<lt::peer_info> peers;
+    for (auto& [tarball, watched] : watched_) {
+        auto h = by_tarball_.find(tarball);
+        if (h == by_tarball_.end()) {
+            continue;
+        }
+        h->second.get_peer_info(peers);
+        // By address: a client that reconnects (a new port each time) keeps its history.
+        struct Look {
+            LeecherSample sample{0, 0, true};
+            std::vector<lt::tcp::endpoint> endpoints;
+            std::string client;
+        };
+        std::map<std::string, Look> looks;
+        for (const lt::peer_info& p : peers) {
+            Look& look = looks[p.ip.address().to_string()];
+            look.sample.from_us_bytes += p.total_upload;
+            look.sample.pieces = std::max(look.sample.pieces, p.pieces.count());
+            look.sample.seed = look.sample.seed && static_cast<bool>(p.flags & lt::peer_info::seed);
+            look.endpoints.push_back(p.ip);
+            look.client = p.client;
+        }
+        std::map<std::string, LeecherWatch> seen;
+        for (const auto& [who, look] : looks) {
+            auto before = watched.leechers.find(who);
+            LeecherWatch w =
+                watch_leecher(before == watched.leechers.end() ? LeecherWatch{} : before->second,
+                              look.sample, before == watched.leechers.end() ? 0.0 : elapsed_s);
+            if (serve_normally(w)) {
+                w.served_normally = true;
+                log_.info("seeder: " + std::filesystem::path(tarball).filename().string() + ": " +
+                          endpoint_text(look.endpoints.front()) +
+                          (look.client.empty() ? "" : " (" + look.client + ")") +
+                          " got nothing from the super-seeder and no piece from anyone for " +
+                          std::to_string(static_cast<int>(w.quiet_s)) + " s (it has " +
+                          std::to_string(look.sample.pieces) +
+                          " pieces): seeding it normally, every piece on offer");
+            }
+            if (w.served_normally) {
+                // Also its connections made since (libtorrent's setting is per connection).
+                for (const lt::tcp::endpoint& ep : look.endpoints) {
+                    if (watched.served_normally.insert(endpoint_text(ep)).second) {
+#ifdef SI_LT_SUPER_SEED_OFFER
+                        h->second.serve_peer_normally(ep);
+#endif
+                    }
+                }
+            }
+            seen[who] = w;
+        }
+        watched.leechers = std::move(seen);
+    }
 }
 
 void Seeder::stop() {

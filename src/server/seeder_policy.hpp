@@ -1,7 +1,7 @@
 #pragma once
-// How the image server's seeder hands out the image: the choking and piece-offer policy, as a
-// pure function of the administrator's choice (BT_SUPER_SEED). seeder.cpp applies it to the
-// libtorrent session and torrents.
+// How the image server's seeder hands out the image: the choking and piece-offer policy, as
+// pure functions of the administrator's choice (BT_SUPER_SEED), the torrent and what the seeder
+// sees of its leechers. seeder.cpp applies them to the libtorrent session and torrents.
 //
 // Measured with bench/deploy/run --nodes 16 --rate 20mbit --size 256M (docs/benchmarks.md,
 // "Swarm at link speed"), tarball S = 127 MiB, floor S/R = 53 s:
@@ -10,6 +10,12 @@
 //   every node unchoked, super-seeding:         84 s, 1.10 x S
 // Super-seeding (BEP 16) offers each node its own pieces, so every node can be served at once
 // without two nodes taking the same piece from the server; the nodes trade the rest.
+// A lone node or a small group has nobody (or few) to trade with: there the offer grows
+// (super_seed_offer_pieces), and a client that the super-seeder cannot serve is served
+// normally (serve_normally). docs/benchmarks.md, "A lone node and small groups".
+#include <algorithm>
+#include <cstdint>
+
 namespace si {
 
 // A torrent of fewer pieces is seeded normally even with BT_SUPER_SEED=y: with few pieces
@@ -33,6 +39,75 @@ constexpr SeederChoking seeder_choking(bool super_seed) {
 // nobody else was offered).
 constexpr bool super_seeds(bool super_seed, int num_pieces) {
     return super_seed && num_pieces >= min_super_seed_pieces;
+}
+
+// ---- the offer --------------------------------------------------------------------------------
+// libtorrent's super-seeder offers each peer two pieces and the next one when the peer's HAVE
+// for one comes back: at most two pieces per round trip from the server, whatever the link. A
+// lone node got 3-6 MB/s at 100 Mbit/s and at 1 Gbit/s. Our patch
+// (cmake/libtorrent-patches/super-seeding-offer-budget.patch) gives the torrent a budget of
+// pieces on offer, shared by the leechers connected to the server: each may have
+// super_seed_offer_per_peer() of them. The budget is enough bytes to keep one 1 Gbit/s link
+// busy over the round trip and the peer's hash check (2 MiB: 16 ms at 1 Gbit/s), and small
+// enough that from 16 leechers on each gets two pieces of 64 KiB, as before (the large-swarm
+// results in docs/benchmarks.md were measured with two).
+inline constexpr std::int64_t super_seed_offer_bytes = std::int64_t{2} << 20;
+
+// The torrent's budget, in pieces of `piece_bytes` bytes: at least 2 (libtorrent's offer).
+constexpr int super_seed_offer_pieces(std::int64_t piece_bytes) {
+    if (piece_bytes <= 0) {
+        return 2;
+    }
+    return static_cast<int>(std::max<std::int64_t>(2, super_seed_offer_bytes / piece_bytes));
+}
+
+// What the patched libtorrent offers each of `leechers` connected leechers (peers that are not
+// seeds) of a torrent with an offer of `budget` pieces: budget / leechers, at least 2. For the
+// log; the patch computes the same.
+constexpr int super_seed_offer_per_peer(int budget, int leechers) {
+    return std::max(2, budget / std::max(1, leechers));
+}
+
+// ---- a client the super-seeder cannot serve ---------------------------------------------------
+// transmission-cli 3.00 got 0 bytes in 300 s from the super-seeder (issue 28). Whatever the
+// client's reason, the seeder notices it: a leecher that, for super_seed_stall_s, got no payload
+// byte from the server and no new piece from anyone is seeded normally (told that the server has
+// every piece; it may request any). A node that trades with others makes progress and is not
+// affected; a node that stopped for its own reasons costs nothing when served normally (it
+// requests nothing). 5 s: a node waiting on a super-seeded piece in a 64-node swarm at 5 Mbit/s
+// gets a 64 KiB piece from someone well within it.
+inline constexpr double super_seed_stall_s = 5.0;
+
+// One look at a leecher connected to the seeder.
+struct LeecherSample {
+    std::int64_t from_us_bytes = 0;  // payload the seeder sent it on this connection
+    int pieces = 0;                  // pieces it has, as its HAVE messages told us
+    bool seed = false;               // it has every piece
+};
+
+// What the seeder remembers of a leecher between looks.
+struct LeecherWatch {
+    std::int64_t from_us_bytes = 0;
+    int pieces = 0;
+    double quiet_s = 0;            // seconds without a byte from us or a new piece
+    bool served_normally = false;  // serve_normally() said so once: never again
+};
+
+// The watch after `now`, taken `elapsed_s` seconds after the last look (the first look: a
+// default LeecherWatch). Quiet time grows only while the leecher lacks pieces and neither its
+// bytes from us nor its pieces grew.
+constexpr LeecherWatch watch_leecher(LeecherWatch before, const LeecherSample& now,
+                                     double elapsed_s) {
+    const bool moved = now.from_us_bytes > before.from_us_bytes || now.pieces > before.pieces;
+    before.quiet_s = (moved || now.seed) ? 0.0 : before.quiet_s + std::max(0.0, elapsed_s);
+    before.from_us_bytes = std::max(before.from_us_bytes, now.from_us_bytes);
+    before.pieces = std::max(before.pieces, now.pieces);
+    return before;
+}
+
+// Whether the seeder should now serve this leecher of a super-seeded torrent normally.
+constexpr bool serve_normally(const LeecherWatch& w) {
+    return !w.served_normally && w.quiet_s >= super_seed_stall_s;
 }
 
 }  // namespace si

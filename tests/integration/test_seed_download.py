@@ -3,9 +3,11 @@
 each tarball over our tracker and seeder; the bytes and the unpacked tree are what the
 administrator put in the image, item by item."""
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
@@ -83,6 +85,54 @@ class SeedDownload(unittest.TestCase):
             mode = os.stat(os.path.join(t.dir, "tarballs", "image-demo.tar.gz")).st_mode & 0o777
             self.assertEqual(mode, 0o600)
             subprocess.run(["gzip", "-t", os.path.join(t.dir, "tarballs", "image-demo.tar.gz")], check=True)
+        finally:
+            t.cleanup()
+
+    def test_a_peer_stalled_in_its_handshake_stops_nothing(self):
+        """A peer that sends its handshake up to the info-hash and then nothing (a slow or
+        broken client, or a port scan) is in its handshake with our super-seeder. The
+        seeder once offered such a peer pieces in a loop that never ended, and si_btd
+        stopped answering anyone. Now its page answers and a client downloads the image."""
+        t = sitest.ServerTree(images=("golden",))
+        try:
+            sitest.make_image_tree(t.image_dir("golden"), special=False, megabytes=2)
+            t.start()
+            name = "image-golden.tar.torrent"
+            t.wait_served([name])
+            with open(os.path.join(t.dir, "torrents", name), "rb") as f:
+                torrent = f.read()
+            info_hash = bytes.fromhex(sitest.torrent_info_hash(torrent))
+
+            def answers():
+                try:
+                    return t.status() is not None
+                except OSError:  # a time-out: si_btd accepts but does not answer
+                    return False
+
+            stalled = []
+            for source in ("127.0.0.5", "127.0.0.6"):
+                s = socket.create_connection((t.address, t.seeder_port), timeout=5,
+                                             source_address=(source, 0))
+                s.sendall(b"\x13BitTorrent protocol" + bytes(8) + info_hash)  # no peer id
+                stalled.append(s)
+            try:
+                # Past the seeder's next ticks, where a new peer is offered its pieces.
+                sitest.wait_for(answers, 10, "si_btd's status page")
+                time.sleep(3)
+                self.assertTrue(answers(), "si_btd stopped answering its status page")
+                client = tempfile.mkdtemp(dir=t.dir)
+                path = os.path.join(client, name)
+                with open(path, "wb") as f:
+                    f.write(torrent)
+                r = sitest.aria2_download(path, client, bind="127.0.0.2", timeout=60)
+                self.assertEqual(r.returncode, 0, r.stdout.decode(errors="replace"))
+                with open(os.path.join(client, "image-golden.tar"), "rb") as a, \
+                        open(os.path.join(t.dir, "tarballs", "image-golden.tar"), "rb") as b:
+                    self.assertTrue(a.read() == b.read(), "downloaded bytes differ from the tarball")
+                self.assertTrue(answers(), "si_btd stopped answering its status page")
+            finally:
+                for s in stalled:
+                    s.close()
         finally:
             t.cleanup()
 

@@ -435,6 +435,9 @@ def main():
     result = prog.result
     if not result.wasSuccessful():
         sys.exit(1)
+    if result.testsRun == 0:
+        print("no test ran (a -k pattern that matches none?)", file=sys.stderr)
+        sys.exit(1)
     if result.testsRun > 0 and len(result.skipped) == result.testsRun:
         sys.exit(SKIP_EXIT)
     sys.exit(0)
