@@ -53,6 +53,7 @@ void insert_peer(Swarm& s, Peer p) {
 void remove_at(Swarm& s, std::uint32_t idx) {
     Peer& victim = s.peers[idx];
     s.gone_downloaded += victim.downloaded;
+    s.gone_uploaded += victim.uploaded;
     if (victim.left == 0) {
         --s.seeds;
     }
@@ -65,6 +66,20 @@ void remove_at(Swarm& s, std::uint32_t idx) {
         s.by_endpoint[make_key(victim.ip, victim.port)] = idx;
     }
     s.peers.pop_back();
+}
+
+// The peer's new uploaded/downloaded figures. A figure smaller than the last one is a client
+// that started counting again (a restart under the same peer id): the old figure moves to the
+// swarm's gone totals, so the swarm's sums never go down.
+void update_totals(Swarm& s, Peer& p, const AnnounceRequest& req) {
+    if (req.downloaded < p.downloaded) {
+        s.gone_downloaded += p.downloaded;
+    }
+    if (req.uploaded < p.uploaded) {
+        s.gone_uploaded += p.uploaded;
+    }
+    p.downloaded = req.downloaded;
+    p.uploaded = req.uploaded;
 }
 
 template <typename Map, typename Key>
@@ -174,7 +189,7 @@ std::optional<AnnounceResult> PeerStore::announce(const AnnounceRequest& req) {
                 ++s.downloaded;
                 result.completed_now = true;
             }
-            s.peers[*self].downloaded = req.downloaded;
+            update_totals(s, s.peers[*self], req);
             remove_at(s, *self);
         }
         result.counts = counts_of(s);
@@ -207,8 +222,7 @@ std::optional<AnnounceResult> PeerStore::announce(const AnnounceRequest& req) {
         req.left == 0 ? ++s.seeds : --s.seeds;
     }
     p.left = req.left;
-    p.uploaded = req.uploaded;
-    p.downloaded = req.downloaded;
+    update_totals(s, p, req);
     p.seen = clock_.now();
 
     auto want = static_cast<std::uint32_t>(std::clamp(req.numwant, 0, max_numwant));
@@ -261,6 +275,18 @@ std::uint64_t PeerStore::downloaded_bytes(std::string_view info_hash) const {
     std::uint64_t sum = it->second.gone_downloaded;
     for (const Peer& p : it->second.peers) {
         sum += p.downloaded;
+    }
+    return sum;
+}
+
+std::uint64_t PeerStore::uploaded_bytes(std::string_view info_hash) const {
+    auto it = swarms_.find(std::string(info_hash));
+    if (it == swarms_.end()) {
+        return 0;
+    }
+    std::uint64_t sum = it->second.gone_uploaded;
+    for (const Peer& p : it->second.peers) {
+        sum += p.uploaded;
     }
     return sum;
 }

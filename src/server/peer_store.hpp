@@ -59,6 +59,7 @@ struct SwarmSnapshot {
     SwarmCounts counts;
     std::vector<TrackedPeer> peers;
     std::uint64_t downloaded_bytes = 0;  // PeerStore::downloaded_bytes
+    std::uint64_t uploaded_bytes = 0;    // PeerStore::uploaded_bytes
 };
 
 struct AnnounceRequest {
@@ -105,7 +106,13 @@ class PeerStore {
     std::vector<TrackedPeer> peers(std::string_view info_hash) const;
     // Bytes the swarm's peers said they downloaded: the current peers' last announces plus
     // the last figures of peers that left or were replaced since the daemon started.
+    // A count that a peer restarted (a smaller figure than its last one) keeps the old figure
+    // in the sum, so the sum never goes down while the daemon runs.
     std::uint64_t downloaded_bytes(std::string_view info_hash) const;
+    // Bytes the swarm's peers said they uploaded, counted as downloaded_bytes() is. The image
+    // server seeds but never announces to its own tracker, so this is what the nodes sent each
+    // other: the bytes that did not come from the server.
+    std::uint64_t uploaded_bytes(std::string_view info_hash) const;
     // The tracked info-hashes, in no particular order.
     std::vector<std::string> torrents() const;
 
@@ -148,7 +155,8 @@ class PeerStore {
         std::unordered_map<EndpointKey, std::uint32_t, KeyHash> by_endpoint;
         std::uint64_t seeds = 0;
         std::uint64_t downloaded = 0;
-        std::uint64_t gone_downloaded = 0;  // "downloaded" of the peers removed
+        std::uint64_t gone_downloaded = 0;  // "downloaded" of the peers removed or restarted
+        std::uint64_t gone_uploaded = 0;    // "uploaded" of the peers removed or restarted
     };
 
   private:

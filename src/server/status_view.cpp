@@ -15,13 +15,14 @@ using json = nlohmann::json;
 constexpr std::array all_states = {NodeState::installing, NodeState::stuck, NodeState::done,
                                    NodeState::unverified, NodeState::failed};
 
-// Bytes the nodes got from each other: all they downloaded less what the server sent.
+// Bytes the nodes got from each other: what they announced as uploaded (the server does not
+// announce). Not "all downloaded less what the server sent": the server's count is live and the
+// announces lag, so that difference went down and showed 0 while nodes uploaded.
 std::int64_t peer_bytes(const ImageView& im) {
     if (!im.swarm) {
         return 0;
     }
-    auto all = static_cast<std::int64_t>(im.swarm->downloaded_bytes);
-    return std::max<std::int64_t>(0, all - im.server_bytes);
+    return static_cast<std::int64_t>(im.swarm->uploaded_bytes);
 }
 
 // Peer bytes per server byte; nullopt before the server sent anything.
@@ -289,7 +290,7 @@ std::string metrics_text(const StatusInput& in) {
              static_cast<double>(im.server_bytes));
     }
     help("si_btd_image_peer_bytes_total", "counter",
-         "Bytes nodes downloaded from each other (announced downloads less the server's).");
+         "Bytes nodes sent each other, as their announces say (never goes down).");
     for (const ImageView& im : in.images) {
         line("si_btd_image_peer_bytes_total{image=\"" + label(im.name) + "\",kind=\"" + im.kind +
                  "\"}",

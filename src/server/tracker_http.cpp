@@ -537,7 +537,8 @@ std::optional<SwarmSnapshot> TrackerServer::swarm(const std::string& info_hash_h
     if (!counts) {
         return std::nullopt;
     }
-    return SwarmSnapshot{*counts, store.peers(*raw), store.downloaded_bytes(*raw)};
+    return SwarmSnapshot{*counts, store.peers(*raw), store.downloaded_bytes(*raw),
+                         store.uploaded_bytes(*raw)};
 }
 
 std::uint64_t TrackerServer::announces() const {

@@ -104,6 +104,7 @@ class StatusPage(unittest.TestCase):
             self.assertGreater(int(m.group(2)), 1, plot)
         m = re.search(r'<svg id="plot-nodes"[^>]*data-series="(\d+)"', dom)
         self.assertEqual(int(m.group(1)), 5, "one line per node")
+        self.assertEqual(dom.count('class="legend-item"'), 5, "a legend entry per node")
         self.assertRegex(dom, r"<path d=\"M[0-9.]+,[0-9.]+ L")  # a line, not a lone point
         self.assertIn("pieces verified", dom)  # the proof, per node
         self.assertNotIn("cannot read the status", dom)
@@ -114,6 +115,34 @@ class StatusPage(unittest.TestCase):
         chromium("--screenshot=" + shot, url)
         self.assertTrue(os.path.getsize(shot) > 10000, "no screenshot")
         print("screenshot: %s" % shot, flush=True)
+
+    def test_many_nodes_show_percentiles_and_a_failure_first(self):
+        """Past 40 nodes the per-node plot shows the spread (p10, median, p90) instead of a line
+        per node, and the table puts a failed node first, before the installing ones."""
+        self.t.start()
+        self.t.wait_served(["image-golden.tar.gz.torrent"])
+
+        def report(i, percent):
+            status = -7 if i == 45 else percent  # node 45 fails: a negative status
+            line = ("mac=00.16.3e.00.01.%02x:ip=10.9.8.%d:host=n%02d:os=golden:status=%d:speed=%d\n"
+                    % (i, i, i, status, 2000 + 50 * i))
+            with socket.create_connection(("127.0.0.1", self.t.monitor_port), timeout=2) as s:
+                s.sendall(line.encode())
+
+        for percent in (10, 20, 30):
+            for i in range(1, 46):
+                report(i, percent)
+            time.sleep(1)
+        sitest.wait_for(lambda: len(self.t.status()["nodes"]) == 45, 30, "45 nodes")
+        dom = chromium("--dump-dom", self.t.url("/"))
+        m = re.search(r'<svg id="plot-nodes"[^>]*data-series="(\d+)"', dom)
+        self.assertIsNotNone(m, dom[:3000])
+        self.assertEqual(int(m.group(1)), 3, "p10, median and p90, not 45 lines")
+        self.assertIn("median of 45 nodes", dom)
+        rows = re.findall(r'<tr class="state-([a-z]+)" data-key="([^"]+)"', dom)
+        self.assertEqual(len(rows), 45, rows)
+        self.assertEqual(rows[0], ("failed", "00:16:3e:00:01:2d"), rows[:3])
+        self.assertEqual({state for state, _ in rows[1:]}, {"installing"})
 
 
 if __name__ == "__main__":

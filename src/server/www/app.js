@@ -9,8 +9,15 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const COLORS = ["#3a6fd8", "#e07b39", "#3f8f46", "#b0388a", "#8a6d1f", "#1f8a8a", "#b00020",
                 "#5d4fb3", "#6b7b1f", "#c2185b"];
 
+// Above this many nodes the per-node plot shows percentiles instead of one line per node.
+const MAX_NODE_LINES = 40;
+// A gap between two reports longer than this is silence (a stuck node), not steady downloading.
+const GAP_S = 2.5 * BUCKET_S;
+// The default order: what needs the operator first.
+const ATTENTION = ["failed", "stuck", "unverified", "installing", "not seen", "done"];
+
 let latest = null;
-let sortKey = "host";
+let sortKey = "attention";
 let sortDir = 1;
 
 function el(tag, attrs, text) {
@@ -120,7 +127,24 @@ function trackerText(n) {
   return `${bytes(t.left)} (${duration(t.idle_s)} ago)`;
 }
 
+// A node's rates while they mean something: not for a node that failed, is stuck or stopped
+// reporting; a done node only uploads (it keeps serving its peers).
+function liveRate(n, which) {
+  if (n.state === "failed" || n.state === "stuck" || n.state === "not seen") return null;
+  if (n.silent_s !== null && n.silent_s > GAP_S) return null;
+  if (n.state === "done" && which === "download_kbs") return null;
+  return n[which];
+}
+
 function cellValue(n, key) {
+  if (key === "attention") {
+    const r = ATTENTION.indexOf(n.state);
+    return r < 0 ? ATTENTION.length : r;
+  }
+  if (key === "download_kbs" || key === "upload_kbs") {
+    const v = liveRate(n, key);
+    return v === null || v === undefined ? -1 : v;
+  }
   if (key === "proof") return proofText(n);
   if (key === "tracker") return n.tracker ? n.tracker.left : -1;
   if (key === "boot") return bootText(n);
@@ -145,11 +169,13 @@ function renderTable(doc) {
     return [n.host, n.mac, n.ip, n.image, n.state, n.phase, n.error]
       .some((v) => String(v || "").toLowerCase().includes(filter));
   });
-  rows.sort((a, b) => {
-    const x = cellValue(a, sortKey), y = cellValue(b, sortKey);
-    if (typeof x === "number" && typeof y === "number") return (x - y) * sortDir;
-    return String(x).localeCompare(String(y), undefined, { numeric: true }) * sortDir;
-  });
+  const compare = (key, a, b) => {
+    const x = cellValue(a, key), y = cellValue(b, key);
+    if (typeof x === "number" && typeof y === "number") return x - y;
+    return String(x).localeCompare(String(y), undefined, { numeric: true });
+  };
+  // Ties (the same state, say) in host order.
+  rows.sort((a, b) => compare(sortKey, a, b) * sortDir || compare("host", a, b));
   const body = document.querySelector("#nodes tbody");
   body.replaceChildren();
   for (const n of rows) {
@@ -163,14 +189,15 @@ function renderTable(doc) {
     tr.append(
       el("td", {}, n.host), el("td", {}, n.mac), el("td", {}, n.ip), el("td", {}, n.image),
       el("td", { title: n.boot && n.boot.listed ? `target ${n.boot.target || ""}` : "" }, bootText(n)),
-      el("td", {}, n.state), el("td", {}, n.phase), progress,
-      el("td", { class: "num" }, rate(n.download_kbs)), el("td", { class: "num" }, rate(n.upload_kbs)),
+      el("td", {}, n.state), el("td", { class: "detail" }, proofText(n)), el("td", {}, n.phase),
+      progress,
+      el("td", { class: "num" }, rate(liveRate(n, "download_kbs"))),
+      el("td", { class: "num" }, rate(liveRate(n, "upload_kbs"))),
       el("td", { class: "num" }, n.peers === null ? "" : n.peers),
       el("td", { class: "num" }, n.silent_s === null ? "" : duration(n.silent_s) + " ago"),
       el("td", { class: "num" }, duration(n.elapsed_s)),
       el("td", { class: "num" }, n.status === null ? "" : n.status),
-      el("td", { class: "num" }, trackerText(n)),
-      el("td", {}, proofText(n)));
+      el("td", { class: "num" }, trackerText(n)));
     body.append(tr);
   }
   document.getElementById("row-count").textContent =
@@ -220,10 +247,14 @@ function drawPlot(svg, series, area) {
   svg.append(svgEl("line", { class: "axis", x1: L, x2: W - R, y1: H - B, y2: H - B }));
   series.forEach((s, i) => {
     if (s.points.length === 0) return;
-    let d = s.points.map(([t, v], k) => `${k ? "L" : "M"}${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
+    // A new stroke after a gap in the reports: silence is not drawn as steady downloading.
+    let d = s.points.map(([t, v], k) => {
+      const move = k === 0 || (!area && t - s.points[k - 1][0] > GAP_S);
+      return `${move ? "M" : "L"}${x(t).toFixed(1)},${y(v).toFixed(1)}`;
+    }).join(" ");
     if (area) d += ` L${x(s.points[s.points.length - 1][0]).toFixed(1)},${y(0)} L${x(s.points[0][0]).toFixed(1)},${y(0)} Z`;
     const path = svgEl("path", { d, class: area ? "area" : "series" });
-    if (!area) path.setAttribute("stroke", COLORS[i % COLORS.length]);
+    if (!area) path.setAttribute("stroke", s.color || COLORS[i % COLORS.length]);
     const title = svgEl("title");
     title.textContent = s.name;
     path.append(title);
@@ -231,21 +262,53 @@ function drawPlot(svg, series, area) {
   });
 }
 
+// The value at fraction q (0..1) of the sorted numbers xs.
+function percentile(xs, q) {
+  const i = Math.min(xs.length - 1, Math.max(0, Math.round(q * (xs.length - 1))));
+  return xs[i];
+}
+
+// The per-node plot's legend: a swatch and a name per series.
+function renderLegend(series) {
+  const box = document.getElementById("plot-nodes-legend");
+  if (!box) return;
+  box.replaceChildren();
+  series.forEach((s, i) => {
+    const item = el("span", { class: "legend-item" });
+    const swatch = el("span", { class: "swatch" });
+    swatch.style.background = s.color || COLORS[i % COLORS.length];
+    item.append(swatch, document.createTextNode(s.name));
+    box.append(item);
+  });
+}
+
 function renderPlots(doc) {
   const perNode = [];
-  const buckets = new Map();  // bucket start -> Map(mac -> KB/s)
+  // bucket start -> Map(node key -> KB/s): keyed by the node's key, not its MAC, so that nodes
+  // without a MAC (or sharing one) are each counted.
+  const buckets = new Map();
   for (const n of doc.nodes) {
     const h = n.history || [];
-    perNode.push({ name: n.host || n.mac, points: h.map(([t, down]) => [t, down / 1024]) });
+    perNode.push({ name: n.host || n.mac || n.ip, points: h.map(([t, down]) => [t, down / 1024]) });
     for (const [t, down] of h) {
       const b = Math.floor(t / BUCKET_S) * BUCKET_S;
       if (!buckets.has(b)) buckets.set(b, new Map());
-      buckets.get(b).set(n.mac, down);  // a node's last sample in the bucket
+      buckets.get(b).set(n.key, down);  // a node's last sample in the bucket
     }
   }
-  const total = [...buckets.entries()].sort((a, b) => a[0] - b[0])
-    .map(([b, m]) => [b, [...m.values()].reduce((s, v) => s + v, 0) / 1024]);
-  drawPlot(document.getElementById("plot-nodes"), perNode, false);
+  const sorted = [...buckets.entries()].sort((a, b) => a[0] - b[0]);
+  const total = sorted.map(([b, m]) => [b, [...m.values()].reduce((s, v) => s + v, 0) / 1024]);
+  let lines = perNode;
+  if (perNode.length > MAX_NODE_LINES) {
+    // Many nodes: the spread of their rates per 10 s, not a line each.
+    lines = [["p90", 0.9, "#3f8f46"], ["median", 0.5, "#3a6fd8"], ["p10", 0.1, "#e07b39"]]
+      .map(([name, q, color]) => ({
+        name: `${name} of ${perNode.length} nodes`, color,
+        points: sorted.map(([b, m]) => [b, percentile([...m.values()].sort((x, y) => x - y), q) / 1024]),
+      }));
+  }
+  drawPlot(document.getElementById("plot-nodes"), lines, false);
+  renderLegend(lines.length <= MAX_NODE_LINES ? lines : []);
   drawPlot(document.getElementById("plot-total"), [{ name: "all nodes", points: total }], true);
 }
 

@@ -48,6 +48,36 @@ class PeerStoreTest : public ::testing::Test {
     std::deque<std::string> ids;  // keeps the peer_id views alive
 };
 
+TEST_F(PeerStoreTest, SwarmByteSumsKeepWhatLeftAndNeverGoDown) {
+    auto send = [&](int n, std::uint64_t up, std::uint64_t down,
+                    AnnounceEvent ev = AnnounceEvent::none) {
+        AnnounceRequest r;
+        ids.push_back(peer_id(n));
+        r.info_hash = hash_a;
+        r.peer_id = ids.back();
+        r.ip = v4(0x0a000000u + static_cast<std::uint32_t>(n));
+        r.port = 6881;
+        r.left = 100;
+        r.uploaded = up;
+        r.downloaded = down;
+        r.event = ev;
+        ASSERT_TRUE(store.announce(r));
+    };
+    send(1, 300, 1000);
+    send(2, 200, 500);
+    EXPECT_EQ(store.uploaded_bytes(hash_a), 500u);
+    EXPECT_EQ(store.downloaded_bytes(hash_a), 1500u);
+    // Peer 1 restarts its counts under the same peer id: what it had counted stays in the sums.
+    send(1, 50, 100);
+    EXPECT_EQ(store.uploaded_bytes(hash_a), 550u);
+    EXPECT_EQ(store.downloaded_bytes(hash_a), 1600u);
+    // Peer 2 leaves with its last figures.
+    send(2, 250, 600, AnnounceEvent::stopped);
+    EXPECT_EQ(store.uploaded_bytes(hash_a), 600u);
+    EXPECT_EQ(store.downloaded_bytes(hash_a), 1700u);
+    EXPECT_EQ(store.uploaded_bytes(hash_b), 0u);
+}
+
 TEST_F(PeerStoreTest, UnknownHashIsNotTracked) {
     AnnounceRequest r;
     std::string other(20, 'C');
