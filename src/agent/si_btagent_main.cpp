@@ -29,6 +29,7 @@
 #include "http_get.hpp"
 #include "incomplete_mark.hpp"
 #include "install_record.hpp"
+#include "layout_fetch.hpp"
 #include "monitor.hpp"
 #include "progress_line.hpp"
 #include "staging.hpp"
@@ -198,7 +199,8 @@ class Agent {
             return rc;
         }
         log_.info("si_btagent " SI_VERSION ": installing image " + s_.image_name + " from " +
-                  s_.image_server + " into " + args_.root + " (this node: " + bind_ + ")");
+                  si::format_server_list(s_.image_servers) + " into " + args_.root +
+                  " (this node: " + bind_ + ")");
         std::error_code ec;
         if (!std::filesystem::is_directory(args_.root, ec)) {
             return fail("root", si::Error{args_.root + " is not a directory (is the target "
@@ -236,9 +238,10 @@ class Agent {
     // keys: agent/trust.hpp), and the signed info-hash against the parsed one.
     si::Result<si::FetchedTorrent> fetch_signed(si::PackKind kind, const std::string& name) {
         std::optional<si::SignedClaim> claim;
-        auto verify = [&](const std::string& target, std::string_view bytes) -> si::Status {
-            auto c = si::check_signed(s_, trusted_, bind_, target, bytes, si::kind_word(kind), name,
-                                      "", log_);
+        auto verify = [&](const si::ServerAddress& server, const std::string& target,
+                          std::string_view bytes) -> si::Status {
+            auto c = si::check_signed(s_, server, trusted_, bind_, target, bytes,
+                                      si::kind_word(kind), name, "", log_);
             if (!c) {
                 return c.error();
             }
@@ -541,8 +544,7 @@ class Agent {
     int plan_layout() {
         monitor_->send(report(si::monitor_status::initializing, "partition"));
         const std::string target = "/layouts/" + s_.image_name;
-        auto got =
-            si::http_get(s_.image_server, s_.tracker_port, target, bind_, std::chrono::seconds(20));
+        auto got = si::fetch_layout(s_, torrents_.front().server, s_.image_name, bind_, log_);
         if (!got) {
             return fail("layout", si::Error{got.error().message, si::ErrorKind::unreachable});
         }
@@ -560,7 +562,10 @@ class Agent {
                                   si::ErrorKind::disk});
         }
         layout_digest_ = si::sha256_hex(got->body);
-        if (auto st = si::check_signed(s_, trusted_, bind_, target, got->body, "layout",
+        // The layout's signature from the server that gave the image's .torrent, where the
+        // layout is asked first.
+        if (auto st = si::check_signed(s_, s_.image_servers[torrents_.front().server], trusted_,
+                                       bind_, target, got->body, "layout",
                                        s_.image_name, layout_digest_, log_);
             !st) {
             return fail("layout", st.error());

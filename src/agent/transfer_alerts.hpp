@@ -55,6 +55,10 @@ class TransferAlerts {
     // exit code of its cause (no_space, io). So is our tracker's answer that it no longer
     // serves this torrent (ErrorKind::superseded, common/tracker_reason.hpp): the image was
     // repacked or dropped since the .torrent was fetched, and no seed will send its pieces.
+    // "Our tracker" is the first tier's, the tracker of the server the .torrent came from
+    // (server/tracker_tiers.hpp); another server's tracker that says so holds another version
+    // of the image, or has not packed it yet: it has no peers of this swarm, and is only
+    // logged, once.
     void take(const lt::alert* a, TimePoint now);
 
     // 1 for each piece verified here (downloaded, or found on disk by the start-up check).
@@ -90,6 +94,8 @@ class TransferAlerts {
     std::optional<Error> failure_;
     std::optional<TimePoint> lift_server_ban_at_;
     PieceWatcher watcher_;
+    std::string origin_tracker_;                 // the first tier's announce URL
+    std::vector<std::string> other_version_at_;  // trackers already logged as not serving it
 };
 
 }  // namespace si

@@ -72,6 +72,7 @@ Result<std::string> load_monitor_key(const std::string& file, bool required) {
 }
 
 Result<std::optional<SignedClaim>> check_signed(const AgentSettings& s,
+                                                const ServerAddress& server,
                                                 const std::vector<PublicKey>& keys,
                                                 const std::string& bind, const std::string& target,
                                                 std::string_view bytes, std::string_view kind,
@@ -85,8 +86,8 @@ Result<std::optional<SignedClaim>> check_signed(const AgentSettings& s,
         return std::optional<SignedClaim>();
     }
     const auto start = std::chrono::steady_clock::now();
-    auto got = http_get(s.image_server, s.tracker_port, sig_target, bind, signature_timeout,
-                        max_signature_bytes);
+    auto got = http_get(server.address, server.port != 0 ? server.port : s.tracker_port, sig_target,
+                        bind, signature_timeout, max_signature_bytes);
     if (!got) {
         if (got.error().kind == ErrorKind::bad_data) {
             return untrusted(what + ": " + sig_target + ": " + got.error().message);

@@ -1,7 +1,5 @@
 #include "common/agent_settings.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -40,11 +38,6 @@ std::optional<Error> read_int(const KernelCmdline& c, std::string_view key, long
     return std::nullopt;
 }
 
-bool is_ipv4(const std::string& s) {
-    in_addr a{};
-    return inet_pton(AF_INET, s.c_str(), &a) == 1;
-}
-
 }  // namespace
 
 Result<AgentSettings> agent_settings_from(const KernelCmdline& c) {
@@ -55,10 +48,15 @@ Result<AgentSettings> agent_settings_from(const KernelCmdline& c) {
         return s;
     }
     if (const std::string* v = c.find("IMAGESERVER"); v != nullptr && !v->empty()) {
-        if (!is_ipv4(*v)) {
-            return bad("IMAGESERVER", "'" + *v + "' is not an IPv4 address");
+        auto servers = parse_server_list(*v);
+        if (!servers) {
+            return bad("IMAGESERVER", servers.error().message);
         }
-        s.image_server = *v;
+        if (servers->empty()) {
+            return bad("IMAGESERVER", "'" + *v + "' names no server");
+        }
+        s.image_servers = std::move(*servers);
+        s.image_server = s.image_servers.front().address;
     } else {
         return bad("IMAGESERVER", "not set (give the image server's address)");
     }
@@ -91,10 +89,14 @@ Result<AgentSettings> agent_settings_from(const KernelCmdline& c) {
         s.reinstall = yes(*v);
     }
     if (const std::string* v = c.find("MONITOR_SERVER"); v != nullptr && !v->empty()) {
-        if (!is_ipv4(*v)) {
-            return bad("MONITOR_SERVER", "'" + *v + "' is not an IPv4 address");
+        auto servers = parse_server_list(*v);
+        if (!servers) {
+            return bad("MONITOR_SERVER", servers.error().message);
         }
-        s.monitor_server = *v;
+        s.monitor_servers = std::move(*servers);
+        if (!s.monitor_servers.empty()) {
+            s.monitor_server = s.monitor_servers.front().address;
+        }
     }
     if (const std::string* v = c.find("MONITOR_CONSOLE")) {
         s.monitor_console = yes(*v);

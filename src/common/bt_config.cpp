@@ -196,6 +196,12 @@ Result<BtConfig> bt_config_from(const ShellConf& conf) {
             }
         } else if (a.key == "BT_POWER_COMMAND") {
             bt.power_command = a.value;
+        } else if (a.key == "BT_PEER_SERVERS") {
+            auto servers = parse_server_list(a.value);
+            if (!servers) {
+                return config_error(where(conf, a) + servers.error().message);
+            }
+            bt.peer_servers = std::move(*servers);
         } else if (a.key == "BT_IMAGES" || a.key == "BT_OVERRIDES") {
             auto names = parse_names(conf, a, bt.warnings);
             if (!names) {

@@ -8,6 +8,7 @@
 
 #include "common/names.hpp"
 #include "common/result.hpp"
+#include "common/server_list.hpp"
 #include "common/shell_conf.hpp"
 
 namespace si {
@@ -60,7 +61,10 @@ struct BtConfig {
     bool signing_key_required = false;                   // BT_SIGNING_KEY names a file
     std::string monitor_key = default_monitor_key_path;  // BT_MONITOR_KEY; "": none
     bool monitor_key_required = false;                   // BT_MONITOR_KEY names a file
-    std::vector<std::string> warnings;                   // "file:line: ..." to show the admin
+    // BT_PEER_SERVERS: the other image servers of the cluster (IPv4[:tracker port]), whose
+    // trackers every .torrent names too (docs/server-howto.md, "Several image servers").
+    std::vector<ServerAddress> peer_servers;
+    std::vector<std::string> warnings;  // "file:line: ..." to show the admin
 };
 
 // Checks every key. Fails with "file:line: KEY: reason" (ErrorKind::config).

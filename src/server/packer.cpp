@@ -20,10 +20,18 @@
 #include "server/read_ahead.hpp"
 #include "server/tar_writer.hpp"
 #include "server/torrent_maker.hpp"
+#include "server/tracker_tiers.hpp"
 #include "server/tree_walk.hpp"
 
 namespace si {
 namespace {
+
+// What the pack record keeps of the trackers: every tier's URL (tracker_tiers.hpp).
+std::string announce_line(const PackerSettings& settings) {
+    std::vector<std::string> tiers{settings.announce_url};
+    tiers.insert(tiers.end(), settings.more_trackers.begin(), settings.more_trackers.end());
+    return announce_record(tiers);
+}
 
 constexpr mode_t tarball_mode = 0600;  // as the original's chmod 600: images hold secrets
 constexpr mode_t torrent_mode = 0644;  // served to anyone by the tracker anyway
@@ -145,6 +153,7 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
     spec.piece_size = piece_size;
     spec.piece_hashes = hasher.piece_hashes();
     spec.announce_url = settings.announce_url;
+    spec.more_trackers = settings.more_trackers;
     auto torrent = make_torrent(spec);
     if (!torrent) {
         return torrent.error();
@@ -190,7 +199,7 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
     rec.tarball_mtime_ns = mtime_ns(st);
     rec.info_hash = torrent->info_hash_hex;
     rec.torrent_sha1 = sha1_hex(torrent->bytes);
-    rec.announce = settings.announce_url;
+    rec.announce = announce_line(settings);
     if (Status s = write_pack_record(job.tarball, rec); !s) {
         return s.error();
     }
@@ -200,7 +209,8 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
 // The pair matches its tree but announces elsewhere: rewrite the .torrent (same info
 // dictionary, same info-hash) and its record; the tarball is not touched.
 Status reannounce(const PackJob& job, const PackerSettings& settings, const PairCheck& check) {
-    auto torrent = reannounce_torrent(check.torrent_bytes, settings.announce_url);
+    auto torrent =
+        reannounce_torrent(check.torrent_bytes, settings.announce_url, settings.more_trackers);
     if (!torrent) {
         return torrent.error();
     }
@@ -209,7 +219,7 @@ Status reannounce(const PackJob& job, const PackerSettings& settings, const Pair
     }
     PackRecord rec = check.record;
     rec.torrent_sha1 = sha1_hex(torrent->bytes);
-    rec.announce = settings.announce_url;
+    rec.announce = announce_line(settings);
     return write_pack_record(job.tarball, rec);
 }
 
@@ -256,13 +266,13 @@ Result<PackResult> pack_or_reuse(const PackJob& job, const PackerSettings& setti
         PairState state{tree->root,           tree->fingerprint_hex,
                         settings.compression, delta_layout(settings),
                         job.tarball,          job.torrent};
-        PairCheck check = check_pair(state, settings.announce_url);
+        PairCheck check = check_pair(state, announce_line(settings));
         if (check.match != PairMatch::stale) {
             if (check.match == PairMatch::announce_differs) {
                 if (Status s = reannounce(job, settings, check); !s) {
                     return fail(s.error());
                 }
-                res.note = "announce URL changed to " + settings.announce_url +
+                res.note = "announce URL changed to " + announce_line(settings) +
                            "; torrent rewritten, same info-hash";
             }
             res.reused = true;

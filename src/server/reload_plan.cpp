@@ -47,6 +47,7 @@ std::vector<std::string> restart_only_changes(const ServerSettings& running,
     check(next.monitor.state_file != running.monitor.state_file, "BT_MONITOR_STATE");
     check(next.seeder.super_seed != running.seeder.super_seed, "BT_SUPER_SEED");
     check(next.scrub.bytes_per_s != running.scrub.bytes_per_s, "BT_SCRUB_RATE");
+    check(next.packer.more_trackers != running.packer.more_trackers, "BT_PEER_SERVERS");
     check(next.dirs.torrent_dir != running.dirs.torrent_dir, "AUTOINSTALL_TORRENT_DIR");
     return changed;
 }

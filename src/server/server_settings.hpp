@@ -25,6 +25,8 @@ struct PackJob {
 struct PackerSettings {
     Compression compression = Compression::gzip;
     std::string announce_url;  // http://<address>:<port>/announce
+    // BT_PEER_SERVERS' trackers, one tier each after announce_url (server/tracker_tiers.hpp).
+    std::vector<std::string> more_trackers;
     unsigned threads = 0;      // compression workers; 0: one per core
     bool delta = false;        // BT_DELTA: delta-ready zstd tarballs (server/delta_pack.hpp)
 };
@@ -41,6 +43,8 @@ struct SeederSettings {
     std::string address;
     std::uint16_t port = default_seeder_port;
     bool super_seed = true;  // BT_SUPER_SEED (server/seeder_policy.hpp)
+    // BT_PEER_SERVERS: never connected to (server/peer_server_filter.hpp).
+    std::vector<ServerAddress> peer_servers;
 };
 
 // The background check of the seeded tarballs (server/tarball_scrub.hpp).
