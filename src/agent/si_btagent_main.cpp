@@ -564,9 +564,9 @@ class Agent {
         layout_digest_ = si::sha256_hex(got->body);
         // The layout's signature from the server that gave the image's .torrent, where the
         // layout is asked first.
-        if (auto st = si::check_signed(s_, s_.image_servers[torrents_.front().server], trusted_,
-                                       bind_, target, got->body, "layout",
-                                       s_.image_name, layout_digest_, log_);
+        if (auto st =
+                si::check_signed(s_, s_.image_servers[torrents_.front().server], trusted_, bind_,
+                                 target, got->body, "layout", s_.image_name, layout_digest_, log_);
             !st) {
             return fail("layout", st.error());
         }

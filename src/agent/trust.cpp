@@ -71,8 +71,7 @@ Result<std::string> load_monitor_key(const std::string& file, bool required) {
     return key;
 }
 
-Result<std::optional<SignedClaim>> check_signed(const AgentSettings& s,
-                                                const ServerAddress& server,
+Result<std::optional<SignedClaim>> check_signed(const AgentSettings& s, const ServerAddress& server,
                                                 const std::vector<PublicKey>& keys,
                                                 const std::string& bind, const std::string& target,
                                                 std::string_view bytes, std::string_view kind,

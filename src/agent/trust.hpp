@@ -35,19 +35,16 @@ Result<std::vector<PublicKey>> load_trusted_keys(const std::string& dir, bool re
 Result<std::string> load_monitor_key(const std::string& file, bool required);
 
 // Checks `bytes`, served at `target` ("/torrents/<file>" or "/layouts/<image>"), against
-// `keys`: fetches <target>.minisig from `server` (the image server that served `bytes`), verifies it and its claim (`kind`
-// "image", "override" or "layout", `name`, and `digest` the SHA-256 hex when not empty).
-// Returns the verified claim, or nullopt with no keys (after a warning: unsigned is accepted).
-// Fails (ErrorKind::untrusted) with one line: "image 'rhel5':
+// `keys`: fetches <target>.minisig from `server` (the image server that served `bytes`), verifies
+// it and its claim (`kind` "image", "override" or "layout", `name`, and `digest` the SHA-256 hex
+// when not empty). Returns the verified claim, or nullopt with no keys (after a warning: unsigned
+// is accepted). Fails (ErrorKind::untrusted) with one line: "image 'rhel5':
 // /torrents/image-rhel5.tar.gz.torrent.minisig: signed by key 1A2B..., which is not trusted
 // here (trusted: 3C4D...)", "... is not signed (HTTP 404) and this initrd trusts only signed
 // images", or the transport's error (ErrorKind::unreachable).
-Result<std::optional<SignedClaim>> check_signed(const AgentSettings& settings,
-                                                const ServerAddress& server,
-                                                const std::vector<PublicKey>& keys,
-                                                const std::string& bind, const std::string& target,
-                                                std::string_view bytes, std::string_view kind,
-                                                std::string_view name, std::string_view digest,
-                                                Logger& log);
+Result<std::optional<SignedClaim>> check_signed(
+    const AgentSettings& settings, const ServerAddress& server, const std::vector<PublicKey>& keys,
+    const std::string& bind, const std::string& target, std::string_view bytes,
+    std::string_view kind, std::string_view name, std::string_view digest, Logger& log);
 
 }  // namespace si

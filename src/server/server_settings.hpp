@@ -27,8 +27,8 @@ struct PackerSettings {
     std::string announce_url;  // http://<address>:<port>/announce
     // BT_PEER_SERVERS' trackers, one tier each after announce_url (server/tracker_tiers.hpp).
     std::vector<std::string> more_trackers;
-    unsigned threads = 0;      // compression workers; 0: one per core
-    bool delta = false;        // BT_DELTA: delta-ready zstd tarballs (server/delta_pack.hpp)
+    unsigned threads = 0;  // compression workers; 0: one per core
+    bool delta = false;    // BT_DELTA: delta-ready zstd tarballs (server/delta_pack.hpp)
 };
 
 struct TrackerSettings {
