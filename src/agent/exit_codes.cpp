@@ -26,6 +26,8 @@ int code_for(ErrorKind kind) {
             return disk;
         case ErrorKind::superseded:
             return image_changed;
+        case ErrorKind::untrusted:
+            return untrusted;
         case ErrorKind::internal:
         case ErrorKind::address:
         case ErrorKind::bind:

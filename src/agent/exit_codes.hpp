@@ -21,6 +21,9 @@ inline constexpr int io = 11;            // another I/O error
 inline constexpr int disk = 12;          // blank disks: the layout does not fit, or partitioning,
                                          // mkfs, mounting or the bootloader failed
 inline constexpr int image_changed = 13;  // the image changed on the server while installing
+inline constexpr int untrusted = 14;      // a .torrent or layout is unsigned (with trusted keys in
+                                          // the initrd), signed by another key, altered, or signed
+                                          // for another name: refused before any write to a disk
 
 // The exit code si_btagent returns for an error of this kind (a config error is the kernel
 // command line's: the agent reads no other configuration).

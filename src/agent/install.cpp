@@ -19,13 +19,16 @@
 #include "agent/http_get.hpp"
 #include "agent/incomplete_mark.hpp"
 #include "agent/install_record.hpp"
+#include "agent/layout_fetch.hpp"
 #include "agent/monitor.hpp"
 #include "agent/progress_line.hpp"
 #include "agent/staging.hpp"
 #include "agent/swarm.hpp"
 #include "agent/torrent_fetch.hpp"
+#include "agent/trust.hpp"
 #include "common/hex_string.hpp"
 #include "common/interface_address.hpp"
+#include "common/monitor_auth.hpp"
 
 namespace si {
 
@@ -99,9 +102,20 @@ class Install final : public InstallSteps {
         }
         bind_ = *bind;
         monitor_ = std::make_unique<si::MonitorReporter>(s_, bind_, log_);
+        auto monitor_key = si::load_monitor_key(opt_.monitor_key, opt_.monitor_key_given);
+        if (monitor_key) {
+            monitor_->set_auth_key(*monitor_key);
+        }
         monitor_->send(report(si::monitor_status::initializing, "start"));
+        if (!monitor_key) {
+            return fail("keys", monitor_key.error());
+        }
+        if (StepStatus failed = load_trust()) {
+            return failed;
+        }
         log_.info("si_btagent " SI_VERSION ": installing image " + s_.image_name + " from " +
-                  s_.image_server + " into " + opt_.root + " (this node: " + bind_ + ")");
+                  si::format_server_list(s_.image_servers) + " into " + opt_.root +
+                  " (this node: " + bind_ + ")");
         std::error_code ec;
         if (!std::filesystem::is_directory(opt_.root, ec)) {
             return fail("root", si::Error{opt_.root + " is not a directory (is the target "
@@ -111,17 +125,67 @@ class Install final : public InstallSteps {
         return std::nullopt;
     }
 
+    // The public keys of the initrd (agent/trust.hpp); none: unsigned images are accepted,
+    // loudly.
+    StepStatus load_trust() {
+        auto keys = si::load_trusted_keys(opt_.trusted_keys, opt_.trusted_keys_given);
+        if (!keys) {
+            return fail("keys", keys.error());
+        }
+        trusted_ = std::move(*keys);
+        if (trusted_.empty()) {
+            log_.warn("NO TRUSTED KEY in " + opt_.trusted_keys +
+                      ": accepting unsigned .torrents and layouts from whoever answers at " +
+                      s_.image_server +
+                      " (anyone on this network can install on this node; build the initrd "
+                      "with --trust-key)");
+        } else {
+            std::string ids;
+            for (const auto& k : trusted_) {
+                ids += (ids.empty() ? "" : ", ") + si::key_id_text(k.id);
+            }
+            log_.info("trusting only what key(s) " + ids + " signed (" + opt_.trusted_keys + ")");
+        }
+        return std::nullopt;
+    }
+
+    // The .torrent of `name`, its signature checked before its bytes are parsed (with trusted
+    // keys: agent/trust.hpp), and the signed info-hash against the parsed one.
+    si::Result<si::FetchedTorrent> fetch_signed(si::PackKind kind, const std::string& name) {
+        std::optional<si::SignedClaim> claim;
+        auto verify = [&](const si::ServerAddress& server, const std::string& target,
+                          std::string_view bytes) -> si::Status {
+            auto c = si::check_signed(s_, server, trusted_, bind_, target, bytes,
+                                      si::kind_word(kind), name, "", log_);
+            if (!c) {
+                return c.error();
+            }
+            claim = std::move(*c);
+            return si::Ok{};
+        };
+        auto t = si::fetch_torrent(s_, kind, name, bind_, log_, verify);
+        if (t && claim) {
+            const std::string hash = si::hex_string(t->info->info_hashes().v1);
+            if (auto st = si::check_claim(*claim, si::kind_word(kind), name, hash); !st) {
+                return si::Error{
+                    std::string(si::kind_word(kind)) + " '" + name + "': " + st.error().message,
+                    si::ErrorKind::untrusted};
+            }
+        }
+        return t;
+    }
+
     // The image's .torrent, then each override's; an override the server does not serve is
     // skipped with a warning (SystemImager's OVERRIDES may list more than one image uses).
     StepStatus fetch_torrents() override {
-        auto image = si::fetch_torrent(s_, si::PackKind::image, s_.image_name, bind_, log_);
+        auto image = fetch_signed(si::PackKind::image, s_.image_name);
         if (!image) {
             return fail("fetch torrent", image.error());
         }
         torrents_.push_back(std::move(*image));
         names_.push_back(s_.image_name);
         for (const auto& name : s_.overrides) {
-            auto o = si::fetch_torrent(s_, si::PackKind::override_, name, bind_, log_);
+            auto o = fetch_signed(si::PackKind::override_, name);
             if (!o) {
                 if (o.error().kind == si::ErrorKind::not_found) {
                     log_.warn(o.error().message + " (skipped)");
@@ -270,6 +334,7 @@ class Install final : public InstallSteps {
         if (auto st = swarm_->start(); !st) {
             return fail("swarm", st.error());
         }
+        std::optional<si::DeltaRequest> delta = delta_request();
         std::int64_t done_before = 0;
         proof_.archive_end = true;
         proof_.overrides_fetched = static_cast<int>(torrents_.size()) - 1;
@@ -283,9 +348,21 @@ class Install final : public InstallSteps {
                 r.peers = p.peers;
                 monitor_->maybe_send(r);
             };
-            auto r = swarm_->download_and_unpack(t, staging_, opt_.root, on_progress);
+            const bool image = &t == &torrents_.front();
+            auto r = swarm_->download_and_unpack(t, staging_, opt_.root, on_progress,
+                                                 image && delta ? &*delta : nullptr);
             if (!r) {
                 return fail("install " + t.tarball, r.error());
+            }
+            if (r->delta) {
+                std::printf(
+                    "si_btagent: delta: %s: received %lld bytes of %lld; kept %lld "
+                    "entries (%lld bytes of file data), removed %lld\n",
+                    t.tarball.c_str(), static_cast<long long>(r->received_bytes),
+                    static_cast<long long>(r->bytes), static_cast<long long>(r->held_entries),
+                    static_cast<long long>(r->held_bytes),
+                    static_cast<long long>(r->removed_entries));
+                std::fflush(stdout);
             }
             done_before += t.info->total_size();
             proof_.pieces_verified += r->pieces_verified;
@@ -301,6 +378,45 @@ class Install final : public InstallSteps {
             }
         }
         return std::nullopt;
+    }
+
+    // A root that holds an earlier install of any image (its record is there) and no disks to
+    // prepare: the image is installed as a delta (agent/delta_start.hpp), which needs the
+    // root's scan taken now, before anything is written. nullopt: a full install.
+    std::optional<si::DeltaRequest> delta_request() {
+        // Only zstd images can be delta-ready (server/delta_pack.hpp): others are not scanned.
+        if (plan_ || s_.reinstall || torrents_.empty() ||
+            !torrents_.front().tarball.ends_with(".tar.zst")) {
+            return std::nullopt;
+        }
+        std::error_code ec;
+        if (!std::filesystem::exists(opt_.root + "/" + si::install_record_name, ec)) {
+            return std::nullopt;
+        }
+        si::DeltaRequest d;
+        d.exclude = si::record_manifest_excludes();
+        const auto root = std::filesystem::path(opt_.root).lexically_normal().string();
+        const auto staging = std::filesystem::path(staging_).lexically_normal().string();
+        if (staging.size() > root.size() && staging.compare(0, root.size(), root) == 0) {
+            d.exclude.push_back("/" +
+                                std::filesystem::path(staging).lexically_relative(root).string());
+        }
+        auto scan = si::scan_root(opt_.root, d.exclude);
+        if (!scan) {
+            log_.info("delta: cannot scan the root (" + scan.error().message +
+                      "); installing in full");
+            return std::nullopt;
+        }
+        const double mb = static_cast<double>(scan->content_bytes) / 1e6;
+        char line[200];
+        std::snprintf(line, sizeof line,
+                      "delta: the root holds an earlier install: %zu entries, %.1f MB read in "
+                      "%.2f s (%.0f MB/s)",
+                      scan->lines.size(), mb, scan->seconds,
+                      scan->seconds > 0 ? mb / scan->seconds : 0.0);
+        log_.info(line);
+        d.scan = std::move(*scan);
+        return d;
     }
 
     // Imaged: the mark goes, the monitor hears it with the proof, the node seeds if asked
@@ -345,8 +461,7 @@ class Install final : public InstallSteps {
     StepStatus plan_layout() override {
         monitor_->send(report(si::monitor_status::initializing, "partition"));
         const std::string target = "/layouts/" + s_.image_name;
-        auto got =
-            si::http_get(s_.image_server, s_.tracker_port, target, bind_, std::chrono::seconds(20));
+        auto got = si::fetch_layout(s_, torrents_.front().server, s_.image_name, bind_, log_);
         if (!got) {
             return fail("layout", si::Error{got.error().message, si::ErrorKind::unreachable});
         }
@@ -364,6 +479,14 @@ class Install final : public InstallSteps {
                                   si::ErrorKind::disk});
         }
         layout_digest_ = si::sha256_hex(got->body);
+        // The layout's signature from the server that gave the image's .torrent, where the
+        // layout is asked first.
+        if (auto st =
+                si::check_signed(s_, s_.image_servers[torrents_.front().server], trusted_, bind_,
+                                 target, got->body, "layout", s_.image_name, layout_digest_, log_);
+            !st) {
+            return fail("layout", st.error());
+        }
         auto layout = si::parse_layout_text(got->body, target);
         if (!layout) {
             return fail("layout", si::Error{layout.error().message, si::ErrorKind::disk});
@@ -461,6 +584,7 @@ class Install final : public InstallSteps {
     si::AgentSettings s_;
     si::Logger& log_;
     std::string bind_;
+    std::vector<si::PublicKey> trusted_;        // empty: unsigned images are accepted
     std::vector<si::FetchedTorrent> torrents_;  // the image's first, then the overrides'
     std::vector<std::string> names_;            // of torrents_, in the same order
     std::string layout_digest_;                 // sha256 hex of the layout's text (blank disks)

@@ -18,6 +18,11 @@ struct InstallOptions {
     std::string staging;         // --staging; "" with BITTORRENT_STAGING unset: chosen
     std::string bind;            // --bind; "": the route to the image server
     bool prepare_disks = false;  // blank disks: partition, mkfs and mount from the layout
+    // What the initrd trusts (agent/trust.hpp); a path given on the command line must exist.
+    std::string trusted_keys;
+    bool trusted_keys_given = false;
+    std::string monitor_key;
+    bool monitor_key_given = false;
 };
 
 // A step that failed: its name as the failure line and the monitor say it ("fetch torrent",

@@ -9,10 +9,14 @@
 #include <boost/asio/write.hpp>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
+
+#include "common/monitor_auth.hpp"
 
 namespace si {
 namespace {
@@ -152,11 +156,12 @@ std::string monitor_line(const NodeFacts& n, const std::string& os, int tmpfs_pe
 }
 
 MonitorReporter::MonitorReporter(const AgentSettings& s, std::string own_address, Logger& log)
-    : server_(s.monitor_server),
+    : servers_(s.monitor_servers),
       port_(s.monitor_port),
       os_(s.image_name),
       bind_(std::move(own_address)),
-      log_(log) {
+      log_(log),
+      warned_(servers_.size(), false) {
     if (enabled()) {
         node_ = read_node_facts(bind_);
     }
@@ -188,8 +193,11 @@ void MonitorReporter::send(const AgentReport& report) {
         return;
     }
     last_ = std::chrono::steady_clock::now();
-    std::string line =
-        monitor_line(node_, os_, tmpfs_use_percent(), uptime_seconds(), report) + "\n";
+    std::string line = monitor_line(node_, os_, tmpfs_use_percent(), uptime_seconds(), report);
+    if (!auth_key_.empty()) {
+        line = seal_report_line(line, auth_key_);
+    }
+    line += "\n";
     {
         std::lock_guard lock(mu_);
         while (pending_.size() >= max_pending_reports) {
@@ -219,34 +227,49 @@ void MonitorReporter::run() {
 }
 
 void MonitorReporter::deliver(const std::string& line) {
+    // Every server at once, in one bounded wait: a dead one costs the others nothing.
     asio::io_context io;
-    tcp::socket sock(io);
-    boost::system::error_code ec;
-    tcp::endpoint to(asio::ip::make_address(server_, ec), port_);
-    if (!ec) {
-        sock.open(tcp::v4(), ec);
-    }
-    if (!ec && !bind_.empty()) {
-        sock.bind(tcp::endpoint(asio::ip::make_address(bind_, ec), 0), ec);
-    }
-    if (!ec) {
-        sock.async_connect(to, [&](const boost::system::error_code& e) {
-            ec = e;
-            if (!e) {
-                asio::async_write(
-                    sock, asio::buffer(line),
-                    [&](const boost::system::error_code& e2, std::size_t) { ec = e2; });
-            }
-        });
-        io.run_for(send_timeout);
-        if (!io.stopped()) {
-            ec = asio::error::timed_out;
+    struct Delivery {
+        const ServerAddress* server;
+        std::uint16_t port;
+        tcp::socket sock;
+        boost::system::error_code ec = asio::error::timed_out;
+    };
+    std::vector<std::unique_ptr<Delivery>> deliveries;
+    for (const ServerAddress& server : servers_) {
+        const std::uint16_t port = server.port != 0 ? server.port : port_;
+        auto d = std::make_unique<Delivery>(Delivery{&server, port, tcp::socket(io)});
+        boost::system::error_code ec;
+        tcp::endpoint to(asio::ip::make_address(server.address, ec), port);
+        if (!ec) {
+            d->sock.open(tcp::v4(), ec);
         }
+        if (!ec && !bind_.empty()) {
+            d->sock.bind(tcp::endpoint(asio::ip::make_address(bind_, ec), 0), ec);
+        }
+        if (ec) {
+            d->ec = ec;
+        } else {
+            Delivery* p = d.get();
+            p->sock.async_connect(to, [p, &line](const boost::system::error_code& e) {
+                p->ec = e ? e : asio::error::timed_out;
+                if (!e) {
+                    asio::async_write(
+                        p->sock, asio::buffer(line),
+                        [p](const boost::system::error_code& e2, std::size_t) { p->ec = e2; });
+                }
+            });
+        }
+        deliveries.push_back(std::move(d));
     }
-    if (ec && !warned_) {
-        warned_ = true;
-        log_.warn("monitor " + server_ + ":" + std::to_string(port_) + ": " + ec.message() +
-                  " (reports go on being tried)");
+    io.run_for(send_timeout);
+    for (std::size_t i = 0; i < deliveries.size(); ++i) {
+        const Delivery& d = *deliveries[i];
+        if (d.ec && !warned_[i]) {
+            warned_[i] = true;
+            log_.warn("monitor " + d.server->address + ":" + std::to_string(d.port) + ": " +
+                      d.ec.message() + " (reports go on being tried)");
+        }
     }
 }
 

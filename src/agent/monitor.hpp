@@ -69,7 +69,8 @@ std::string monitor_line(const NodeFacts& node, const std::string& os, int tmpfs
 
 // Reports are delivered by a thread of their own, never on the download loop: a monitor that
 // is slow, refused or black-holed costs the install nothing (each delivery is bounded by 3 s;
-// failures are logged once, never fatal).
+// failures are logged once per server, never fatal). With several MONITOR_SERVERs each report
+// goes to all of them at once, within the same bound.
 class MonitorReporter {
   public:
     MonitorReporter(const AgentSettings& settings, std::string own_address, Logger& log);
@@ -79,7 +80,10 @@ class MonitorReporter {
     MonitorReporter(const MonitorReporter&) = delete;
     MonitorReporter& operator=(const MonitorReporter&) = delete;
 
-    bool enabled() const { return !server_.empty(); }
+    bool enabled() const { return !servers_.empty(); }
+    // With the cluster key (build-initrd --monitor-key), each report line ends with its HMAC
+    // (common/monitor_auth.hpp), so that si_btd can tell it from a forged one.
+    void set_auth_key(std::string key) { auth_key_ = std::move(key); }
     // Queues a report now; returns at once. When reports pile up (the monitor is slow), the
     // oldest waiting ones are dropped: the monitor wants the latest state, not the history.
     void send(const AgentReport& report);
@@ -96,13 +100,15 @@ class MonitorReporter {
     bool closing_ = false;
     std::thread worker_;
 
-    std::string server_;
+    // MONITOR_SERVER: each report goes to every one (each server's page shows every node).
+    std::vector<ServerAddress> servers_;
     std::uint16_t port_;
     std::string os_;
     std::string bind_;
     NodeFacts node_;
+    std::string auth_key_;  // "": reports are not authenticated
     Logger& log_;
-    bool warned_ = false;
+    std::vector<bool> warned_;  // per server: its failure logged once
     std::chrono::steady_clock::time_point last_{};
 };
 

@@ -50,6 +50,14 @@ class PieceFeeder {
     // Bytes handed to the consumer so far.
     std::int64_t consumed() const;
 
+    // A delta install (agent/delta_plan.hpp): hold() keeps the consumer waiting until
+    // release() says which byte ranges of the tarball it never gets, as (offset, length),
+    // sorted and disjoint. A piece wholly inside them is passed over without waiting for it;
+    // of a piece partly inside, only its other bytes are handed out. hold() goes before the
+    // consumer starts.
+    void hold();
+    void release(std::vector<std::pair<std::int64_t, std::int64_t>> skipped);
+
   private:
     mutable std::mutex mu_;
     std::condition_variable cv_;
@@ -62,6 +70,13 @@ class PieceFeeder {
     std::map<int, std::pair<std::shared_ptr<const char[]>, int>> ready_;  // piece -> (bytes, size)
     std::shared_ptr<const char[]> current_;  // keeps the span of the last next() alive
     std::optional<Error> failed_;
+    bool held_ = false;
+    std::vector<std::pair<std::int64_t, std::int64_t>> skipped_;
+    std::size_t skip_at_ = 0;                  // the first range not wholly behind the cursor
+    std::vector<std::span<const char>> rest_;  // runs of current_ still to hand out
+
+    bool piece_skipped(int piece);  // advances skip_at_; under mu_
+    std::vector<std::span<const char>> kept_runs(int piece, const char* data, int size) const;
 };
 
 }  // namespace si

@@ -8,10 +8,12 @@
 
 #include "agent/exit_codes.hpp"
 #include "agent/install.hpp"
+#include "agent/trust.hpp"
 #include "common/agent_settings.hpp"
 #include "common/file_io.hpp"
 #include "common/kernel_cmdline.hpp"
 #include "common/log.hpp"
+#include "common/monitor_auth.hpp"
 
 namespace {
 
@@ -22,18 +24,28 @@ struct Args {
     std::string bind;
     bool verbose = false;
     bool prepare_disks = false;  // blank disks: partition, mkfs and mount from the image's layout
+    // What the initrd trusts (agent/trust.hpp); a path given on the command line must exist.
+    std::string trusted_keys = si::default_trusted_keys_dir;
+    std::string monitor_key = si::default_monitor_key_file;
+    bool trusted_keys_given = false;
+    bool monitor_key_given = false;
+    bool seal_report = false;  // only: seal the report line on stdin with the monitor key
 };
 
 void usage(std::FILE* out) {
     std::fprintf(out,
                  "usage: si_btagent [--cmdline FILE] [--root DIR] [--staging DIR]\n"
                  "                  [--bind ADDRESS|INTERFACE] [--prepare-disks] [--verbose]\n"
+                 "                  [--trusted-keys DIR] [--monitor-key FILE]\n"
                  "                  [--help] [--version]\n"
+                 "       si_btagent --seal-report [--monitor-key FILE] < LINE\n"
                  "Installs IMAGENAME and OVERRIDES from IMAGESERVER over BitTorrent into the\n"
                  "root, as the kernel command line says (BITTORRENT=y). With --prepare-disks,\n"
                  "first partitions, formats and mounts this node's disks under the root as the\n"
                  "image's disk layout says (WIPING them), and afterwards writes fstab and the\n"
-                 "hostname and installs GRUB. See si_btagent(8).\n");
+                 "hostname and installs GRUB. With public keys in --trusted-keys (default\n"
+                 "/etc/si/trusted-keys), refuses a .torrent or layout not signed by one of them\n"
+                 "before writing anything. See si_btagent(8).\n");
 }
 
 int parse_args(int argc, char** argv, Args& a) {
@@ -63,6 +75,12 @@ int parse_args(int argc, char** argv, Args& a) {
             a.verbose = true;
         } else if (s == "--prepare-disks") {
             a.prepare_disks = true;
+        } else if (s == "--seal-report") {
+            a.seal_report = true;
+        } else if (take("--trusted-keys", a.trusted_keys)) {
+            a.trusted_keys_given = true;
+        } else if (take("--monitor-key", a.monitor_key)) {
+            a.monitor_key_given = true;
         } else if (!take("--cmdline", a.cmdline) && !take("--root", a.root) &&
                    !take("--staging", a.staging) && !take("--bind", a.bind)) {
             std::fprintf(stderr, "si_btagent: unknown option or missing value: '%s'\n", argv[i]);
@@ -73,10 +91,33 @@ int parse_args(int argc, char** argv, Args& a) {
     return -1;
 }
 
+// --seal-report: /init's own reports (rebooting, a failure of its own) get the HMAC the agent's
+// carry (common/monitor_auth.hpp), so that si_btd takes them from a node that authenticates.
+// Prints the first line of stdin, sealed when there is a monitor key, as it came when not.
+int seal_report(const Args& args) {
+    auto key = si::load_monitor_key(args.monitor_key, args.monitor_key_given);
+    if (!key) {
+        std::fprintf(stderr, "si_btagent: %s\n", key.error().message.c_str());
+        return si::agent_exit::code_for(key.error().kind);
+    }
+    std::string line;
+    for (int c = std::getchar(); c != EOF && c != '\n'; c = std::getchar()) {
+        line += static_cast<char>(c);
+    }
+    if (!key->empty()) {
+        line = si::seal_report_line(line, *key);
+    }
+    std::printf("%s\n", line.c_str());
+    return si::agent_exit::ok;
+}
+
 int run(int argc, char** argv) {
     Args args;
     if (int code = parse_args(argc, argv, args); code >= 0) {
         return code;
+    }
+    if (args.seal_report) {
+        return seal_report(args);
     }
     auto text = si::read_text_file(args.cmdline);
     if (!text) {
@@ -96,7 +137,9 @@ int run(int argc, char** argv) {
     }
     signal(SIGPIPE, SIG_IGN);
     si::Logger log;
-    si::InstallOptions options{args.root, args.staging, args.bind, args.prepare_disks};
+    si::InstallOptions options{args.root,          args.staging,          args.bind,
+                               args.prepare_disks, args.trusted_keys,     args.trusted_keys_given,
+                               args.monitor_key,   args.monitor_key_given};
     auto steps = si::make_install_steps(std::move(options), std::move(*settings), log);
     if (auto failed = si::run_install(*steps, args.prepare_disks)) {
         std::fprintf(stderr, "si_btagent: %s: %s\n", failed->step.c_str(),

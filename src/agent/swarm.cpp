@@ -12,6 +12,7 @@
 
 #include "agent_profile.hpp"
 #include "common/lt_profile.hpp"
+#include "delta_start.hpp"
 #include "piece_feeder.hpp"
 #include "piece_priority.hpp"
 #include "seed_wait.hpp"
@@ -46,6 +47,24 @@ TransferReport transfer_report(const FetchedTorrent& t, const UnpackStats& unpac
     r.redundant_bytes = st.total_redundant_bytes;
     r.failed_bytes = st.total_failed_bytes;
     return r;
+}
+
+// After the unpack of a delta install: the kept entries get the image's owner, mode and times,
+// then the root must equal the image entry by entry (the proof that the delta ends exact).
+Status finish_delta(const DeltaStart& d, const std::string& root,
+                    const std::vector<std::string>& exclude) {
+    if (Status s = restamp_planned(root, d.manifest(), d.plan()); !s) {
+        return s;
+    }
+    auto diff = root_difference(root, d.manifest(), exclude);
+    if (!diff) {
+        return diff.error();
+    }
+    if (*diff) {
+        return Error{"delta install: the root differs from the image at " + **diff,
+                     ErrorKind::unpack};
+    }
+    return Ok{};
 }
 
 // "no download progress on <tarball> for <limit> s (...)", ErrorKind::stalled.
@@ -103,7 +122,7 @@ std::int64_t Swarm::uploaded_total() {
 
 Result<TransferReport> Swarm::download_and_unpack(
     const FetchedTorrent& t, const std::string& staging_dir, const std::string& root,
-    const std::function<void(const TransferProgress&)>& progress) {
+    const std::function<void(const TransferProgress&)>& progress, DeltaRequest* delta) {
     const auto& info = *t.info;
     const int num_pieces = info.num_pieces();
     const int piece_length = info.piece_length();
@@ -111,12 +130,20 @@ Result<TransferReport> Swarm::download_and_unpack(
         static_cast<int>(std::clamp<std::int64_t>(feeder_window_bytes / piece_length, 2, 256));
     const DeadlinePolicy deadline_policy = deadline_policy_for(piece_length, num_pieces);
     PieceFeeder feeder(info.total_size(), piece_length, window);
+    std::unique_ptr<DeltaStart> delta_start;
+    if (delta != nullptr) {
+        delta_start =
+            std::make_unique<DeltaStart>(info, root, std::move(delta->scan), feeder, log_);
+    }
 
     lt::add_torrent_params p;
     p.ti = std::make_shared<lt::torrent_info>(info);
     p.save_path = staging_dir;
     p.flags = agent_torrent_flags();
     p.max_connections = agent_torrent_max_connections(settings_.max_peers);
+    if (delta_start) {
+        p.piece_priorities = delta_start->initial_priorities();
+    }
     lt::error_code ec;
     lt::torrent_handle h = session_->add_torrent(std::move(p), ec);
     if (ec) {
@@ -152,6 +179,11 @@ Result<TransferReport> Swarm::download_and_unpack(
 
     TransferAlerts alerts(h, info, t.tarball, staging_dir,
                           server_addresses(info, settings_.image_server), feeder, log_);
+    if (delta_start) {
+        alerts.watch_pieces([&](int piece, std::shared_ptr<const char[]> data, int size) {
+            delta_start->take_piece(piece, std::move(data), size);
+        });
+    }
     StallWatchdog watchdog(clock_, std::chrono::seconds(settings_.stall_timeout_s));
     std::vector<char> requested(static_cast<size_t>(num_pieces), 0);
     std::vector<char> deadline_set(static_cast<size_t>(num_pieces), 0);
@@ -173,6 +205,12 @@ Result<TransferReport> Swarm::download_and_unpack(
             break;
         }
         const std::vector<char>& have = alerts.have();
+        if (delta_start) {
+            if (Status ds = delta_start->step(h, have); !ds) {
+                failure = ds.error();
+                break;
+            }
+        }
         // Hand the unpacker the verified pieces in its window; give the next missing ones a
         // deadline (piece_priority.hpp) while the rest arrives rarest-first.
         const int cursor = feeder.cursor();
@@ -183,9 +221,19 @@ Result<TransferReport> Swarm::download_and_unpack(
             }
         }
         const lt::torrent_status st = h.status();
-        const PieceState state{cursor,       alerts.have_count(),      have,
-                               deadline_set, st.download_payload_rate, piece_length};
-        for (const PieceDeadline& d : plan_deadlines(state, deadline_policy)) {
+        // A delta install: a deadline would make libtorrent fetch a piece the plan leaves
+        // out (it raises the piece's priority), so those count as held here, and no deadline
+        // is given before the plan.
+        const bool deadlines = !delta_start || delta_start->planned();
+        const std::vector<char>& have_here =
+            delta_start && delta_start->delta() ? delta_start->held_or_had(have) : have;
+        const int have_count = delta_start && delta_start->delta()
+                                   ? delta_start->held_or_had_count()
+                                   : alerts.have_count();
+        const PieceState state{
+            cursor, have_count, have_here, deadline_set, st.download_payload_rate, piece_length};
+        for (const PieceDeadline& d :
+             deadlines ? plan_deadlines(state, deadline_policy) : std::vector<PieceDeadline>{}) {
             h.set_piece_deadline(lt::piece_index_t{d.piece}, d.deadline_ms);
             deadline_set[static_cast<size_t>(d.piece)] = 1;
         }
@@ -202,18 +250,36 @@ Result<TransferReport> Swarm::download_and_unpack(
                 break;
             }
             unpacked_at = now;
+            if (delta_start && delta_start->delta()) {
+                if (Status ds = finish_delta(*delta_start, root, delta->exclude); !ds) {
+                    failure = ds.error();
+                    break;
+                }
+            }
         }
         // Finished means every piece written, not only hash-checked: libtorrent's is_finished
         // counts passed pieces, num_pieces the written ones, and the proof the monitor gets
         // (pieces verified / total) is the latter (a node once showed "unverified" for it).
-        if (!alerts.finished_at() && unpacked_at && st.is_finished &&
-            st.num_pieces == info.num_pieces()) {
+        // A delta install wants only some pieces: libtorrent's finished then means those.
+        const int wanted = delta_start ? delta_start->wanted_pieces() : info.num_pieces();
+        const bool all_wanted = (!delta_start || delta_start->planned()) && st.num_pieces >= wanted;
+        if (!alerts.finished_at() && unpacked_at && st.is_finished && all_wanted) {
             alerts.mark_finished(now);
         }
         // The unpacker stops at tar's end-of-archive blocks, so it may be done before the last
         // (padding) pieces arrive; the download still completes, since the node seeds it.
-        if (unpacked_at && alerts.finished_at()) {
+        if (unpacked_at && alerts.finished_at() && all_wanted) {
             TransferReport r = transfer_report(t, *unpacked, alerts, h.status());
+            if (delta_start && delta_start->delta()) {
+                const DeltaPlan& plan = delta_start->plan();
+                r.delta = true;
+                r.pieces_total = wanted;
+                r.held_entries = plan.held_entries;
+                r.held_bytes = plan.held_bytes;
+                r.needed_bytes = plan.needed_bytes;
+                r.removed_entries = static_cast<std::int64_t>(plan.remove.size());
+            }
+            r.received_bytes = h.status().total_payload_download;
             r.download_seconds = seconds_between(started, *alerts.finished_at());
             r.unpack_tail_seconds =
                 std::max(0.0, seconds_between(*alerts.finished_at(), *unpacked_at));

@@ -16,6 +16,7 @@
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "common/result.hpp"
+#include "delta_install.hpp"
 #include "torrent_fetch.hpp"
 #include "transfer_alerts.hpp"
 
@@ -50,6 +51,20 @@ struct TransferReport {
     std::int64_t failed_bytes = 0;
     double download_seconds = 0;     // from start to the last piece verified
     double unpack_tail_seconds = 0;  // from the last piece verified to the last file on disk
+    // A delta install (agent/delta_start.hpp): what the root kept and what was fetched.
+    bool delta = false;
+    std::int64_t held_entries = 0;
+    std::int64_t held_bytes = 0;       // file data kept in place
+    std::int64_t needed_bytes = 0;     // bytes of the pieces wanted
+    std::int64_t received_bytes = 0;   // payload bytes received (libtorrent's count)
+    std::int64_t removed_entries = 0;  // topmost paths removed before the unpack
+};
+
+// A delta install of one image over a root that holds an earlier version (any): the scan of
+// the root taken before anything was written, and the paths every scan leaves out.
+struct DeltaRequest {
+    LocalScan scan;
+    std::vector<std::string> exclude;
 };
 
 class Swarm {
@@ -64,9 +79,12 @@ class Swarm {
     // Downloads `t` into `staging_dir` and unpacks it into `root` while it downloads; returns
     // once both are done. Fails with the kind of the cause (ErrorKind::stalled, no_space,
     // unpack, io). `progress` is called every polling period.
+    // With `delta`, only what the root lacks is downloaded (agent/delta_start.hpp), and the
+    // root is then checked to equal the image entry by entry (ErrorKind::unpack when not).
     Result<TransferReport> download_and_unpack(
         const FetchedTorrent& t, const std::string& staging_dir, const std::string& root,
-        const std::function<void(const TransferProgress&)>& progress);
+        const std::function<void(const TransferProgress&)>& progress,
+        DeltaRequest* delta = nullptr);
 
     // BITTORRENT_SEED_WAIT: keeps seeding until the upload rate stays below the minimum for a
     // polling period and no connected peer wants pieces (seed_wait.hpp), at most seed_max_s.

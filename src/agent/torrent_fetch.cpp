@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <sstream>
-#include <thread>
 
 #include "http_get.hpp"
+#include "server_failover.hpp"
 #include "torrent_check.hpp"
 
 namespace si {
@@ -13,48 +13,33 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// One request may take this long; the whole retry loop is bounded by server_timeout_s.
+// One request may take this long; the whole walk over the servers is bounded by
+// server_timeout_s (server_failover.hpp).
 constexpr auto request_timeout = 10s;
-constexpr auto first_backoff = 1s;
-constexpr auto max_backoff = 10s;
 
-// GET with retries while the server cannot be reached; an HTTP answer of any status ends it.
-Result<HttpResponse> get_with_retries(const AgentSettings& s, const std::string& target,
-                                      const std::string& bind, Logger& log) {
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(s.server_timeout_s);
-    auto backoff = std::chrono::duration_cast<std::chrono::milliseconds>(first_backoff);
-    for (int attempt = 1;; ++attempt) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        auto r = http_get(s.image_server, s.tracker_port, target, bind,
-                          std::clamp(left, std::chrono::milliseconds(500),
-                                     std::chrono::milliseconds(request_timeout)),
-                          max_torrent_bytes);
-        if (r) {
-            return r;
-        }
-        if (r.error().kind == ErrorKind::bad_data) {
-            // The server answered, with more than a .torrent of ours may be (torrent_check.hpp):
-            // no retry brings better.
-            return Error{"GET " + target + ": " + r.error().message +
-                             " (a .torrent of si_btd's "
-                             "is at most " +
-                             std::to_string(max_torrent_bytes >> 20) + " MiB)",
-                         ErrorKind::bad_data};
-        }
-        if (std::chrono::steady_clock::now() + backoff >= deadline) {
-            return Error{"image server " + s.image_server + ":" + std::to_string(s.tracker_port) +
-                             " unreachable for " + std::to_string(s.server_timeout_s) +
-                             " s: " + r.error().message,
-                         ErrorKind::unreachable};
-        }
-        log.warn(r.error().message + " (attempt " + std::to_string(attempt) + ", retrying in " +
-                 std::to_string(backoff.count() / 1000.0).substr(0, 3) + " s)");
-        std::this_thread::sleep_for(backoff);
-        backoff = std::min(backoff * 2,
-                           std::chrono::duration_cast<std::chrono::milliseconds>(max_backoff));
+std::string host_port(const AgentSettings& s, const ServerAddress& server) {
+    return server.address + ":" + std::to_string(server.port != 0 ? server.port : s.tracker_port);
+}
+
+// One GET of one server. No answer: ask again later; an answer that is too big for a .torrent
+// of ours (torrent_check.hpp): asking again brings the same.
+Result<HttpResponse> get_once(const AgentSettings& s, const ServerAddress& server,
+                              const std::string& target, const std::string& bind, bool* ask_again) {
+    auto r = http_get(server.address, server.port != 0 ? server.port : s.tracker_port, target, bind,
+                      std::chrono::milliseconds(request_timeout), max_torrent_bytes);
+    if (r) {
+        return r;
     }
+    if (r.error().kind == ErrorKind::bad_data) {
+        *ask_again = false;
+        return Error{"GET " + target + ": " + r.error().message +
+                         " (a .torrent of si_btd's "
+                         "is at most " +
+                         std::to_string(max_torrent_bytes >> 20) + " MiB)",
+                     ErrorKind::bad_data};
+    }
+    *ask_again = true;
+    return Error{r.error().message, ErrorKind::unreachable};
 }
 
 std::string served_names(const std::string& listing) {
@@ -79,50 +64,80 @@ std::string served_names(const std::string& listing) {
 }  // namespace
 
 Result<FetchedTorrent> fetch_torrent(const AgentSettings& s, PackKind kind, const std::string& name,
-                                     const std::string& bind, Logger& log) {
-    auto listing = get_with_retries(s, "/torrents/", bind, log);
-    if (!listing) {
-        return listing.error();
-    }
-    if (listing->status != 200) {
-        return Error{"image server " + s.image_server + ": GET /torrents/ answered HTTP " +
-                         std::to_string(listing->status) + " (is it si_btd?)",
-                     ErrorKind::unreachable};
-    }
+                                     const std::string& bind, Logger& log,
+                                     const TorrentVerifier& verify) {
     FetchedTorrent out;
-    for (Compression c : {Compression::gzip, Compression::zstd, Compression::none}) {
-        std::string tarball = tarball_name(kind, name, c);
-        std::string file = torrent_name(tarball);
-        std::istringstream in(listing->body);
-        std::string line;
-        while (std::getline(in, line)) {
-            if (line == file) {
-                out.file_name = file;
-                out.tarball = tarball;
+    const auto ask = [&](const ServerAddress& server) -> ServerAnswer {
+        ServerAnswer answer;
+        auto listing = get_once(s, server, "/torrents/", bind, &answer.ask_again);
+        if (!listing) {
+            answer.status = listing.error();
+            return answer;
+        }
+        if (listing->status != 200) {
+            answer.status =
+                Error{"image server " + server.address + ": GET /torrents/ answered HTTP " +
+                          std::to_string(listing->status) + " (is it si_btd?)",
+                      ErrorKind::unreachable};
+            return answer;
+        }
+        out.file_name.clear();
+        for (Compression c : {Compression::gzip, Compression::zstd, Compression::none}) {
+            std::string tarball = tarball_name(kind, name, c);
+            std::string file = torrent_name(tarball);
+            std::istringstream in(listing->body);
+            std::string line;
+            while (std::getline(in, line)) {
+                if (line == file) {
+                    out.file_name = file;
+                    out.tarball = tarball;
+                }
+            }
+            if (!out.file_name.empty()) {
+                break;
             }
         }
-        if (!out.file_name.empty()) {
-            break;
+        if (out.file_name.empty()) {
+            answer.status =
+                Error{std::string(kind_word(kind)) + " '" + name + "' is not served by " +
+                          server.address + " (" + served_names(listing->body) + ")",
+                      ErrorKind::not_found};
+            return answer;
         }
+        auto got = get_once(s, server, "/torrents/" + out.file_name, bind, &answer.ask_again);
+        if (!got) {
+            answer.status = got.error();
+            return answer;
+        }
+        if (got->status != 200) {
+            answer.status =
+                Error{"GET /torrents/" + out.file_name + ": HTTP " + std::to_string(got->status),
+                      ErrorKind::not_found};
+            return answer;
+        }
+        if (verify) {
+            if (auto st = verify(server, "/torrents/" + out.file_name, got->body); !st) {
+                answer.status = st.error();
+                answer.ask_again = st.error().kind == ErrorKind::unreachable;
+                return answer;
+            }
+        }
+        auto info = check_torrent(got->body, out.file_name, out.tarball);
+        if (!info) {
+            answer.status = info.error();
+            return answer;
+        }
+        out.info = std::move(*info);
+        out.bytes = std::move(got->body);
+        return answer;
+    };
+    auto served = first_server_answering(s.image_servers, s.tracker_port,
+                                         std::chrono::seconds(s.server_timeout_s), ask, log);
+    if (!served) {
+        return served.error();
     }
-    if (out.file_name.empty()) {
-        return Error{std::string(kind_word(kind)) + " '" + name + "' is not served by " +
-                         s.image_server + " (" + served_names(listing->body) + ")",
-                     ErrorKind::not_found};
-    }
-    auto got = get_with_retries(s, "/torrents/" + out.file_name, bind, log);
-    if (!got) {
-        return got.error();
-    }
-    if (got->status != 200) {
-        return Error{"GET /torrents/" + out.file_name + ": HTTP " + std::to_string(got->status),
-                     ErrorKind::not_found};
-    }
-    auto info = check_torrent(got->body, out.file_name, out.tarball);
-    if (!info) {
-        return info.error();
-    }
-    out.info = std::move(*info);
+    out.server = *served;
+    log.info(out.file_name + " from image server " + host_port(s, s.image_servers[*served]));
     return out;
 }
 

@@ -51,7 +51,12 @@ TransferAlerts::TransferAlerts(lt::torrent_handle h, const lt::torrent_info& inf
       server_(std::move(server)),
       feeder_(feeder),
       log_(log),
-      have_(static_cast<std::size_t>(info.num_pieces()), 0) {}
+      have_(static_cast<std::size_t>(info.num_pieces()), 0) {
+    // libtorrent keeps the trackers sorted by tier.
+    if (!info.trackers().empty()) {
+        origin_tracker_ = info.trackers().front().url;
+    }
+}
 
 void TransferAlerts::mark_have(int piece) {
     char& bit = have_[static_cast<std::size_t>(piece)];
@@ -126,6 +131,9 @@ void TransferAlerts::take(const lt::alert* a, TimePoint now) {
         }
         boost::shared_array<char> buf = rp->buffer;
         std::shared_ptr<const char[]> data(buf.get(), [buf](const char*) {});
+        if (watcher_) {
+            watcher_(piece, data, rp->size);
+        }
         feeder_.deliver(piece, std::move(data), rp->size);
     } else if (const auto* tf = lt::alert_cast<lt::torrent_finished_alert>(a)) {
         if (tf->handle == h_) {
@@ -151,7 +159,23 @@ void TransferAlerts::take(const lt::alert* a, TimePoint now) {
         }
     } else if (const auto* te = lt::alert_cast<lt::tracker_error_alert>(a)) {
         const std::string_view reason = te->failure_reason();
-        if (te->handle == h_ && reason.find(not_served_reason) != std::string_view::npos) {
+        const bool not_served =
+            te->handle == h_ && reason.find(not_served_reason) != std::string_view::npos;
+        const std::string url(te->tracker_url());
+        if (not_served && !origin_tracker_.empty() && url != origin_tracker_) {
+            // Another image server's tracker: it tracks another info-hash under this image's
+            // name (another version), or has not packed the image yet. Its peers are not of
+            // this swarm; the others' trackers and peers go on.
+            if (std::find(other_version_at_.begin(), other_version_at_.end(), url) ==
+                other_version_at_.end()) {
+                other_version_at_.push_back(url);
+                log_.warn("tracker " + url + " does not serve " + tarball_ +
+                          " with this info-hash (that server holds another version of the "
+                          "image, or has not packed it yet); going on with the other trackers");
+            }
+            return;
+        }
+        if (not_served) {
             // Our tracker no longer serves this info-hash: the image was repacked or dropped.
             // No seed will send its pieces again; waiting would only end in a stall.
             failure_ =
@@ -161,7 +185,9 @@ void TransferAlerts::take(const lt::alert* a, TimePoint now) {
                       ErrorKind::superseded};
             return;
         }
-        log_.warn(te->message());
+        // A dead image server's tracker fails every few seconds until the end: said once per
+        // repeat window, with the count (several servers make that the usual case).
+        log_.warn_repeated("tracker " + url, te->message());
     } else if (const auto* tea = lt::alert_cast<lt::torrent_error_alert>(a)) {
         if (tea->handle == h_) {
             failure_ = Error{tarball_ + ": " + tea->error.message(), kind_of(tea->error)};

@@ -5,7 +5,9 @@
 // decisions made from this state (deadlines, stall, the end) are the loop's.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +55,10 @@ class TransferAlerts {
     // exit code of its cause (no_space, io). So is our tracker's answer that it no longer
     // serves this torrent (ErrorKind::superseded, common/tracker_reason.hpp): the image was
     // repacked or dropped since the .torrent was fetched, and no seed will send its pieces.
+    // "Our tracker" is the first tier's, the tracker of the server the .torrent came from
+    // (server/tracker_tiers.hpp); another server's tracker that says so holds another version
+    // of the image, or has not packed it yet: it has no peers of this swarm, and is only
+    // logged, once.
     void take(const lt::alert* a, TimePoint now);
 
     // 1 for each piece verified here (downloaded, or found on disk by the start-up check).
@@ -66,6 +72,10 @@ class TransferAlerts {
     bool lift_server_ban_due(TimePoint now);
     // Who sent the pieces, most first (every 16 KiB block received counted to its sender).
     std::vector<PeerSource> sources() const;
+    // Also shows every piece read back to `watcher` (before the feeder gets it): a delta
+    // install reads the image's trailer this way (agent/delta_start.hpp).
+    using PieceWatcher = std::function<void(int piece, std::shared_ptr<const char[]>, int size)>;
+    void watch_pieces(PieceWatcher watcher) { watcher_ = std::move(watcher); }
 
   private:
     lt::torrent_handle h_;
@@ -83,6 +93,9 @@ class TransferAlerts {
     std::optional<TimePoint> finished_at_;
     std::optional<Error> failure_;
     std::optional<TimePoint> lift_server_ban_at_;
+    PieceWatcher watcher_;
+    std::string origin_tracker_;                 // the first tier's announce URL
+    std::vector<std::string> other_version_at_;  // trackers already logged as not serving it
 };
 
 }  // namespace si

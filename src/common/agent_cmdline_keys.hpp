@@ -17,7 +17,7 @@ namespace si {
 enum class CmdlineType {
     yes_no,      // yes_no.hpp; anything else is no
     integer,     // in [min, max]
-    ipv4,        // an IPv4 address; empty: unset
+    servers,     // IPv4[:port], comma- or space-separated (server_list.hpp); empty: unset
     image_name,  // names.hpp's is_valid_image_name
     names,       // image names, space- or comma-separated
     abs_path,    // an absolute path; empty: unset
@@ -28,7 +28,8 @@ enum class CmdlineType {
 using AgentSettingsField =
     std::variant<bool AgentSettings::*, int AgentSettings::*, std::uint16_t AgentSettings::*,
                  std::string AgentSettings::*, std::vector<std::string> AgentSettings::*,
-                 std::map<std::string, std::string> AgentSettings::*>;
+                 std::map<std::string, std::string> AgentSettings::*,
+                 std::vector<ServerAddress> AgentSettings::*>;
 
 struct AgentCmdlineKey {
     std::string_view name;

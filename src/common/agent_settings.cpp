@@ -1,7 +1,5 @@
 #include "common/agent_settings.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -25,11 +23,6 @@ Error bad(std::string_view key, const std::string& why) {
 // Anything but a yes (yes_no.hpp) is a no, as in SystemImager's initrd scripts.
 bool yes(const std::string& v) {
     return parse_yes_no(v).value_or(false);
-}
-
-bool is_ipv4(const std::string& s) {
-    in_addr a{};
-    return inet_pton(AF_INET, s.c_str(), &a) == 1;
 }
 
 // Checks `v`, the value of `key`, as its row says and stores it in `s`.
@@ -66,14 +59,20 @@ std::optional<Error> set_key(AgentSettings& s, const AgentCmdlineKey& key, const
             store(n);
             break;
         }
-        case CmdlineType::ipv4:
-            if (!v.empty()) {
-                if (!is_ipv4(v)) {
-                    return bad(key.name, "'" + v + "' is not an IPv4 address");
-                }
-                store(v);
+        case CmdlineType::servers: {
+            if (v.empty()) {
+                break;
             }
+            auto servers = parse_server_list(v);
+            if (!servers) {
+                return bad(key.name, servers.error().message);
+            }
+            if (servers->empty()) {
+                return bad(key.name, "'" + v + "' names no server");
+            }
+            store(std::move(*servers));
             break;
+        }
         case CmdlineType::image_name:
             if (!v.empty()) {
                 if (!is_valid_image_name(v)) {
@@ -156,6 +155,13 @@ Result<AgentSettings> agent_settings_from(const KernelCmdline& c) {
         if (auto err = set_key(s, key, *v)) {
             return *err;
         }
+    }
+    // The first server of each list is the one named in messages and reports.
+    if (!s.image_servers.empty()) {
+        s.image_server = s.image_servers.front().address;
+    }
+    if (!s.monitor_servers.empty()) {
+        s.monitor_server = s.monitor_servers.front().address;
     }
     return s;
 }

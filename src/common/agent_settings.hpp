@@ -10,19 +10,29 @@
 #include "common/default_ports.hpp"
 #include "common/kernel_cmdline.hpp"
 #include "common/result.hpp"
+#include "common/server_list.hpp"
 
 namespace si {
 
 struct AgentSettings {
-    bool enabled = false;                // BITTORRENT=y
-    std::string image_server;            // IMAGESERVER: an IPv4 address
+    bool enabled = false;  // BITTORRENT=y
+    // IMAGESERVER: one image server or several ("10.0.0.1,10.0.0.2"), each an IPv4 address
+    // with an optional tracker port (default tracker_port). The .torrents and the layout come
+    // from the first that answers, in this order (agent/server_failover.hpp); image_server is
+    // the first one's address.
+    std::vector<ServerAddress> image_servers;
+    std::string image_server;
     std::string image_name;              // IMAGENAME
     std::vector<std::string> overrides;  // OVERRIDES, space- or comma-separated, in order
     std::string staging;                 // BITTORRENT_STAGING; empty: chosen automatically
     int polling_time_s = 5;              // BITTORRENT_POLLING_TIME
     bool seed_wait = false;              // BITTORRENT_SEED_WAIT
     int upload_min_kbs = 50;             // BITTORRENT_UPLOAD_MIN (KB/s)
-    std::string monitor_server;          // MONITOR_SERVER; empty: no reports
+    // MONITOR_SERVER: where reports go, one or several servers (each gets every report, so
+    // each server's page shows the whole cluster); port default monitor_port; empty: no
+    // reports. monitor_server is the first one's address.
+    std::vector<ServerAddress> monitor_servers;
+    std::string monitor_server;
     std::uint16_t monitor_port = default_monitor_port;  // MONITOR_PORT
     bool monitor_console = false;                       // MONITOR_CONSOLE
     // New in this implementation:

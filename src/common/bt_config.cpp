@@ -169,6 +169,24 @@ Status set_key(BtConfig& bt, const BtConfigKey& key, const ShellConf& conf, cons
             }
             break;
         }
+        case ConfType::key_file:
+            if (a.value == "none") {
+                store(std::string{});
+            } else if (a.value.empty() || a.value.front() != '/') {
+                return config_error(where(conf, a) + "'" + a.value +
+                                    "' is not an absolute path or none");
+            } else {
+                store(a.value);
+            }
+            break;
+        case ConfType::servers: {
+            auto servers = parse_server_list(a.value);
+            if (!servers) {
+                return config_error(where(conf, a) + servers.error().message);
+            }
+            store(std::move(*servers));
+            break;
+        }
     }
     return Ok{};
 }
@@ -199,6 +217,14 @@ Result<BtConfig> bt_config_from(const ShellConf& conf) {
         if (auto st = set_key(bt, *key, conf, a); !st) {
             return st.error();
         }
+    }
+    // A key file named in the file must exist; the default one is used only when it does
+    // (server/signing.hpp).
+    bt.signing_key_required = !bt.signing_key.empty() && conf.find("BT_SIGNING_KEY") != nullptr;
+    bt.monitor_key_required = !bt.monitor_key.empty() && conf.find("BT_MONITOR_KEY") != nullptr;
+    if (bt.delta && bt.compress != Compression::zstd) {
+        const Assignment* a = conf.find("BT_DELTA");
+        return config_error(where(conf, *a) + "delta-ready images are zstd: set BT_COMPRESS=zstd");
     }
     return bt;
 }

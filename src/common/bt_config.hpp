@@ -9,6 +9,7 @@
 #include "common/default_ports.hpp"
 #include "common/names.hpp"
 #include "common/result.hpp"
+#include "common/server_list.hpp"
 #include "common/shell_conf.hpp"
 
 namespace si {
@@ -22,6 +23,10 @@ inline constexpr std::int64_t default_monitor_stuck_s = 60;
 // tarball a minute for 1.3% of one core (docs/performance.md, bench/scrub_bench.py).
 inline constexpr std::uint32_t default_scrub_mib_per_s = 16;
 inline constexpr std::uint32_t max_scrub_mib_per_s = 10000;
+// si_btd signs what it serves with this key when the file exists (BT_SIGNING_KEY; si_btkey
+// makes it), and checks the nodes' reports with this one (BT_MONITOR_KEY).
+inline constexpr const char* default_signing_key_path = "/etc/systemimager/bittorrent-signing.key";
+inline constexpr const char* default_monitor_key_path = "/etc/systemimager/bittorrent-monitor.key";
 
 struct BtConfig {
     std::string file;
@@ -31,6 +36,9 @@ struct BtConfig {
     std::string interface = "eth0";  // an interface name or an IPv4 address
     Compression compress = Compression::gzip;
     bool update = true;
+    // BT_DELTA (not in the original): images packed delta-ready (server/delta_pack.hpp), so a
+    // node holding an earlier version downloads only what changed. Needs BT_COMPRESS=zstd.
+    bool delta = false;
     std::vector<std::string> images;
     std::vector<std::string> overrides;
     std::uint16_t seeder_port = default_seeder_port;  // BT_SEEDER_PORT (not in the original)
@@ -42,9 +50,18 @@ struct BtConfig {
     std::int64_t monitor_stuck_s = default_monitor_stuck_s;   // BT_MONITOR_STUCK, seconds
     std::uint32_t scrub_mib_per_s = default_scrub_mib_per_s;  // BT_SCRUB_RATE; 0: off
     // Per-node network boot (docs/server-howto.md, "Reimage nodes"; not in the original).
-    std::string nodes_file;             // BT_NODES; "": nodes.conf beside bittorrent.conf
-    std::string netboot_template;       // BT_NETBOOT_TEMPLATE; "": <TFTP_DIR>/pxelinux.cfg/default
-    std::string power_command;          // BT_POWER_COMMAND: si_btreimage's power cycle, %h %m ...
+    std::string nodes_file;        // BT_NODES; "": nodes.conf beside bittorrent.conf
+    std::string netboot_template;  // BT_NETBOOT_TEMPLATE; "": <TFTP_DIR>/pxelinux.cfg/default
+    std::string power_command;     // BT_POWER_COMMAND: si_btreimage's power cycle, %h %m ...
+    // Keys (docs/server-howto.md, "Security"; read at start). A path given in the file must
+    // exist; the default path is used only when it exists; "none" turns the key off.
+    std::string signing_key = default_signing_key_path;  // BT_SIGNING_KEY; "": none
+    bool signing_key_required = false;                   // BT_SIGNING_KEY names a file
+    std::string monitor_key = default_monitor_key_path;  // BT_MONITOR_KEY; "": none
+    bool monitor_key_required = false;                   // BT_MONITOR_KEY names a file
+    // BT_PEER_SERVERS: the other image servers of the cluster (IPv4[:tracker port]), whose
+    // trackers every .torrent names too (docs/server-howto.md, "Several image servers").
+    std::vector<ServerAddress> peer_servers;
     std::vector<std::string> warnings;  // "file:line: ..." to show the admin
 };
 

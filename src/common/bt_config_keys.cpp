@@ -11,7 +11,7 @@ constexpr auto restart = OnReload::restart;
 
 // One row per key, in bittorrent.conf(5)'s order. The defaults are BtConfig's (a unit test
 // checks them); a key SystemImager 4 did not have says so in its help.
-const std::array<BtConfigKey, 18> keys = {{
+const std::array<BtConfigKey, 22> keys = {{
     {"BT_TRACKER_PORT", ConfType::port, &B::tracker_port, "6969", true, 1, 65535, restart,
      "the tracker's TCP port, also in every torrent's announce URL"},
     {"BT_TRACKER_STATE", ConfType::file, &B::tracker_state, "/tmp/dstate", true, 0, 0, restart,
@@ -38,6 +38,9 @@ const std::array<BtConfigKey, 18> keys = {{
      "y or gzip: gzip tarballs; zstd: zstd; n: plain tar"},
     {"BT_UPDATE", ConfType::yes_no, &B::update, "y", false, 0, 0, applied,
      "y: repack every image at start; n: reuse a pair that matches its tree"},
+    {"BT_DELTA", ConfType::yes_no, &B::delta, "n", false, 0, 0, applied,
+     "y: pack zstd images delta-ready, so a node holding an earlier version downloads only what "
+     "changed; needs BT_COMPRESS=zstd (new)"},
     {"BT_IMAGES", ConfType::names, &B::images, "", false, 0, 0, applied,
      "the images to pack and seed"},
     {"BT_OVERRIDES", ConfType::names, &B::overrides, "", false, 0, 0, applied,
@@ -48,6 +51,13 @@ const std::array<BtConfigKey, 18> keys = {{
      "the pxelinux install entry; default: <TFTP_DIR>/pxelinux.cfg/default (new)"},
     {"BT_POWER_COMMAND", ConfType::text, &B::power_command, "", false, 0, 0, applied,
      "si_btreimage's power cycle command, %h %m %i %g replaced (new)"},
+    {"BT_SIGNING_KEY", ConfType::key_file, &B::signing_key, default_signing_key_path, false, 0, 0,
+     restart, "the key si_btd signs each .torrent and layout with; none: unsigned (new)"},
+    {"BT_MONITOR_KEY", ConfType::key_file, &B::monitor_key, default_monitor_key_path, false, 0, 0,
+     restart, "the key that authenticates the nodes' reports; none: unauthenticated (new)"},
+    {"BT_PEER_SERVERS", ConfType::servers, &B::peer_servers, "", false, 0, 0, restart,
+     "the cluster's other image servers, IPv4[:tracker port]: every .torrent names their "
+     "trackers (new)"},
 }};
 
 }  // namespace

@@ -24,6 +24,8 @@ enum class ConfType {
     names,      // a list of image names, comma- or space-separated
     seconds,    // an integer in [min, max]
     mib_per_s,  // an integer in [min, max]; 0: off
+    key_file,   // an absolute path, or none (no key)
+    servers,    // a list of IPv4[:port], comma- or space-separated (server_list.hpp)
 };
 
 // What a reload (SIGHUP) does with a changed value.
@@ -35,7 +37,8 @@ enum class OnReload {
 using BtConfigField =
     std::variant<std::uint16_t BtConfig::*, std::string BtConfig::*, bool BtConfig::*,
                  Compression BtConfig::*, std::vector<std::string> BtConfig::*,
-                 std::int64_t BtConfig::*, std::uint32_t BtConfig::*>;
+                 std::int64_t BtConfig::*, std::uint32_t BtConfig::*,
+                 std::vector<ServerAddress> BtConfig::*>;
 
 struct BtConfigKey {
     std::string_view name;

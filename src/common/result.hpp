@@ -30,6 +30,8 @@ enum class ErrorKind {
                       // not fit the disks
     superseded,       // the server no longer serves what is being fetched: the image was
                       // repacked (it changed) or dropped since the install began
+    untrusted,        // what a server sent is not signed by a trusted key, or was signed for
+                      // something else (common/minisign.hpp, common/signed_claim.hpp)
 };
 
 // no_space for ENOSPC and EDQUOT, io for any other errno.

@@ -17,6 +17,7 @@
 #include "server/exit_codes.hpp"
 #include "server/image_catalog.hpp"
 #include "server/node_view.hpp"
+#include "server/signing.hpp"
 #include "server/status_pages.hpp"
 #include "server/tarball_scrub.hpp"
 #include "tracker_http.hpp"
@@ -77,6 +78,8 @@ struct Daemon::Impl {
     StatusPages pages;
     std::int64_t started = view.now();
     std::map<std::string, std::int64_t> uploaded_by_tarball;
+    // Signing and report keys (server/signing.hpp).
+    ServerKeys keys;
     std::chrono::steady_clock::time_point uploaded_read_at{};
 
     // The packing worker: declared after `io`, so it is joined before `io` goes.
@@ -120,6 +123,7 @@ struct Daemon::Impl {
             seeder.seeding(job.tarball)) {
             return;  // same bytes as what is already seeded
         }
+        sign_torrent(job, result->info_hash_hex);
         if (auto added = seeder.add(job.torrent, job.tarball); !added) {
             log.error(added.error().message);
             return;
@@ -230,6 +234,21 @@ struct Daemon::Impl {
         apply(config.settings.jobs, config.settings.update, /*recheck_kept=*/true);
     }
 
+    // <torrent>.minisig for the nodes whose initrd trusts our key (server/signing.hpp); with no
+    // key, an old signature goes. Before the torrent is published: a node never sees it unsigned.
+    void sign_torrent(const PackJob& job, const std::string& info_hash_hex) {
+        if (!keys.signing) {
+            remove_torrent_signature(job.torrent);
+            return;
+        }
+        if (auto st = write_torrent_signature(*keys.signing, job.kind, job.name, job.torrent,
+                                              info_hash_hex);
+            !st) {
+            log.error("signing " + job.torrent + ": " + st.error().message +
+                      " (nodes that trust our key refuse it)");
+        }
+    }
+
     // Reads and checks the image's etc/systemimager/autoinstallscript.conf (disk_layout.hpp):
     // a good one is served to blank nodes; a bad one is logged with its file and line, and the
     // image is served without one (nodes then need SI_TARGET, as without a layout).
@@ -245,7 +264,17 @@ struct Daemon::Impl {
             return;
         }
         const DiskLayout& l = **layout;
-        catalog.set_layout(job.tarball, layout_text(l), "served");
+        std::string text = layout_text(l);
+        std::optional<std::string> signature;
+        if (keys.signing) {
+            auto sig = layout_signature(*keys.signing, job.name, text, view.now());
+            if (sig) {
+                signature = std::move(*sig);
+            } else {
+                log.error("image " + job.name + ": layout not signed: " + sig.error().message);
+            }
+        }
+        catalog.set_layout(job.tarball, std::move(text), "served", std::move(signature));
         log.info("image " + job.name + ": disk layout of " + std::to_string(l.disks.size()) +
                  " disk(s), " + std::to_string(l.filesystems.size()) +
                  " filesystem(s) served at /layouts/" + job.name);
@@ -341,6 +370,23 @@ Status Daemon::start() {
     });
     d.tracker.on_new_leecher([&d](const std::string& info_hash, const asio::ip::address& ip,
                                   std::uint16_t port) { d.seeder.introduce(info_hash, ip, port); });
+    auto keys = load_server_keys(d.config.settings.keys);
+    if (!keys) {
+        return keys.error();
+    }
+    d.keys = std::move(*keys);
+    for (const auto& w : d.keys.warnings) {
+        d.log.warn(w);
+    }
+    d.log.info(d.keys.signing ? "signing: torrents and layouts signed with key " +
+                                    key_id_text(d.keys.signing->id) + " of " + d.keys.signing_file
+                              : std::string("signing: off (no BT_SIGNING_KEY): nodes whose "
+                                            "initrd trusts a key refuse what this server serves"));
+    if (!d.keys.monitor_key.empty()) {
+        d.log.info("monitor: reports authenticated with the key of " + d.keys.monitor_file +
+                   "; a report without it is shown as unauthenticated");
+        d.view.set_auth_key(d.keys.monitor_key);
+    }
     if (auto st = d.tracker.start(); !st) {
         return st;
     }

@@ -25,6 +25,7 @@ int code_for(ErrorKind kind) {
         case ErrorKind::unpack:
         case ErrorKind::disk:
         case ErrorKind::superseded:
+        case ErrorKind::untrusted:
             return failure;
     }
     return failure;

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "common/minisign.hpp"
+
 namespace si {
 
 ImageCatalog::Change ImageCatalog::replace(const std::vector<PackJob>& jobs, bool update_new,
@@ -83,10 +85,11 @@ std::vector<ScrubTarget> ImageCatalog::scrub_targets() const {
 }
 
 void ImageCatalog::set_layout(const std::string& tarball, std::optional<std::string> text,
-                              std::string state) {
+                              std::string state, std::optional<std::string> signature) {
     if (auto it = entries_.find(tarball); it != entries_.end()) {
         it->second.layout_text = std::move(text);
         it->second.layout_state = std::move(state);
+        it->second.layout_signature = it->second.layout_text ? std::move(signature) : std::nullopt;
     }
 }
 
@@ -96,9 +99,18 @@ std::optional<HttpReply> ImageCatalog::layout_page(std::string_view path) const 
         return std::nullopt;
     }
     const std::string name(path.substr(prefix.size()));
+    const bool signature = name.ends_with(signature_suffix);
+    const std::string image =
+        signature ? name.substr(0, name.size() - signature_suffix.size()) : name;
     for (const auto& [tarball, e] : entries_) {
-        if (e.job.kind == PackKind::image && e.job.name == name && e.layout_text) {
+        if (e.job.kind != PackKind::image || e.job.name != image) {
+            continue;
+        }
+        if (!signature && e.layout_text) {
             return HttpReply{200, text_content_type, *e.layout_text, {}};
+        }
+        if (signature && e.layout_signature) {
+            return HttpReply{200, text_content_type, *e.layout_signature, {}};
         }
     }
     return HttpReply{404, text_content_type, "no disk layout for image '" + name + "'\n", {}};

@@ -31,6 +31,9 @@ struct CatalogEntry {
     // status shows of it: "served", "none", or the error ("" until the image is packed).
     std::optional<std::string> layout_text;
     std::string layout_state;
+    // The layout's signature file (server/signing.hpp), served at /layouts/<image>.minisig;
+    // nullopt: not signed.
+    std::optional<std::string> layout_signature;
 };
 
 class ImageCatalog {
@@ -62,11 +65,12 @@ class ImageCatalog {
     // What the background check reads: served entries that are not repacking.
     std::vector<ScrubTarget> scrub_targets() const;
 
-    // The image's disk layout as read at its pack: `text` served, or not (nullopt), and
-    // `state` shown ("served", "none" or the error).
-    void set_layout(const std::string& tarball, std::optional<std::string> text, std::string state);
-    // GET /layouts/<image>: its layout text (200), 404 with a line when the image has none
-    // served, nullopt for any other path.
+    // The image's disk layout as read at its pack: `text` served, or not (nullopt), `state`
+    // shown ("served", "none" or the error), and its signature file (nullopt: unsigned).
+    void set_layout(const std::string& tarball, std::optional<std::string> text, std::string state,
+                    std::optional<std::string> signature = std::nullopt);
+    // GET /layouts/<image>: its layout text (200); GET /layouts/<image>.minisig: its signature
+    // (200); 404 with a line when the image has none served; nullopt for any other path.
     std::optional<HttpReply> layout_page(std::string_view path) const;
 
     // One view per entry, by tarball path. `file_size` gives a tarball's size (0: missing),

@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <unordered_set>
 
+#include "common/monitor_auth.hpp"
 #include "server/tcp_listen.hpp"
 
 namespace si {
@@ -58,6 +59,8 @@ struct MonitorListener::Core : std::enable_shared_from_this<MonitorListener::Cor
             }
             if (st == ReportLineReader::State::complete) {
                 if (auto r = parse_monitor_report(reader.line())) {
+                    r->auth = std::string(
+                        report_auth_word(check_report_line(reader.line(), core->auth_key)));
                     core->on_report(*r, from);
                 } else {
                     core->on_reject(r.error().message, from);
@@ -108,6 +111,7 @@ struct MonitorListener::Core : std::enable_shared_from_this<MonitorListener::Cor
     OnReject on_reject;
     std::unordered_set<Connection*> open;
     std::string where;
+    std::string auth_key;  // BT_MONITOR_KEY; "": reports are not checked
     bool stopped = false;
 };
 
@@ -126,6 +130,10 @@ Status MonitorListener::start(const std::string& address, std::uint16_t port) {
     c.where = address + ":" + std::to_string(port);
     c.accept_next();
     return Ok{};
+}
+
+void MonitorListener::set_auth_key(std::string key) {
+    core_->auth_key = std::move(key);
 }
 
 void MonitorListener::stop() {

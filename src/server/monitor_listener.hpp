@@ -34,6 +34,9 @@ class MonitorListener {
     // Binds <address>:<port> and starts accepting. Fails (ErrorKind::bind) with
     // "monitor: bind 10.0.0.1:8181: Address already in use".
     Status start(const std::string& address, std::uint16_t port);
+    // With a key (BT_MONITOR_KEY's raw bytes), each report's auth says whether its hmac=
+    // verifies (common/monitor_auth.hpp); without one, auth is "". Call before start().
+    void set_auth_key(std::string key);
     // Closes the listening socket and every open connection.
     void stop();
     // "10.0.0.1:8181" while listening, else "".

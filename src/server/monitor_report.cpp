@@ -206,6 +206,13 @@ Result<MonitorReport> parse_monitor_report(std::string_view line) {
                 return report_error("install=" + quoted(value) + " is not full or held");
             }
             r.install = std::string(value);
+        } else if (key == "auth") {
+            // Saved node tables carry it; on the wire the listener sets it after parsing.
+            if (value == "ok" || value == "none" || value == "bad") {
+                r.auth = std::string(value);
+            }
+        } else if (key == "hmac") {
+            // Checked on the raw line by the listener (common/monitor_auth.hpp).
         } else if (key == "error") {
             text(r.error);
         } else if (key == "pieces" || key == "overrides") {
@@ -264,6 +271,7 @@ std::string format_monitor_report(const MonitorReport& r) {
     number("speed", r.speed_kbs);
     text("phase", r.phase);
     text("install", r.install);
+    text("auth", r.auth);
     number("up", r.up_kbs);
     number("peers", r.peers);
     if (r.pieces_verified && r.pieces_total) {

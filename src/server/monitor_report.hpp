@@ -7,6 +7,8 @@
 //   pieces=<verified>/<total>  archive=end  overrides=<applied>/<fetched>
 //   entries=<n>  bytes=<file bytes written>  error=<one line>
 //   install=full|held (held: the disk already held the image exactly; nothing was downloaded)
+//   hmac=<64 hex> (last: HMAC-SHA256 of the line before it under the cluster key,
+//   common/monitor_auth.hpp)
 // pieces, archive, overrides, entries and bytes are the proof of a finished install
 // (node_table.hpp).
 // Parsing is pure; the listener (monitor_listener.hpp) does the I/O.
@@ -65,7 +67,11 @@ struct MonitorReport {
     std::optional<std::int64_t> entries;
     std::optional<std::int64_t> bytes;
     std::string error;
-    std::string install;   // "full", "held" or "" (not said)
+    std::string install;  // "full", "held" or "" (not said)
+    // Whether the line carried a good HMAC under BT_MONITOR_KEY (common/monitor_auth.hpp):
+    // "" no key configured, "ok", "none" (no hmac=), "bad". Set by the listener, never taken
+    // from the wire; kept in the saved node table as auth=.
+    std::string auth;
     int unknown_keys = 0;  // keys neither protocol knows (skipped, as si_monitor did)
     // The text fields that held bytes that are not UTF-8 ("host error"), which are shown with
     // U+FFFD in their place; empty when there were none. Not part of the protocol line.

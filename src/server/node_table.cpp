@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/report_auth.hpp"
+
 namespace si {
 namespace {
 
@@ -33,6 +35,7 @@ void merge(MonitorReport& into, const MonitorReport& r) {
     text(into.phase, r.phase);
     text(into.error, r.error);
     text(into.install, r.install);
+    into.auth = r.auth;  // the latest report's, whatever the earlier ones were
     value(into.ncpus, r.ncpus);
     value(into.mem_kb, r.mem_kb);
     value(into.tmpfs_percent, r.tmpfs_percent);
@@ -100,8 +103,9 @@ const char* node_state_name(NodeState s) {
 }
 
 bool proves_install(const MonitorReport& r) {
-    return r.pieces_total && *r.pieces_total > 0 && r.pieces_verified == r.pieces_total &&
-           r.archive_end && r.overrides_applied && r.overrides_applied == r.overrides_fetched;
+    return report_trusted(r.auth) && r.pieces_total && *r.pieces_total > 0 &&
+           r.pieces_verified == r.pieces_total && r.archive_end && r.overrides_applied &&
+           r.overrides_applied == r.overrides_fetched;
 }
 
 NodeState node_state(const NodeRecord& n, std::int64_t now, std::int64_t stuck_after_s) {

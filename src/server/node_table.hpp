@@ -52,7 +52,8 @@ enum class NodeState {
 const char* node_state_name(NodeState s);
 
 // True when the report proves a whole install: every piece verified against its hash, the
-// archive read to its end-of-archive blocks, every fetched override applied.
+// archive read to its end-of-archive blocks, every fetched override applied, and (with
+// BT_MONITOR_KEY) the report authenticated (server/report_auth.hpp).
 bool proves_install(const MonitorReport& r);
 
 // The state of `n` at `now`; silent for more than `stuck_after_s` while installing is stuck.

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "common/file_io.hpp"
+#include "server/report_auth.hpp"
 
 namespace si {
 
@@ -89,6 +90,10 @@ void NodeView::stop() {
     }
 }
 
+void NodeView::set_auth_key(const std::string& key) {
+    listener_.set_auth_key(key);
+}
+
 void NodeView::on_report(const MonitorReport& r, const std::string& from) {
     if (stopped_) {
         return;
@@ -96,6 +101,12 @@ void NodeView::on_report(const MonitorReport& r, const std::string& from) {
     const std::string key = node_key(r, from);
     const auto before = nodes_.nodes().find(key);
     const bool was_finished = before != nodes_.nodes().end() && before->second.finished != 0;
+    if (!take_report(r.auth, before != nodes_.nodes().end() ? before->second.report.auth : "")) {
+        on_reject("monitor report: unauthenticated (BT_MONITOR_KEY) for node " + key +
+                      ", whose earlier reports were authenticated",
+                  from);
+        return;
+    }
     if (!nodes_.apply(r, from, node_clock_.now())) {
         on_reject("monitor report: " + std::to_string(max_nodes) +
                       " nodes known already; a new MAC is not taken",

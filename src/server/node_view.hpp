@@ -50,6 +50,8 @@ class NodeView {
     // Listens for reports unless BT_MONITOR=n; a port in use is logged, not fatal (the tracker
     // and the seeder are what nodes need).
     void start_listening();
+    // BT_MONITOR_KEY's key (raw bytes): reports are checked against it (report_auth.hpp).
+    void set_auth_key(const std::string& key);
     // SIGHUP's BT_MONITOR_STUCK: an installing node silent longer is stuck.
     void set_stuck_after(std::int64_t seconds);
     // Stops listening and writes the table now (before the writer's destructor returns).

@@ -66,7 +66,7 @@ std::string format_pack_record(const PackRecord& r) {
     o << magic << ' ' << r.version << '\n'
       << "source " << r.source << '\n'
       << "fingerprint " << r.fingerprint << '\n'
-      << "compression " << compression_word(r.compression) << '\n'
+      << "compression " << compression_word(r.compression) << (r.delta ? "-delta" : "") << '\n'
       << "piece_size " << r.piece_size << '\n'
       << "tree_bytes " << r.tree_bytes << '\n'
       << "tarball_size " << r.tarball_size << '\n'
@@ -113,7 +113,8 @@ Result<PackRecord> parse_pack_record(std::string_view text, std::string_view fil
         } else if (key == "fingerprint") {
             r.fingerprint = value, bit = 2, ok = is_hex40(value);
         } else if (key == "compression") {
-            bit = 4, ok = parse_compression(value, r.compression);
+            r.delta = value == "zstd-delta";
+            bit = 4, ok = parse_compression(r.delta ? "zstd" : value, r.compression);
         } else if (key == "piece_size") {
             bit = 8, ok = parse_number(value, r.piece_size) && r.piece_size > 0;
         } else if (key == "tree_bytes") {
@@ -164,7 +165,7 @@ PairCheck check_pair(const PairState& state, const std::string& announce_url) {
         c.reason = "the record names another source (" + r.source + ")";
         return c;
     }
-    if (r.compression != state.compression) {
+    if (r.compression != state.compression || r.delta != state.delta) {
         c.reason = "the compression changed";
         return c;
     }

@@ -7,7 +7,7 @@
 //   si-pack-record 1
 //   source /var/lib/systemimager/images/x
 //   fingerprint <sha1 hex of the walked tree's lstat data>
-//   compression gzip|zstd|none
+//   compression gzip|zstd|zstd-delta|none   (zstd-delta: BT_DELTA's layout, delta_pack.hpp)
 //   piece_size 1048576
 //   tree_bytes 123
 //   tarball_size 456
@@ -31,6 +31,7 @@ struct PackRecord {
     std::string source;
     std::string fingerprint;
     Compression compression = Compression::none;
+    bool delta = false;  // delta-ready layout (server/delta_pack.hpp)
     int piece_size = 0;
     std::uint64_t tree_bytes = 0;
     std::uint64_t tarball_size = 0;
@@ -51,6 +52,7 @@ struct PairState {
     std::string source;
     std::string fingerprint;  // of the tree walked now
     Compression compression = Compression::none;
+    bool delta = false;
     std::string tarball;  // paths of the pair
     std::string torrent;
 };

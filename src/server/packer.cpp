@@ -13,16 +13,25 @@
 #include "common/file_io.hpp"
 #include "common/names.hpp"
 #include "server/block_compressor.hpp"
+#include "server/delta_pack.hpp"
 #include "server/owner_names.hpp"
 #include "server/pack_record.hpp"
 #include "server/piece_hasher.hpp"
 #include "server/read_ahead.hpp"
 #include "server/tar_writer.hpp"
 #include "server/torrent_maker.hpp"
+#include "server/tracker_tiers.hpp"
 #include "server/tree_walk.hpp"
 
 namespace si {
 namespace {
+
+// What the pack record keeps of the trackers: every tier's URL (tracker_tiers.hpp).
+std::string announce_line(const PackerSettings& settings) {
+    std::vector<std::string> tiers{settings.announce_url};
+    tiers.insert(tiers.end(), settings.more_trackers.begin(), settings.more_trackers.end());
+    return announce_record(tiers);
+}
 
 constexpr mode_t tarball_mode = 0600;  // as the original's chmod 600: images hold secrets
 constexpr mode_t torrent_mode = 0644;  // served to anyone by the tracker anyway
@@ -53,10 +62,56 @@ std::string human(std::uint64_t bytes) {
     return buf;
 }
 
+// BT_DELTA=y: delta-ready (server/delta_pack.hpp); only for zstd, as bt_config checks.
+bool delta_layout(const PackJob& job, const PackerSettings& settings) {
+    return settings.delta && job.compression == Compression::zstd;
+}
+
 struct Packed {
     std::uint64_t tarball_bytes = 0;
     std::string info_hash_hex;
 };
+
+// The plain layout: tar -> parallel compression (blocks) -> `hasher`.
+Status pack_stream(const Tree& tree, const OwnerNames& names, unsigned threads, PieceHasher& hasher,
+                   Logger& log, const std::atomic<bool>* cancel, const PackJob& job) {
+    // Threads: this one reads the tree and runs libarchive; the read-ahead helper; the
+    // compressor's workers; its writer thread feeds `hasher` (file writes + SHA-1). All are
+    // joined by their owners' destructors on every path.
+    BlockCompressor compressor(job.compression, threads,
+                               [&hasher](std::span<const char> d) { return hasher.write(d); });
+    if (Status s = compressor.start(); !s) {
+        return s;
+    }
+    {
+        TarWriter tar([&compressor](std::span<const char> d) { return compressor.write(d); }, names,
+                      log);
+        if (Status s = tar.open(); !s) {
+            return s;
+        }
+        ReadAhead read_ahead(tree.entries);
+        for (std::size_t i = 0; i < tree.entries.size(); ++i) {
+            // si_btd is stopping: give up between entries; the temp file goes with the error.
+            if (cancel != nullptr && cancel->load()) {
+                return Error{"pack " + std::string(kind_word(job.kind)) + " " + job.name +
+                                 ": cancelled (shutting down)",
+                             ErrorKind::internal};
+            }
+            read_ahead.advance(i);
+            if (Status s = tar.add(tree.entries[i]); !s) {
+                return s;
+            }
+        }
+        if (Status s = tar.close(); !s) {
+            return s;
+        }
+    }
+    if (Status s = compressor.finish(); !s) {
+        return s;
+    }
+
+    return Ok{};
+}
 
 // Tar -> compress -> file + piece hashes, then the .torrent and the record. On any error every
 // temp file is removed and the previous pair is left as it was.
@@ -72,38 +127,18 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
         return s.error();
     }
     PieceHasher hasher(tar_tmp.fd(), job.tarball, piece_size);
-    // Threads: this one reads the tree and runs libarchive; the read-ahead helper; the
-    // compressor's workers; its writer thread feeds `hasher` (file writes + SHA-1). All are
-    // joined by their owners' destructors on every path.
-    BlockCompressor compressor(job.compression, threads,
-                               [&hasher](std::span<const char> d) { return hasher.write(d); });
-    if (Status s = compressor.start(); !s) {
-        return s.error();
-    }
-    {
-        TarWriter tar([&compressor](std::span<const char> d) { return compressor.write(d); }, names,
-                      log);
-        if (Status s = tar.open(); !s) {
-            return s.error();
+    if (delta_layout(job, settings)) {
+        auto delta = write_delta_tarball(
+            tree, names, delta_layout_for(piece_size), threads,
+            [&hasher](std::span<const char> d) { return hasher.write(d); }, log, cancel);
+        if (!delta) {
+            return delta.error();
         }
-        ReadAhead read_ahead(tree.entries);
-        for (std::size_t i = 0; i < tree.entries.size(); ++i) {
-            // si_btd is stopping: give up between entries; the temp file goes with the error.
-            if (cancel != nullptr && cancel->load()) {
-                return Error{"pack " + std::string(kind_word(job.kind)) + " " + job.name +
-                                 ": cancelled (shutting down)",
-                             ErrorKind::internal};
-            }
-            read_ahead.advance(i);
-            if (Status s = tar.add(tree.entries[i]); !s) {
-                return s.error();
-            }
-        }
-        if (Status s = tar.close(); !s) {
-            return s.error();
-        }
-    }
-    if (Status s = compressor.finish(); !s) {
+        log.info("delta-ready " + base_name(job.tarball) + ": " + std::to_string(delta->frames) +
+                 " frames (" + std::to_string(delta->own_frames) +
+                 " files in frames of their own), " + "manifest " +
+                 human(static_cast<std::uint64_t>(delta->manifest_bytes)));
+    } else if (Status s = pack_stream(tree, names, threads, hasher, log, cancel, job); !s) {
         return s.error();
     }
     if (Status s = hasher.finish(); !s) {
@@ -116,6 +151,7 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
     spec.piece_size = piece_size;
     spec.piece_hashes = hasher.piece_hashes();
     spec.announce_url = settings.announce_url;
+    spec.more_trackers = settings.more_trackers;
     auto torrent = make_torrent(spec);
     if (!torrent) {
         return torrent.error();
@@ -154,13 +190,14 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
     rec.source = tree.root;
     rec.fingerprint = tree.fingerprint_hex;
     rec.compression = job.compression;
+    rec.delta = delta_layout(job, settings);
     rec.piece_size = piece_size;
     rec.tree_bytes = tree.file_bytes;
     rec.tarball_size = static_cast<std::uint64_t>(st.st_size);
     rec.tarball_mtime_ns = mtime_ns(st);
     rec.info_hash = torrent->info_hash_hex;
     rec.torrent_sha1 = sha1_hex(torrent->bytes);
-    rec.announce = settings.announce_url;
+    rec.announce = announce_line(settings);
     if (Status s = write_pack_record(job.tarball, rec); !s) {
         return s.error();
     }
@@ -170,7 +207,8 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
 // The pair matches its tree but announces elsewhere: rewrite the .torrent (same info
 // dictionary, same info-hash) and its record; the tarball is not touched.
 Status reannounce(const PackJob& job, const PackerSettings& settings, const PairCheck& check) {
-    auto torrent = reannounce_torrent(check.torrent_bytes, settings.announce_url);
+    auto torrent =
+        reannounce_torrent(check.torrent_bytes, settings.announce_url, settings.more_trackers);
     if (!torrent) {
         return torrent.error();
     }
@@ -179,7 +217,7 @@ Status reannounce(const PackJob& job, const PackerSettings& settings, const Pair
     }
     PackRecord rec = check.record;
     rec.torrent_sha1 = sha1_hex(torrent->bytes);
-    rec.announce = settings.announce_url;
+    rec.announce = announce_line(settings);
     return write_pack_record(job.tarball, rec);
 }
 
@@ -223,15 +261,16 @@ Result<PackResult> pack_or_reuse(const PackJob& job, const PackerSettings& setti
     res.tree_bytes = tree->file_bytes;
 
     if (rebuild == Rebuild::if_stale) {
-        PairState state{tree->root, tree->fingerprint_hex, job.compression, job.tarball,
-                        job.torrent};
-        PairCheck check = check_pair(state, settings.announce_url);
+        PairState state{tree->root,      tree->fingerprint_hex,
+                        job.compression, delta_layout(job, settings),
+                        job.tarball,     job.torrent};
+        PairCheck check = check_pair(state, announce_line(settings));
         if (check.match != PairMatch::stale) {
             if (check.match == PairMatch::announce_differs) {
                 if (Status s = reannounce(job, settings, check); !s) {
                     return fail(s.error());
                 }
-                res.note = "announce URL changed to " + settings.announce_url +
+                res.note = "announce URL changed to " + announce_line(settings) +
                            "; torrent rewritten, same info-hash";
             }
             res.reused = true;

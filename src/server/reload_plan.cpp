@@ -47,6 +47,9 @@ std::vector<std::string> restart_only_changes(const ServerSettings& running,
     check(next.monitor.state_file != running.monitor.state_file, "BT_MONITOR_STATE");
     check(next.seeder.super_seed != running.seeder.super_seed, "BT_SUPER_SEED");
     check(next.scrub.bytes_per_s != running.scrub.bytes_per_s, "BT_SCRUB_RATE");
+    check(next.packer.more_trackers != running.packer.more_trackers, "BT_PEER_SERVERS");
+    check(next.keys.signing_key != running.keys.signing_key, "BT_SIGNING_KEY");
+    check(next.keys.monitor_key != running.keys.monitor_key, "BT_MONITOR_KEY");
     check(next.dirs.torrent_dir != running.dirs.torrent_dir, "AUTOINSTALL_TORRENT_DIR");
     return changed;
 }
@@ -54,6 +57,7 @@ std::vector<std::string> restart_only_changes(const ServerSettings& running,
 ServerSettings settings_after_reload(const ServerSettings& running, const ServerSettings& next) {
     ServerSettings s = running;
     s.update = next.update;
+    s.packer.delta = next.packer.delta;
     s.monitor.stuck_after_s = next.monitor.stuck_after_s;
     s.netboot = next.netboot;
     s.jobs = next.jobs;

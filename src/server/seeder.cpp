@@ -14,6 +14,7 @@
 #include "common/lt_profile.hpp"
 #include "seeder_policy.hpp"
 #include "seeder_profile.hpp"
+#include "server/peer_server_filter.hpp"
 
 namespace si {
 namespace {
@@ -40,6 +41,7 @@ Status Seeder::start(std::function<void()> notify) {
     lt::session_params params(seeder_session_settings(settings_));
     session_ = std::make_unique<lt::session>(std::move(params));
     apply_lan_peer_classes(*session_);
+    session_->set_ip_filter(peer_server_filter(settings_.peer_servers, settings_.address));
 
     const std::string where = settings_.address + ":" + std::to_string(settings_.port);
     auto deadline = std::chrono::steady_clock::now() + listen_deadline;

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "server/tracker_tiers.hpp"
+
 namespace si {
 
 std::vector<PackJob> plan_pack_jobs(const std::vector<std::string>& images,
@@ -38,8 +40,13 @@ ServerSettings make_server_settings(const BtConfig& bt, const ServerDirs& dirs,
                                     const std::string& address, const std::string& bt_conf_path) {
     ServerSettings s;
     s.dirs = dirs;
+    s.packer.delta = bt.delta;
+    s.keys = KeySettings{bt.signing_key, bt.signing_key_required, bt.monitor_key,
+                         bt.monitor_key_required};
     s.update = bt.update;
-    s.packer.announce_url = announce_url(address, bt.tracker_port);
+    std::vector<std::string> tiers = tracker_tiers(address, bt.tracker_port, bt.peer_servers);
+    s.packer.announce_url = tiers.front();
+    s.packer.more_trackers.assign(tiers.begin() + 1, tiers.end());
     s.packer.threads = std::max(1u, std::thread::hardware_concurrency());
     s.tracker.address = address;
     s.tracker.port = bt.tracker_port;
@@ -49,6 +56,7 @@ ServerSettings make_server_settings(const BtConfig& bt, const ServerDirs& dirs,
     s.seeder.address = address;
     s.seeder.port = bt.seeder_port;
     s.seeder.super_seed = bt.super_seed;
+    s.seeder.peer_servers = bt.peer_servers;
     s.monitor.enabled = bt.monitor;
     s.monitor.address = address;
     s.monitor.port = bt.monitor_port;

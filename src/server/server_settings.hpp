@@ -27,7 +27,10 @@ struct PackJob {
 
 struct PackerSettings {
     std::string announce_url;  // http://<address>:<port>/announce
-    unsigned threads = 0;      // compression workers; 0: one per core
+    // BT_PEER_SERVERS' trackers, one tier each after announce_url (server/tracker_tiers.hpp).
+    std::vector<std::string> more_trackers;
+    unsigned threads = 0;  // compression workers; 0: one per core
+    bool delta = false;    // BT_DELTA: delta-ready zstd tarballs (server/delta_pack.hpp)
     bool operator==(const PackerSettings&) const = default;
 };
 
@@ -44,6 +47,8 @@ struct SeederSettings {
     std::string address;
     std::uint16_t port = default_seeder_port;
     bool super_seed = true;  // BT_SUPER_SEED (server/seeder_policy.hpp)
+    // BT_PEER_SERVERS: never connected to (server/peer_server_filter.hpp).
+    std::vector<ServerAddress> peer_servers;
     bool operator==(const SeederSettings&) const = default;
 };
 
@@ -73,6 +78,16 @@ struct NetbootSettings {
     bool operator==(const NetbootSettings&) const = default;
 };
 
+// The signing and report keys (server/signing.hpp), read at start: a change takes a restart.
+// A path named in bittorrent.conf must exist; the default path is used only when it does.
+struct KeySettings {
+    std::string signing_key = default_signing_key_path;  // BT_SIGNING_KEY; "": none
+    bool signing_key_required = false;                   // BT_SIGNING_KEY names a file
+    std::string monitor_key = default_monitor_key_path;  // BT_MONITOR_KEY; "": none
+    bool monitor_key_required = false;                   // BT_MONITOR_KEY names a file
+    bool operator==(const KeySettings&) const = default;
+};
+
 struct ServerSettings {
     PackerSettings packer;
     TrackerSettings tracker;
@@ -80,6 +95,7 @@ struct ServerSettings {
     MonitorSettings monitor;
     ScrubSettings scrub;
     NetbootSettings netboot;
+    KeySettings keys;
     ServerDirs dirs;
     // BT_UPDATE: an image or override si_btd starts serving is repacked even when its pair
     // matches its tree (Rebuild::always); with n, only a stale pair is (Rebuild::if_stale).

@@ -86,6 +86,7 @@ json node_json(const NodeRecord& n, const PeersByIp* peers, const ListedByMac* l
         {"state", node_state_name(state)},
         {"phase", r.phase},
         {"install", r.install.empty() ? json(nullptr) : json(r.install)},
+        {"auth", r.auth.empty() ? json(nullptr) : json(r.auth)},
         {"status", opt(r.status)},
         {"percent", node_percent(n)},
         {"download_kbs", opt(r.speed_kbs)},

@@ -89,7 +89,8 @@ Status TarWriter::open() {
     // nanoseconds of mtime.
     if (archive_write_set_format_pax(w) != ARCHIVE_OK ||
         archive_write_add_filter_none(w) != ARCHIVE_OK ||
-        archive_write_set_bytes_per_block(w, output_block_bytes) != ARCHIVE_OK ||
+        archive_write_set_bytes_per_block(w, flush_each_entry_ ? 0 : output_block_bytes) !=
+            ARCHIVE_OK ||
         archive_write_set_bytes_in_last_block(w, 1) != ARCHIVE_OK) {
         return archive_failure(w, "tar writer");
     }
@@ -205,9 +206,19 @@ Status TarWriter::add(const TreeEntry& entry) {
     bool has_data =
         S_ISREG(st.st_mode) && archive_entry_hardlink(e) == nullptr && archive_entry_size(e) > 0;
     if (!has_data) {
-        return Ok{};
+        return finish_entry(entry.path);
     }
-    return write_data(entry, fd.get(), e);
+    if (Status s = write_data(entry, fd.get(), e); !s) {
+        return s;
+    }
+    return finish_entry(entry.path);
+}
+
+Status TarWriter::finish_entry(const std::string& path) {
+    if (flush_each_entry_ && archive_write_finish_entry(writer_.get()) != ARCHIVE_OK) {
+        return archive_failure(writer_.get(), "write data " + path);
+    }
+    return Ok{};
 }
 
 Status TarWriter::put(const void* data, std::size_t len, const std::string& path) {

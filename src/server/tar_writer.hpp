@@ -33,6 +33,11 @@ class TarWriter {
     TarWriter& operator=(const TarWriter&) = delete;
     ~TarWriter();
 
+    // Before open(): hand every entry's bytes (padding included) to the output before add()
+    // returns, so that the caller sees where each entry ends (a delta-ready pack cuts its
+    // compression frames there). The tar bytes are the same either way.
+    void flush_each_entry() { flush_each_entry_ = true; }
+
     Status open();
     // Adds one entry (and its data). Fails naming the file: "open <path>: Permission denied",
     // "read <path>: Input/output error", "<path> changed while packing", or with the output's
@@ -63,6 +68,7 @@ class TarWriter {
     Error archive_failure(archive* a, const std::string& what);
     Status write_data(const TreeEntry& entry, int fd, archive_entry* e);
     Status put(const void* data, std::size_t len, const std::string& path);
+    Status finish_entry(const std::string& path);
     void make_deterministic(const TreeEntry& entry, archive_entry* e);
 
     Output out_;
@@ -75,6 +81,7 @@ class TarWriter {
     std::vector<char> buffer_;
     std::uint64_t written_ = 0;
     std::uint64_t sockets_skipped_ = 0;
+    bool flush_each_entry_ = false;
 };
 
 }  // namespace si

@@ -53,7 +53,10 @@ Result<TorrentFile> make_torrent(const TorrentSpec& spec) {
     for (std::size_t i = 0; i < spec.piece_hashes.size(); ++i) {
         ct.set_hash(lt::piece_index_t(static_cast<int>(i)), spec.piece_hashes[i]);
     }
-    ct.add_tracker(spec.announce_url);
+    ct.add_tracker(spec.announce_url, 0);
+    for (std::size_t i = 0; i < spec.more_trackers.size(); ++i) {
+        ct.add_tracker(spec.more_trackers[i], static_cast<int>(i + 1));
+    }
     std::string creator = torrent_creator();
     ct.set_creator(creator.c_str());
     ct.set_creation_date(0);  // no clock in the bytes
@@ -72,7 +75,8 @@ Result<TorrentFile> make_torrent(const TorrentSpec& spec) {
     return out;
 }
 
-Result<TorrentFile> reannounce_torrent(const std::string& bytes, const std::string& announce_url) {
+Result<TorrentFile> reannounce_torrent(const std::string& bytes, const std::string& announce_url,
+                                       const std::vector<std::string>& more_trackers) {
     lt::error_code ec;
     lt::bdecode_node root = lt::bdecode(bytes, ec);
     if (ec || root.type() != lt::bdecode_node::dict_t || !root.dict_find_dict("info")) {
@@ -89,6 +93,16 @@ Result<TorrentFile> reannounce_torrent(const std::string& bytes, const std::stri
         out_entry[key] = lt::entry(lt::entry::preformatted_type(raw.begin(), raw.end()));
     }
     out_entry["announce"] = announce_url;
+    if (!more_trackers.empty()) {
+        // BEP 12: a list of tiers, each a list of URLs; ours one URL per tier, the first tier
+        // the "announce" URL (as libtorrent's create_torrent writes it).
+        lt::entry::list_type tiers;
+        tiers.emplace_back(lt::entry::list_type{lt::entry(announce_url)});
+        for (const std::string& url : more_trackers) {
+            tiers.emplace_back(lt::entry::list_type{lt::entry(url)});
+        }
+        out_entry["announce-list"] = std::move(tiers);
+    }
     TorrentFile out;
     lt::bencode(std::back_inserter(out.bytes), out_entry);
     auto hash = torrent_info_hash(out.bytes);

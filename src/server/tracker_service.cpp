@@ -2,6 +2,7 @@
 
 #include "common/file_io.hpp"
 #include "common/hex_string.hpp"
+#include "common/minisign.hpp"
 #include "common/tracker_reason.hpp"
 #include "server/announce_query.hpp"
 #include "server/request_target.hpp"
@@ -170,16 +171,22 @@ HttpReply TrackerService::torrent_file(std::string_view encoded_name) {
     // Only names in the served set are ever opened, compared after decoding: "..", "%2e%2e",
     // "a/../b" and the like match none of them.
     auto name = percent_decode(encoded_name, false);
-    if (!name || !files_.contains(*name)) {
+    // <served>.minisig: si_btd's signature of a served torrent (server/signing.hpp), when
+    // signing is on; it is not listed.
+    const bool signature = name && !files_.contains(*name) && name->ends_with(signature_suffix) &&
+                           files_.contains(name->substr(0, name->size() - signature_suffix.size()));
+    if (!name || (!files_.contains(*name) && !signature)) {
         return text(404, "no such torrent\n");
     }
     std::string path = torrent_dir_ + "/" + *name;
     auto data = read_text_file(path);
     if (!data) {
-        log_.error("tracker: " + data.error().message);
-        return text(404, "no such torrent\n");
+        if (!signature) {
+            log_.error("tracker: " + data.error().message);
+        }
+        return text(404, signature ? "not signed\n" : "no such torrent\n");
     }
-    return {200, torrent_content_type, std::move(*data), {}};
+    return {200, signature ? text_content_type : torrent_content_type, std::move(*data), {}};
 }
 
 }  // namespace si

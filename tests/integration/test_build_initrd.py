@@ -93,6 +93,39 @@ class BuildInitrd(unittest.TestCase):
         self.assertEqual(self.build(os.path.join(self.tmp, "root"), "root"), image,
                          "the initrd differs between a build as root and one as nobody")
 
+    def test_trusted_keys_and_the_monitor_key_go_in(self):
+        si_btkey = os.path.join(sitest.BUILD_DIR, "src", "server", "si_btkey")
+        if not os.access(si_btkey, os.X_OK):
+            self.skipTest("si_btkey is not built")
+        keys = os.path.join(self.tmp, "keys")
+        os.makedirs(keys)
+        for args in (["signing", "--key", os.path.join(keys, "old.key")],
+                     ["signing", "--key", os.path.join(keys, "new.key")],
+                     ["monitor", "--key", os.path.join(keys, "monitor.key")]):
+            subprocess.run([si_btkey] + args, check=True, capture_output=True)
+        out = os.path.join(self.tmp, "keyed")
+        os.makedirs(out)
+        base = [BUILD_INITRD, "--kernel-version", self.kver, "--agent", "/bin/busybox",
+                "--out", out, "--compress", "gzip"]
+        # A file that is not a public key is refused with one line, before anything is built.
+        bad = subprocess.run(base + ["--trust-key", os.path.join(keys, "old.key")],
+                             capture_output=True, text=True, env=dict(os.environ, TMPDIR=self.tmp))
+        self.assertEqual(bad.returncode, 1)
+        self.assertIn("not a minisign public key", bad.stderr)
+        proc = subprocess.run(base + ["--trust-key", os.path.join(keys, "old.pub"),
+                                      "--trust-key", os.path.join(keys, "new.pub"),
+                                      "--monitor-key", os.path.join(keys, "monitor.key")],
+                              capture_output=True, text=True, env=dict(os.environ, TMPDIR=self.tmp),
+                              timeout=600)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        with open(os.path.join(out, "initrd.img"), "rb") as f:
+            by_name = {line.split()[-1]: line for line in self.listing(f.read()).splitlines()}
+        for name, mode in (("etc/si/trusted-keys/old.pub", "-rw-r--r--"),
+                           ("etc/si/trusted-keys/new.pub", "-rw-r--r--"),
+                           ("etc/si/monitor.key", "-rw-------")):
+            self.assertIn(name, by_name, "the initrd lacks " + name)
+            self.assertTrue(by_name[name].startswith(mode), by_name[name])
+
 
 if __name__ == "__main__":
     sitest.main()

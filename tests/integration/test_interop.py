@@ -14,12 +14,10 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import sitest  # noqa: E402
 
 DOWNLOAD_TIMEOUT = 240  # s for a ~9 MiB tarball on loopback; a bound, not a speed assertion

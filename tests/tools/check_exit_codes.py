@@ -18,6 +18,7 @@ PROGRAMS = {
     "si_btstatus": (SERVER_HEADER, ["ok", "usage", "config", "address", "unreachable"]),
     "si_btreimage": (SERVER_HEADER, ["ok", "failure", "usage", "config", "address", "unreachable",
                                      "incomplete", "interrupted"]),
+    "si_btkey": (SERVER_HEADER, ["ok", "failure", "usage"]),
 }
 
 

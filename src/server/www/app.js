@@ -55,6 +55,12 @@ function duration(s) {
 }
 
 function proofText(n) {
+  // BT_MONITOR_KEY: a report without a good HMAC proves nothing (server/report_auth.hpp).
+  const unauth = n.auth === "none" || n.auth === "bad" ? "unauthenticated report: " : "";
+  return unauth + reportedProof(n);
+}
+
+function reportedProof(n) {
   if (n.state === "failed") return n.error || "error " + (n.status === null ? "" : -n.status);
   const p = n.proof;
   if (!p) return n.state === "unverified" ? "reported done without proof" : "";

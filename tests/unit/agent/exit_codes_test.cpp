@@ -19,6 +19,7 @@ TEST(AgentExitCodes, EachKindGetsItsDocumentedCode) {
     EXPECT_EQ(agent_exit::code_for(ErrorKind::io), 11);
     EXPECT_EQ(agent_exit::code_for(ErrorKind::superseded), 13);
     EXPECT_EQ(agent_exit::code_for(ErrorKind::disk), 12);
+    EXPECT_EQ(agent_exit::code_for(ErrorKind::untrusted), 14);
 }
 
 TEST(AgentExitCodes, TheServersKindsAreInternalErrorsHere) {

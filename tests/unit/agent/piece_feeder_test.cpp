@@ -217,5 +217,52 @@ TEST(PieceFeeder, TimeOutNamesTheWait) {
               "download stalled: no data for 0.05 s (waiting for piece 0 of 10): timed out");
 }
 
+// A delta install: skipped ranges never reach the consumer, pieces wholly inside them are not
+// waited for, and what is left comes out in order, for every piece length.
+TEST(PieceFeeder, SkippedRangesAreLeftOutForEveryPieceLength) {
+    const std::string input = sample_input(1000);
+    const std::vector<std::pair<std::int64_t, std::int64_t>> skipped = {
+        {0, 10}, {100, 250}, {351, 1}, {600, 300}, {990, 10}};
+    std::string want;
+    std::int64_t pos = 0;
+    for (auto [off, len] : skipped) {
+        want += input.substr(static_cast<std::size_t>(pos), static_cast<std::size_t>(off - pos));
+        pos = off + len;
+    }
+    want += input.substr(static_cast<std::size_t>(pos));
+    for (int pl = 1; pl <= 70; ++pl) {
+        PieceFeeder feeder(static_cast<std::int64_t>(input.size()), pl, 1 << 20);
+        feeder.hold();
+        feeder.release(skipped);
+        // Only the pieces with a byte outside the skipped ranges are delivered.
+        for (int p = 0; p < feeder.num_pieces(); ++p) {
+            const std::int64_t start = static_cast<std::int64_t>(p) * pl;
+            const std::int64_t end = std::min<std::int64_t>(start + pl, 1000);
+            const bool covered = std::any_of(skipped.begin(), skipped.end(), [&](auto r) {
+                return r.first <= start && r.first + r.second >= end;
+            });
+            if (!covered) {
+                ASSERT_TRUE(deliver(feeder, input, p, pl)) << "piece " << p << " length " << pl;
+            }
+        }
+        EXPECT_EQ(drain(feeder), want) << "piece length " << pl;
+        EXPECT_EQ(feeder.consumed(), static_cast<std::int64_t>(want.size()));
+    }
+}
+
+TEST(PieceFeeder, HeldConsumerWaitsForTheRelease) {
+    const std::string input = sample_input(100);
+    PieceFeeder feeder(100, 10, 16);
+    feeder.hold();
+    for (int p = 0; p < 10; ++p) {
+        ASSERT_TRUE(deliver(feeder, input, p, 10));
+    }
+    auto early = feeder.next(50ms);
+    ASSERT_FALSE(early);
+    EXPECT_NE(early.error().message.find("timed out"), std::string::npos);
+    feeder.release({{20, 30}});
+    EXPECT_EQ(drain(feeder), input.substr(0, 20) + input.substr(50));
+}
+
 }  // namespace
 }  // namespace si

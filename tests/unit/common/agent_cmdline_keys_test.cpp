@@ -33,8 +33,8 @@ std::string other_value(const AgentCmdlineKey& k) {
             return "y";
         case CmdlineType::integer:
             return std::to_string(k.max);
-        case CmdlineType::ipv4:
-            return "10.0.0.9";
+        case CmdlineType::servers:
+            return "10.0.0.9,10.0.0.8:7000";
         case CmdlineType::image_name:
             return "other";
         case CmdlineType::names:

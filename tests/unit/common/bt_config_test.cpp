@@ -31,6 +31,24 @@ TEST(BtConfig, HowtoSample) {
     EXPECT_EQ(c->seeder_port, default_seeder_port);
 }
 
+TEST(BtConfig, KeysDefaultToTheirPathsAndMayBeNamedOrTurnedOff) {
+    auto c = parse("");
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c->signing_key, default_signing_key_path);
+    EXPECT_FALSE(c->signing_key_required);
+    EXPECT_EQ(c->monitor_key, default_monitor_key_path);
+    EXPECT_FALSE(c->monitor_key_required);
+    c = parse("BT_SIGNING_KEY=/k/s.key\nBT_MONITOR_KEY=none\n");
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c->signing_key, "/k/s.key");
+    EXPECT_TRUE(c->signing_key_required);
+    EXPECT_EQ(c->monitor_key, "");
+    auto bad = parse("BT_SIGNING_KEY=s.key\n");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().message,
+              "bittorrent.conf:4: BT_SIGNING_KEY: 's.key' is not an absolute path or none");
+}
+
 TEST(BtConfig, CompressValues) {
     EXPECT_EQ(parse("BT_COMPRESS=n\n")->compress, Compression::none);
     EXPECT_EQ(parse("BT_COMPRESS=zstd\n")->compress, Compression::zstd);
@@ -40,6 +58,17 @@ TEST(BtConfig, CompressValues) {
     EXPECT_EQ(bad.error().message,
               "bittorrent.conf:5: BT_COMPRESS: 'maybe' is not one of y, n, zstd");
     EXPECT_EQ(bad.error().kind, ErrorKind::config);
+}
+
+TEST(BtConfig, DeltaNeedsZstd) {
+    EXPECT_FALSE(parse("")->delta);
+    EXPECT_TRUE(parse("BT_COMPRESS=zstd\nBT_DELTA=y\n")->delta);
+    EXPECT_FALSE(parse("BT_COMPRESS=zstd\nBT_DELTA=n\n")->delta);
+    auto bad = parse("BT_DELTA=y\n");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().message,
+              "bittorrent.conf:4: BT_DELTA: delta-ready images are zstd: set BT_COMPRESS=zstd");
+    EXPECT_FALSE(parse("BT_COMPRESS=zstd\nBT_DELTA=maybe\n").ok());
 }
 
 TEST(BtConfig, UpdateAndPortErrorsNameLineAndKey) {

@@ -112,7 +112,9 @@ class ReloadOfEachKey : public ::testing::TestWithParam<std::string> {
     static ServerSettings settings(const std::string& extra) {
         const std::string text =
             "BT_TRACKER_PORT=6969\nBT_TRACKER_STATE=/var/lib/si/state\n"
-            "BT_TRACKER_LOG=/var/log/si.log\nBT_INTERFACE=127.0.0.1\nBT_IMAGES=a\n" +
+            "BT_TRACKER_LOG=/var/log/si.log\nBT_INTERFACE=127.0.0.1\nBT_IMAGES=a\n"
+            // zstd, so that BT_DELTA=y is a valid change
+            "BT_COMPRESS=zstd\n" +
             extra;
         auto conf = parse_shell_conf(text, "bittorrent.conf");
         EXPECT_TRUE(conf);
@@ -140,12 +142,16 @@ std::string changed_line(const BtConfigKey& k) {
         case ConfType::yes_no:
             return name + "=" + (k.default_value == "y" ? "n" : "y") + "\n";
         case ConfType::compress:
-            return name + "=zstd\n";
+            return name + "=n\n";
         case ConfType::names:
             return name + "=o\n";
         case ConfType::seconds:
         case ConfType::mib_per_s:
             return name + "=" + std::to_string(k.max) + "\n";
+        case ConfType::key_file:
+            return name + "=/elsewhere/x.key\n";
+        case ConfType::servers:
+            return name + "=10.0.0.9\n";
     }
     return "";
 }

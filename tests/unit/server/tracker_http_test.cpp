@@ -305,6 +305,20 @@ TEST_F(TrackerServiceTest, NoPathTraversalAndOnlyServedFiles) {
     }
 }
 
+TEST_F(TrackerServiceTest, ASignatureIsServedBesideItsTorrentOnly) {
+    // Unsigned: 404, and nothing logged as an error.
+    EXPECT_EQ(get("/torrents/" + torrent_file_name + ".minisig").status, 404u);
+    write_file(fs::path(dir.path()) / "torrents" / (torrent_file_name + ".minisig"), "signature\n");
+    write_file(fs::path(dir.path()) / "torrents" / "not-served.torrent.minisig", "secret");
+    auto sig = get("/torrents/" + torrent_file_name + ".minisig");
+    EXPECT_EQ(sig.status, 200u);
+    EXPECT_EQ(sig.body, "signature\n");
+    EXPECT_EQ(get("/torrents/not-served.torrent.minisig").status, 404u);
+    EXPECT_EQ(get("/torrents/../secret.minisig").status, 404u);
+    // Not listed: the listing names torrents only.
+    EXPECT_EQ(get("/torrents/").body, torrent_file_name + "\n");
+}
+
 TEST_F(TrackerServiceTest, UnknownPathsAndMethods) {
     for (const char* target : {"/", "/announce.php", "/announcex", "/scrape/x", "/index.html",
                                "announce", "/ANNOUNCE"}) {

@@ -1,0 +1,46 @@
+#pragma once
+// The disk side of a delta install (agent/delta_plan.hpp is the pure side): the scan of what
+// the root holds, the manifest read from the image's trailer, the removals before the unpack,
+// the metadata of kept entries after it, and the proof that the root ends exactly as the image.
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "agent/delta_plan.hpp"
+#include "common/delta_manifest.hpp"
+#include "common/result.hpp"
+
+namespace si {
+
+struct LocalScan {
+    std::vector<std::string> lines;              // the root's tree manifest
+    std::map<std::string, std::uint64_t> inode;  // regular files with links: raw path -> id
+    std::int64_t content_bytes = 0;              // file bytes hashed
+    double seconds = 0;
+};
+
+// The root's tree manifest (leaving out `exclude`, as ManifestOptions) and the inode of every
+// regular file with more than one link. Fails with ErrorKind::io naming the entry.
+Result<LocalScan> scan_root(const std::string& root, const std::vector<std::string>& exclude);
+
+// The delta manifest from the manifest frame's payload (zstd-compressed text). Fails with
+// ErrorKind::bad_data ("delta manifest: ...").
+Result<DeltaManifest> read_delta_manifest(std::string_view payload);
+
+// Removes plan.remove under `root`, each recursively and without following a symbolic link.
+// Fails with ErrorKind::io naming the path.
+Status remove_planned(const std::string& root, const DeltaPlan& plan);
+
+// Sets owner, mode and mtime (directories: the manifest's dir_mtime) of the entries the plan
+// restamps, directories last. Fails with ErrorKind::io naming the path.
+Status restamp_planned(const std::string& root, const DeltaManifest& image, const DeltaPlan& plan);
+
+// Nullopt when a fresh manifest of the root (leaving out `exclude`) equals the image's entries
+// line by line, else the first difference ("/etc/passwd: content").
+Result<std::optional<std::string>> root_difference(const std::string& root,
+                                                   const DeltaManifest& image,
+                                                   const std::vector<std::string>& exclude);
+
+}  // namespace si
