@@ -47,8 +47,12 @@ def tar_flags(tarball):
 class Node:
     """One node's process; `done` is the wall time its image was unpacked, `failed` a reason."""
 
-    def __init__(self, k, proc, log_path, done_regex=None, marker=None):
+    def __init__(self, k, proc, log_path, done_regex=None, marker=None, busy_mark=None):
         self.k, self.proc, self.log_path = k, proc, log_path
+        # While this file exists the node is still finishing its install (our agent's
+        # .systemimager-incomplete): it is done (timed) but not settled, so it is not stopped
+        # half-way through its last writes.
+        self.busy_mark = busy_mark
         self.done = None
         self.failed = None
         self.done_regex = re.compile(done_regex) if done_regex else None
@@ -82,7 +86,11 @@ class Node:
                 self.done = time.time()
             elif self.done is None:
                 self.failed = "exit %d (see %s)" % (rc, self.log_path)
-        return self.done is not None or self.failed is not None
+        if self.failed is not None:
+            return True
+        if self.done is None:
+            return False
+        return rc is not None or self.busy_mark is None or not os.path.exists(self.busy_mark)
 
     def stop(self):
         stop_process(self.proc)
@@ -211,7 +219,8 @@ class Ours(Transport):
                        self.ctx.agent_cmdline))
         p = self.popen_node(k, [self.ctx.si_btagent, "--cmdline", cmdline, "--root", root,
                                 "--staging", staging, "--bind", node_ip(k)])
-        return Node(k, p, self.node_log(k), done_regex=r"entries unpacked; download")
+        return Node(k, p, self.node_log(k), done_regex=r"entries unpacked; download",
+                    busy_mark=os.path.join(root, ".systemimager-incomplete"))
 
     @staticmethod
     def agent_log(node):
