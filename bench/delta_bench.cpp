@@ -1,6 +1,6 @@
 // What the delta-ready layout costs and saves (bench/delta_bench.sh): packs a tree both ways
-// (the plain zstd tarball and the delta-ready one, server/delta_pack.hpp), then, given the root
-// of a node holding an older version, plans the delta (agent/delta_plan.hpp) and prints the
+// (the plain zstd tarball and the delta-ready one, server/pack/delta_pack.hpp), then, given the
+// root of a node holding an older version, plans the delta (agent/delta_plan.hpp) and prints the
 // pieces that node would download.
 //
 //   delta_bench NEW_TREE [OLD_ROOT [CHANGED_LIST]]
@@ -21,10 +21,10 @@
 #include "agent/delta_plan.hpp"
 #include "common/delta_trailer.hpp"
 #include "common/file_io.hpp"
-#include "server/delta_pack.hpp"
-#include "server/owner_names.hpp"
-#include "server/packer.hpp"
-#include "server/tree_walk.hpp"
+#include "server/pack/delta_pack.hpp"
+#include "server/pack/owner_names.hpp"
+#include "server/pack/packer.hpp"
+#include "server/pack/tree_walk.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// scrub_check: what si_btd's background check (server/tarball_scrub.hpp) costs per tarball,
+// scrub_check: what si_btd's background check (server/seed/tarball_scrub.hpp) costs per tarball,
 // run flat out: reads and hashes every piece of TARBALL against TORRENT once with the same
 // check_piece() and prints the wall time, the CPU seconds (user + system) and the MB/s.
 //
@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "server/tarball_scrub.hpp"
+#include "server/seed/tarball_scrub.hpp"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "server/tracker_service.hpp"
+#include "server/tracker/tracker_service.hpp"
 #include "simulator/simulator.hpp"
 
 namespace si::simnet {

@@ -384,7 +384,7 @@ class Install final : public InstallSteps {
     // prepare: the image is installed as a delta (agent/delta_start.hpp), which needs the
     // root's scan taken now, before anything is written. nullopt: a full install.
     std::optional<si::DeltaRequest> delta_request() {
-        // Only zstd images can be delta-ready (server/delta_pack.hpp): others are not scanned.
+        // Only zstd images can be delta-ready (server/pack/delta_pack.hpp): others are not scanned.
         if (plan_ || s_.reinstall || torrents_.empty() ||
             !torrents_.front().tarball.ends_with(".tar.zst")) {
             return std::nullopt;

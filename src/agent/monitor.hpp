@@ -3,7 +3,7 @@
 // connection per message, one line of colon-separated key=value pairs, as the original sent:
 // mac=..:ip=..:host=..:cpu=..:ncpus=..:kernel=..:mem=..:os=..:tmpfs=..:time=..:status=..:speed=..
 // followed by keys of our own that si_monitor skips and si_btd reads
-// (src/server/monitor_report.hpp): phase, up, peers, the proof of a whole install (pieces,
+// (src/server/view/monitor_report.hpp): phase, up, peers, the proof of a whole install (pieces,
 // archive, overrides, entries, bytes), install (full: downloaded and unpacked now; held: the
 // disk already held the image, proved by its install record) and error.
 #include <chrono>

@@ -12,7 +12,7 @@
 namespace si {
 
 // A .torrent of si_btd's holds at most max_pieces (16,384) SHA-1 hashes, about 320 KiB
-// (server/piece_hasher.hpp); this leaves room for images far beyond its piece limits. Larger
+// (server/pack/piece_hasher.hpp); this leaves room for images far beyond its piece limits. Larger
 // bytes are not a torrent of ours.
 inline constexpr std::size_t max_torrent_bytes = 8 * 1024 * 1024;
 

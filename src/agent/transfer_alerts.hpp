@@ -56,8 +56,8 @@ class TransferAlerts {
     // serves this torrent (ErrorKind::superseded, common/tracker_reason.hpp): the image was
     // repacked or dropped since the .torrent was fetched, and no seed will send its pieces.
     // "Our tracker" is the first tier's, the tracker of the server the .torrent came from
-    // (server/tracker_tiers.hpp); another server's tracker that says so holds another version
-    // of the image, or has not packed it yet: it has no peers of this swarm, and is only
+    // (server/config/tracker_tiers.hpp); another server's tracker that says so holds another
+    // version of the image, or has not packed it yet: it has no peers of this swarm, and is only
     // logged, once.
     void take(const lt::alert* a, TimePoint now);
 

@@ -1,7 +1,7 @@
 #pragma once
 // /etc/systemimager/bittorrent.conf and the directories of /etc/systemimager/systemimager.conf,
 // read into checked values. The settings each part of the server is built from are
-// server/server_settings.hpp.
+// server/config/server_settings.hpp.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -36,7 +36,7 @@ struct BtConfig {
     std::string interface = "eth0";  // an interface name or an IPv4 address
     Compression compress = Compression::gzip;
     bool update = true;
-    // BT_DELTA (not in the original): images packed delta-ready (server/delta_pack.hpp), so a
+    // BT_DELTA (not in the original): images packed delta-ready (server/pack/delta_pack.hpp), so a
     // node holding an earlier version downloads only what changed. Needs BT_COMPRESS=zstd.
     bool delta = false;
     std::vector<std::string> images;

@@ -2,7 +2,7 @@
 // The delta manifest of a delta-ready image: what a node that holds an older version of the
 // image needs to work out which parts of the tarball it lacks.
 //
-// A delta-ready tarball (server/delta_pack.hpp) is one valid .tar.zst made of concatenated
+// A delta-ready tarball (server/pack/delta_pack.hpp) is one valid .tar.zst made of concatenated
 // zstd frames: each large file's whole tar entry (pax header, header, data, padding) is a frame
 // of its own, and the small entries around them share frames. The manifest lists the frames
 // (their byte ranges in the compressed stream) and, for every tar entry in tar order, the frame

@@ -2,7 +2,7 @@
 // A disk layout as the server hands it to the nodes: disks with their partitions, the
 // filesystems to make and mount (in fstab order) and the bootloader, and its text form
 // (served at /layouts/<image>, read by si_btagent on a node with blank disks). The server
-// builds it from SystemImager's autoinstallscript.conf (server/autoinstallscript.hpp).
+// builds it from SystemImager's autoinstallscript.conf (server/pack/autoinstallscript.hpp).
 #include <optional>
 #include <string>
 #include <string_view>

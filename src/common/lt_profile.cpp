@@ -48,8 +48,8 @@ lt::settings_pack lan_settings(const LanProfile& p) {
     s.set_int(lt::settings_pack::connections_limit, connections_limit);
     s.set_int(lt::settings_pack::min_announce_interval, min_announce_interval_s);
     // Every tracker of every tier: with several image servers each tracker knows only the
-    // peers that announce to it (server/tracker_tiers.hpp), so a node announcing to one would
-    // see only part of the swarm.
+    // peers that announce to it (server/config/tracker_tiers.hpp), so a node announcing to one
+    // would see only part of the swarm.
     s.set_bool(lt::settings_pack::announce_to_all_trackers, true);
     s.set_bool(lt::settings_pack::announce_to_all_tiers, true);
     s.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, p.multiple_connections_per_ip);

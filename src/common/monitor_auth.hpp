@@ -3,7 +3,7 @@
 // initrd (build-initrd --monitor-key), the agent appends ":hmac=<64 hex>" to each report line,
 // HMAC-SHA256 under the key of every byte before ":hmac=". SystemImager's si_monitor skips
 // the unknown key; si_btd checks it and shows a report without a good one as unauthenticated
-// (server/monitor_report.hpp). The key file is one line of 64 hex digits (32 random bytes),
+// (server/view/monitor_report.hpp). The key file is one line of 64 hex digits (32 random bytes),
 // made by si_btkey. Pure apart from make_monitor_key (randomness).
 #include <string>
 #include <string_view>

@@ -9,9 +9,9 @@
 
 #include "common/bt_config.hpp"
 #include "common/file_io.hpp"
-#include "server/nodes_file.hpp"
-#include "server/pxe_boot_file.hpp"
-#include "server/server_config.hpp"
+#include "server/boot/nodes_file.hpp"
+#include "server/boot/pxe_boot_file.hpp"
+#include "server/config/server_config.hpp"
 
 namespace si {
 namespace {

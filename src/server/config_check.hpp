@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "server/server_settings.hpp"
+#include "server/config/server_settings.hpp"
 
 namespace si {
 

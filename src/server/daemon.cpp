@@ -1,4 +1,4 @@
-#include "daemon.hpp"
+#include "server/daemon.hpp"
 
 #include <signal.h>
 
@@ -9,18 +9,18 @@
 #include <filesystem>
 #include <thread>
 
-#include "pack_queue.hpp"
-#include "packer.hpp"
-#include "pidfile.hpp"
-#include "seeder.hpp"
-#include "server/autoinstallscript.hpp"
 #include "server/exit_codes.hpp"
 #include "server/image_catalog.hpp"
 #include "server/node_view.hpp"
+#include "server/pack/autoinstallscript.hpp"
+#include "server/pack/pack_queue.hpp"
+#include "server/pack/packer.hpp"
+#include "server/pidfile.hpp"
+#include "server/seed/seeder.hpp"
+#include "server/seed/tarball_scrub.hpp"
 #include "server/signing.hpp"
-#include "server/status_pages.hpp"
-#include "server/tarball_scrub.hpp"
-#include "tracker_http.hpp"
+#include "server/view/status_pages.hpp"
+#include "server/web_front.hpp"
 
 namespace si {
 namespace {

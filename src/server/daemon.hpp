@@ -10,7 +10,7 @@
 
 #include "common/log.hpp"
 #include "common/result.hpp"
-#include "server_config.hpp"
+#include "server/config/server_config.hpp"
 
 namespace si {
 

@@ -11,12 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include "server/config/server_settings.hpp"
 #include "server/reload_plan.hpp"
-#include "server/served_torrent.hpp"
-#include "server/server_settings.hpp"
-#include "server/status_view.hpp"
-#include "server/tarball_scrub.hpp"
-#include "server/tracker_service.hpp"
+#include "server/seed/tarball_scrub.hpp"
+#include "server/tracker/served_torrent.hpp"
+#include "server/view/status_view.hpp"
+#include "server/web/http_reply.hpp"
 
 namespace si {
 

@@ -3,7 +3,7 @@
 #include <sys/stat.h>
 
 #include "common/file_io.hpp"
-#include "server/report_auth.hpp"
+#include "server/view/report_auth.hpp"
 
 namespace si {
 

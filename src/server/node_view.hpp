@@ -12,13 +12,13 @@
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "common/result.hpp"
-#include "server/boot_switch.hpp"
-#include "server/latest_file_writer.hpp"
-#include "server/monitor_listener.hpp"
-#include "server/node_clock.hpp"
-#include "server/node_table.hpp"
-#include "server/server_settings.hpp"
-#include "server/status_view.hpp"
+#include "server/boot/boot_switch.hpp"
+#include "server/config/server_settings.hpp"
+#include "server/view/latest_file_writer.hpp"
+#include "server/view/monitor_listener.hpp"
+#include "server/view/node_clock.hpp"
+#include "server/view/node_table.hpp"
+#include "server/view/status_view.hpp"
 
 namespace si {
 

@@ -1,4 +1,4 @@
-#include "pidfile.hpp"
+#include "server/pidfile.hpp"
 
 #include <signal.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "reload_plan.hpp"
+#include "server/reload_plan.hpp"
 
 #include <set>
 

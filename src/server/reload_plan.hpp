@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "server/server_settings.hpp"
+#include "server/config/server_settings.hpp"
 
 namespace si {
 

@@ -13,12 +13,12 @@
 
 #include "common/bt_config.hpp"
 #include "common/log.hpp"
-#include "daemon.hpp"
-#include "pidfile.hpp"
+#include "server/config/server_config.hpp"
 #include "server/config_check.hpp"
+#include "server/daemon.hpp"
 #include "server/exit_codes.hpp"
+#include "server/pidfile.hpp"
 #include "server/sd_notify.hpp"
-#include "server_config.hpp"
 
 namespace {
 

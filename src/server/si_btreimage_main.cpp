@@ -23,14 +23,14 @@
 #include "common/bt_config.hpp"
 #include "common/file_io.hpp"
 #include "common/names.hpp"
+#include "server/boot/nodes_file.hpp"
+#include "server/boot/power_command.hpp"
+#include "server/boot/pxe_boot_file.hpp"
+#include "server/boot/reimage_plan.hpp"
+#include "server/config/server_config.hpp"
 #include "server/exit_codes.hpp"
-#include "server/mac_address.hpp"
-#include "server/nodes_file.hpp"
-#include "server/power_command.hpp"
-#include "server/pxe_boot_file.hpp"
-#include "server/reimage_plan.hpp"
-#include "server/server_config.hpp"
-#include "server/status_client.hpp"
+#include "server/view/mac_address.hpp"
+#include "server/view/status_client.hpp"
 
 namespace {
 

@@ -15,8 +15,8 @@
 #include "common/bt_config.hpp"
 #include "common/interface_address.hpp"
 #include "server/exit_codes.hpp"
-#include "server/status_client.hpp"
-#include "server/status_table.hpp"
+#include "server/view/status_client.hpp"
+#include "server/view/status_table.hpp"
 
 namespace {
 

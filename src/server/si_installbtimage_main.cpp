@@ -12,11 +12,11 @@
 #include "common/list_split.hpp"
 #include "common/log.hpp"
 #include "common/names.hpp"
-#include "server/autoinstallscript.hpp"
+#include "server/config/server_config.hpp"
+#include "server/config/server_settings.hpp"
 #include "server/exit_codes.hpp"
-#include "server/packer.hpp"
-#include "server/server_config.hpp"
-#include "server/server_settings.hpp"
+#include "server/pack/autoinstallscript.hpp"
+#include "server/pack/packer.hpp"
 
 namespace {
 

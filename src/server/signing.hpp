@@ -14,7 +14,7 @@
 #include "common/minisign.hpp"
 #include "common/names.hpp"
 #include "common/result.hpp"
-#include "server/server_settings.hpp"
+#include "server/config/server_settings.hpp"
 
 namespace si {
 

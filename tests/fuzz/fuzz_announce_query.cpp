@@ -1,11 +1,11 @@
 // libFuzzer target: the query string of an announce or a scrape, as any host that reaches the
-// tracker's port may send it (server/announce_query.hpp).
+// tracker's port may send it (server/tracker/announce_query.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
-#include "server/announce_query.hpp"
+#include "server/tracker/announce_query.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view query(reinterpret_cast<const char*>(data), size);

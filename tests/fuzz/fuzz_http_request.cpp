@@ -1,7 +1,7 @@
 // libFuzzer target: the bytes of an HTTP request to the tracker's port, along the path
 // tracker_http takes them: Beast's request parser with the tracker's limits (8 KiB of header,
-// no body), then the request-target split into page and query (server/request_target.hpp),
-// then the query of an announce or a scrape (server/announce_query.hpp).
+// no body), then the request-target split into page and query (server/web/request_target.hpp),
+// then the query of an announce or a scrape (server/tracker/announce_query.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -10,8 +10,8 @@
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/http.hpp>
 
-#include "server/announce_query.hpp"
-#include "server/request_target.hpp"
+#include "server/tracker/announce_query.hpp"
+#include "server/web/request_target.hpp"
 
 namespace http = boost::beast::http;
 

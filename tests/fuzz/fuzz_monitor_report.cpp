@@ -1,5 +1,5 @@
 // libFuzzer target: a monitor report line, as any host that reaches TCP 8181 may send it
-// (server/monitor_report.hpp). Checks, besides "does not crash": every text field comes out
+// (server/view/monitor_report.hpp). Checks, besides "does not crash": every text field comes out
 // valid UTF-8 and within its limit, and what is saved parses back to the same report.
 #include <cstddef>
 #include <cstdint>
@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "common/utf8_text.hpp"
-#include "server/monitor_report.hpp"
+#include "server/view/monitor_report.hpp"
 
 namespace {
 

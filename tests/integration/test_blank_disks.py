@@ -280,7 +280,7 @@ class BlankDisks(unittest.TestCase):
                     "UUID=%s /boot ext4 defaults 0 2\nUUID=%s none swap sw 0 0\n"
                     "proc /proc proc defaults 0 0\n"
                     % (self.blkid(g + "p1", "UUID"), self.blkid(g + "p2", "UUID")))
-        xml = sh(os.path.join(sitest.SOURCE_DIR, "src", "server", "si_mkdisklayout"),
+        xml = sh(os.path.join(sitest.SOURCE_DIR, "src", "server", "scripts", "si_mkdisklayout"),
                  "--fstab", fstab, "--bootloader", "none")
         t = sitest.ServerTree(images=("made",))
         self.addCleanup(t.cleanup)

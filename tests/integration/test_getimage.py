@@ -6,7 +6,7 @@ not their contents; an update deletes what the client lost; the host's own files
 and, with --clean, cleaned; the golden-client mode (rsync and si_mkdisklayout through the
 remote shell) writes the image's disk layout.
 
-Environment: SI_SOURCE_DIR (src/server/si_getimage and si_mkdisklayout are run from it).
+Environment: SI_SOURCE_DIR (src/server/scripts/si_getimage and si_mkdisklayout are run from it).
 Needs root (owners, device nodes, trusted.* xattrs) and rsync; exits 77 without them.
 """
 import os
@@ -21,8 +21,8 @@ import tree_compare  # noqa: E402
 
 SOURCE_DIR = os.environ.get(
     "SI_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
-GETIMAGE = os.path.join(SOURCE_DIR, "src", "server", "si_getimage")
-MKDISKLAYOUT = os.path.join(SOURCE_DIR, "src", "server", "si_mkdisklayout")
+GETIMAGE = os.path.join(SOURCE_DIR, "src", "server", "scripts", "si_getimage")
+MKDISKLAYOUT = os.path.join(SOURCE_DIR, "src", "server", "scripts", "si_mkdisklayout")
 
 # Exit codes of si_getimage(8).
 EXISTS = 4

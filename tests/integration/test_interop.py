@@ -7,7 +7,7 @@ ctorrent and qbittorrent-nox. The bytes must be the tarball's.
 Each client is its own CTest test (integration.interop_<client>, `-k <client>`), so a client
 that is not installed shows as skipped on its own. A client that the super-seeder cannot serve
 (transmission-cli 3.00 got 0 bytes in 300 s from it, issue 28) must be noticed by the seeder
-and served normally (server/seeder_policy.hpp: serve_normally); the test prints what the
+and served normally (server/seed/seeder_policy.hpp: serve_normally); the test prints what the
 seeder's log says about each client."""
 import json
 import os
@@ -173,7 +173,7 @@ class Interop(unittest.TestCase):
     def setUpClass(cls):
         # si_btd's defaults: nothing about seeding in the configuration.
         cls.t = sitest.ServerTree(compress="zstd", images=("golden",))
-        # Large enough to be super-seeded (server/seeder_policy.hpp: at least 32 pieces).
+        # Large enough to be super-seeded (server/seed/seeder_policy.hpp: at least 32 pieces).
         sitest.make_image_tree(cls.t.image_dir("golden"), special=True, megabytes=16)
         cls.t.start()
         cls.name = "image-golden.tar.zst.torrent"

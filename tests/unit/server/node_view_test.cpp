@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "common/file_io.hpp"
-#include "server/monitor_report.hpp"
+#include "server/view/monitor_report.hpp"
 #include "temp_dir.hpp"
 
 namespace si {
