@@ -1,4 +1,5 @@
 // si_btagent: installs a SystemImager image over BitTorrent from the initrd. See si_btagent(8).
+#include <getopt.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -48,45 +49,82 @@ void usage(std::FILE* out) {
                  "before writing anything. See si_btagent(8).\n");
 }
 
+// Returns -1 to go on, or an exit code. getopt_long, as every program of the project.
 int parse_args(int argc, char** argv, Args& a) {
-    for (int i = 1; i < argc; ++i) {
-        std::string_view s = argv[i];
-        auto take = [&](std::string_view opt, std::string& out) {
-            if (s == opt && i + 1 < argc) {
-                out = argv[++i];
-                return true;
-            }
-            if (s.size() > opt.size() + 1 && s.substr(0, opt.size()) == opt &&
-                s[opt.size()] == '=') {
-                out = std::string(s.substr(opt.size() + 1));
-                return true;
-            }
-            return false;
-        };
-        if (s == "--help" || s == "-h") {
-            usage(stdout);
-            return si::agent_exit::ok;
+    enum {
+        opt_cmdline = 1,
+        opt_root,
+        opt_staging,
+        opt_bind,
+        opt_prepare_disks,
+        opt_seal_report,
+        opt_trusted_keys,
+        opt_monitor_key,
+        opt_version
+    };
+    static const option longopts[] = {
+        {"cmdline", required_argument, nullptr, opt_cmdline},
+        {"root", required_argument, nullptr, opt_root},
+        {"staging", required_argument, nullptr, opt_staging},
+        {"bind", required_argument, nullptr, opt_bind},
+        {"prepare-disks", no_argument, nullptr, opt_prepare_disks},
+        {"seal-report", no_argument, nullptr, opt_seal_report},
+        {"trusted-keys", required_argument, nullptr, opt_trusted_keys},
+        {"monitor-key", required_argument, nullptr, opt_monitor_key},
+        {"verbose", no_argument, nullptr, 'v'},
+        {"help", no_argument, nullptr, 'h'},
+        {"version", no_argument, nullptr, opt_version},
+        {nullptr, 0, nullptr, 0},
+    };
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "vh", longopts, nullptr)) != -1;) {
+        switch (c) {
+            case 'h':
+                usage(stdout);
+                return si::agent_exit::ok;
+            case opt_version:
+                std::printf("si_btagent %s\n", SI_VERSION);
+                return si::agent_exit::ok;
+            case 'v':
+                a.verbose = true;
+                break;
+            case opt_prepare_disks:
+                a.prepare_disks = true;
+                break;
+            case opt_seal_report:
+                a.seal_report = true;
+                break;
+            case opt_cmdline:
+                a.cmdline = optarg;
+                break;
+            case opt_root:
+                a.root = optarg;
+                break;
+            case opt_staging:
+                a.staging = optarg;
+                break;
+            case opt_bind:
+                a.bind = optarg;
+                break;
+            case opt_trusted_keys:
+                a.trusted_keys = optarg;
+                a.trusted_keys_given = true;
+                break;
+            case opt_monitor_key:
+                a.monitor_key = optarg;
+                a.monitor_key_given = true;
+                break;
+            default:
+                std::fprintf(stderr, "si_btagent: unknown option or missing value: '%s'\n",
+                             argv[optind - 1]);
+                usage(stderr);
+                return si::agent_exit::usage;
         }
-        if (s == "--version") {
-            std::printf("si_btagent %s\n", SI_VERSION);
-            return si::agent_exit::ok;
-        }
-        if (s == "--verbose" || s == "-v") {
-            a.verbose = true;
-        } else if (s == "--prepare-disks") {
-            a.prepare_disks = true;
-        } else if (s == "--seal-report") {
-            a.seal_report = true;
-        } else if (take("--trusted-keys", a.trusted_keys)) {
-            a.trusted_keys_given = true;
-        } else if (take("--monitor-key", a.monitor_key)) {
-            a.monitor_key_given = true;
-        } else if (!take("--cmdline", a.cmdline) && !take("--root", a.root) &&
-                   !take("--staging", a.staging) && !take("--bind", a.bind)) {
-            std::fprintf(stderr, "si_btagent: unknown option or missing value: '%s'\n", argv[i]);
-            usage(stderr);
-            return si::agent_exit::usage;
-        }
+    }
+    if (optind < argc) {
+        std::fprintf(stderr, "si_btagent: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return si::agent_exit::usage;
     }
     return -1;
 }

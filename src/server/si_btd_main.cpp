@@ -1,5 +1,6 @@
 // si_btd: the SystemImager BitTorrent image server daemon. See si_btd(8).
 #include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -38,51 +39,54 @@ void usage(std::FILE* out) {
                  "and seeds them. See si_btd(8).\n");
 }
 
-// Returns -1 to go on, or an exit code.
+// Returns -1 to go on, or an exit code. getopt_long, as every program of the project.
 int parse_args(int argc, char** argv, Args& args) {
-    for (int i = 1; i < argc; ++i) {
-        std::string_view a = argv[i];
-        auto value = [&](std::string& out) {
-            if (auto eq = a.find('='); eq != std::string_view::npos) {
-                out = std::string(a.substr(eq + 1));
-                return true;
-            }
-            if (i + 1 >= argc) {
-                return false;
-            }
-            out = argv[++i];
-            return true;
-        };
-        auto is = [&](std::string_view opt) {
-            return a == opt || (a.size() > opt.size() && a.substr(0, opt.size()) == opt &&
-                                a[opt.size()] == '=');
-        };
-        bool ok = true;
-        if (a == "--help" || a == "-h") {
-            usage(stdout);
-            return si::exit_code::ok;
-        } else if (a == "--version") {
-            std::printf("si_btd %s\n", SI_VERSION);
-            return si::exit_code::ok;
-        } else if (a == "--foreground" || a == "-f") {
-            args.foreground = true;
-        } else if (a == "--check" || a == "-t") {
-            args.check = true;
-        } else if (is("--config")) {
-            ok = value(args.daemon.bt_conf_path);
-        } else if (is("--systemimager-conf")) {
-            ok = value(args.daemon.si_conf_path);
-        } else if (is("--pidfile")) {
-            ok = value(args.daemon.pidfile);
-        } else {
-            std::fprintf(stderr, "si_btd: unknown option '%s'\n", argv[i]);
-            usage(stderr);
-            return si::exit_code::usage;
+    enum { opt_config = 1, opt_si_conf, opt_pidfile, opt_version };
+    static const option longopts[] = {
+        {"config", required_argument, nullptr, opt_config},
+        {"systemimager-conf", required_argument, nullptr, opt_si_conf},
+        {"pidfile", required_argument, nullptr, opt_pidfile},
+        {"foreground", no_argument, nullptr, 'f'},
+        {"check", no_argument, nullptr, 't'},
+        {"help", no_argument, nullptr, 'h'},
+        {"version", no_argument, nullptr, opt_version},
+        {nullptr, 0, nullptr, 0},
+    };
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "fth", longopts, nullptr)) != -1;) {
+        switch (c) {
+            case 'h':
+                usage(stdout);
+                return si::exit_code::ok;
+            case opt_version:
+                std::printf("si_btd %s\n", SI_VERSION);
+                return si::exit_code::ok;
+            case 'f':
+                args.foreground = true;
+                break;
+            case 't':
+                args.check = true;
+                break;
+            case opt_config:
+                args.daemon.bt_conf_path = optarg;
+                break;
+            case opt_si_conf:
+                args.daemon.si_conf_path = optarg;
+                break;
+            case opt_pidfile:
+                args.daemon.pidfile = optarg;
+                break;
+            default:
+                std::fprintf(stderr, "si_btd: unknown option or missing value: '%s'\n",
+                             argv[optind - 1]);
+                usage(stderr);
+                return si::exit_code::usage;
         }
-        if (!ok) {
-            std::fprintf(stderr, "si_btd: %s needs a value\n", argv[i]);
-            return si::exit_code::usage;
-        }
+    }
+    if (optind < argc) {
+        std::fprintf(stderr, "si_btd: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return si::exit_code::usage;
     }
     return -1;
 }

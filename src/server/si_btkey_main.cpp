@@ -1,5 +1,7 @@
 // si_btkey: makes si_btd's signing key pair and the cluster's monitor key. See si_btkey(8) and
 // docs/server-howto.md, "Security".
+#include <getopt.h>
+
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -118,17 +120,29 @@ int run(int argc, char** argv) {
     }
     std::string key_file;
     bool force = false;
-    for (int i = 2; i < argc; ++i) {
-        const std::string_view a = argv[i];
-        if (a == "--key" && i + 1 < argc) {
-            key_file = argv[++i];
-        } else if (a.starts_with("--key=")) {
-            key_file = std::string(a.substr(6));
-        } else if (a == "--force") {
+    // The command's options: getopt_long, as every program of the project, over the
+    // arguments after the command.
+    enum { opt_key = 1, opt_force };
+    static const option longopts[] = {
+        {"key", required_argument, nullptr, opt_key},
+        {"force", no_argument, nullptr, opt_force},
+        {nullptr, 0, nullptr, 0},
+    };
+    opterr = 0;
+    char** args = argv + 1;
+    const int nargs = argc - 1;
+    for (int c; (c = getopt_long(nargs, args, "", longopts, nullptr)) != -1;) {
+        if (c == opt_key) {
+            key_file = optarg;
+        } else if (c == opt_force) {
             force = true;
         } else {
-            return usage_error("unknown option or missing value: '" + std::string(a) + "'");
+            return usage_error("unknown option or missing value: '" +
+                               std::string(args[optind - 1]) + "'");
         }
+    }
+    if (optind < nargs) {
+        return usage_error("unexpected argument '" + std::string(args[optind]) + "'");
     }
     if (command == "signing" || command == "public") {
         if (key_file.empty()) {
