@@ -64,7 +64,7 @@ struct Daemon::Impl {
     LoadedConfig config;
     Logger& log;
     asio::io_context io;
-    TrackerServer tracker;
+    WebFront tracker;
     Seeder seeder;
     TarballScrubber scrubber;
     asio::signal_set signals;

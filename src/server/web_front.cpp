@@ -92,7 +92,7 @@ Status write_file_atomic(const std::string& path, std::string_view data) {
 class Session;
 
 // Everything the asynchronous handlers touch; they hold it alive by shared_ptr, so a handler
-// that runs after ~TrackerServer (with an aborted error) finds valid memory.
+// that runs after ~WebFront (with an aborted error) finds valid memory.
 struct Core {
     Core(net::io_context& io, TrackerSettings s, Logger& l)
         : io(io),
@@ -363,7 +363,7 @@ void accept_next(const std::shared_ptr<Core>& core) {
 
 }  // namespace
 
-struct TrackerServer::Impl {
+struct WebFront::Impl {
     std::shared_ptr<Core> core;
 
     Status save() {
@@ -481,19 +481,19 @@ struct TrackerServer::Impl {
     }
 };
 
-TrackerServer::TrackerServer(boost::asio::io_context& io, TrackerSettings settings, Logger& log)
+WebFront::WebFront(boost::asio::io_context& io, TrackerSettings settings, Logger& log)
     : impl_(std::make_unique<Impl>()) {
     impl_->core = std::make_shared<Core>(io, std::move(settings), log);
 }
 
-TrackerServer::~TrackerServer() {
+WebFront::~WebFront() {
     Core& c = *impl_->core;
     if (c.started && !c.stopped) {
         stop();
     }
 }
 
-Status TrackerServer::start() {
+Status WebFront::start() {
     Core& c = *impl_->core;
     // First the state's lock, then the port, then the state: a start that fails leaves the
     // state of another daemon (or its own, when it has not read it) as it was.
@@ -515,19 +515,19 @@ Status TrackerServer::start() {
     return Ok{};
 }
 
-void TrackerServer::on_new_leecher(TrackerService::NewLeecherHook hook) {
+void WebFront::on_new_leecher(TrackerService::NewLeecherHook hook) {
     impl_->core->service.on_new_leecher(std::move(hook));
 }
 
-void TrackerServer::set_torrents(std::vector<ServedTorrent> torrents) {
+void WebFront::set_torrents(std::vector<ServedTorrent> torrents) {
     impl_->core->service.set_torrents(torrents);
 }
 
-void TrackerServer::serve_pages(TrackerService::PageHandler pages) {
+void WebFront::serve_pages(TrackerService::PageHandler pages) {
     impl_->core->service.serve_pages(std::move(pages));
 }
 
-std::optional<SwarmSnapshot> TrackerServer::swarm(const std::string& info_hash_hex) const {
+std::optional<SwarmSnapshot> WebFront::swarm(const std::string& info_hash_hex) const {
     auto raw = from_hex(info_hash_hex);
     if (!raw) {
         return std::nullopt;
@@ -541,15 +541,15 @@ std::optional<SwarmSnapshot> TrackerServer::swarm(const std::string& info_hash_h
                          store.uploaded_bytes(*raw)};
 }
 
-std::uint64_t TrackerServer::announces() const {
+std::uint64_t WebFront::announces() const {
     return impl_->core->service.announces();
 }
 
-Status TrackerServer::save_state() {
+Status WebFront::save_state() {
     return impl_->save();
 }
 
-void TrackerServer::stop() {
+void WebFront::stop() {
     Core& c = *impl_->core;
     if (c.stopped) {
         return;
@@ -578,7 +578,7 @@ void TrackerServer::stop() {
     impl_->state_lock.reset();  // the state is another start's to take now
 }
 
-std::size_t TrackerServer::peer_count() const {
+std::size_t WebFront::peer_count() const {
     return impl_->core->store.peer_count();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// The embedded tracker: HTTP on Boost.Beast over the caller's io_context.
+// si_btd's web front: its one HTTP port (BT_TRACKER_PORT), on Boost.Beast over the caller's
+// io_context. The embedded tracker, and what the daemon hands it with serve_pages():
 //   GET /announce  BEP 3, compact peers per BEP 23 (dict peers when compact=0), numwant,
 //                  event started/completed/stopped, interval / min interval
 //   GET /scrape    BEP 48 (all served torrents when no info_hash is given)
@@ -25,12 +26,12 @@
 
 namespace si {
 
-class TrackerServer {
+class WebFront {
   public:
-    TrackerServer(boost::asio::io_context& io, TrackerSettings settings, Logger& log);
-    ~TrackerServer();
-    TrackerServer(const TrackerServer&) = delete;
-    TrackerServer& operator=(const TrackerServer&) = delete;
+    WebFront(boost::asio::io_context& io, TrackerSettings settings, Logger& log);
+    ~WebFront();
+    WebFront(const WebFront&) = delete;
+    WebFront& operator=(const WebFront&) = delete;
 
     // Locks BT_TRACKER_STATE (<state>.lock, held until stop()), binds
     // <address>:<port>, then restores the state (expired peers dropped; a missing file is

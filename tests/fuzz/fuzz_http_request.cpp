@@ -1,7 +1,8 @@
 // libFuzzer target: the bytes of an HTTP request to the tracker's port, along the path
-// tracker_http takes them: Beast's request parser with the tracker's limits (8 KiB of header,
-// no body), then the request-target split into page and query (server/web/request_target.hpp),
-// then the query of an announce or a scrape (server/tracker/announce_query.hpp).
+// the web front (server/web_front.cpp) takes them: Beast's request parser with the tracker's limits
+// (8 KiB of header, no body), then the request-target split into page and query
+// (server/web/request_target.hpp), then the query of an announce or a scrape
+// (server/tracker/announce_query.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -17,7 +18,7 @@ namespace http = boost::beast::http;
 
 namespace {
 
-// As tracker_http.cpp's max_header_bytes.
+// As web_front.cpp's max_header_bytes.
 constexpr std::uint32_t max_header_bytes = 8 * 1024;
 
 void route(std::string_view target) {

@@ -1,6 +1,6 @@
 #pragma once
 // What the tracker answers, apart from sockets: (method, target, remote address) -> reply.
-// TrackerServer feeds it parsed HTTP requests; tests call it directly.
+// WebFront feeds it parsed HTTP requests; tests call it directly.
 #include <boost/asio/ip/address.hpp>
 #include <chrono>
 #include <cstdint>

@@ -337,7 +337,7 @@ TEST_F(TrackerServiceTest, SetTorrentsSkipsBadHashesAndUnsafeNames) {
     EXPECT_EQ(get("/torrents/../evil.torrent").status, 404u);
 }
 
-// ---- TrackerServer over real sockets ----
+// ---- WebFront over real sockets ----
 
 std::uint16_t free_port() {
     net::io_context io;
@@ -378,7 +378,7 @@ class TrackerServerTest : public ::testing::Test {
     net::io_context io;
     std::uint16_t port = free_port();
     TrackerSettings settings;
-    std::unique_ptr<TrackerServer> server;
+    std::unique_ptr<WebFront> server;
     std::thread runner;
     std::promise<void> ran_out;
 
@@ -390,7 +390,7 @@ class TrackerServerTest : public ::testing::Test {
         settings.port = port;
         settings.state_file = (fs::path(dir.path()) / "state" / "tracker.state").string();
         settings.torrent_dir = (fs::path(dir.path()) / "torrents").string();
-        server = std::make_unique<TrackerServer>(io, settings, log);
+        server = std::make_unique<WebFront>(io, settings, log);
         auto st = server->start();
         ASSERT_TRUE(st.ok()) << st.error().message;
         server->set_torrents({{hash_hex, torrent_file_name}});
@@ -477,7 +477,7 @@ TEST_F(TrackerServerTest, KeepAliveAnnouncesGarbageAndStop) {
 
     // A restarted tracker restores both peers from the saved state.
     net::io_context io2;
-    TrackerServer again(io2, settings, log);
+    WebFront again(io2, settings, log);
     again.set_torrents({{hash_hex, torrent_file_name}});
     ASSERT_TRUE(again.start().ok());
     EXPECT_EQ(again.peer_count(), 2u);
@@ -564,7 +564,7 @@ TEST_F(TrackerServerTest, SecondTrackerOnTheSameStateFailsBeforeBinding) {
     net::io_context io2;
     TrackerSettings other_port = settings;
     other_port.port = free_port();
-    TrackerServer second(io2, other_port, log);
+    WebFront second(io2, other_port, log);
     auto st = second.start();
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().message, "tracker: BT_TRACKER_STATE " + settings.state_file +
@@ -578,7 +578,7 @@ TEST_F(TrackerServerTest, SecondBindFailsWithAClearMessage) {
     net::io_context io2;
     TrackerSettings other_state = settings;
     other_state.state_file += ".other";
-    TrackerServer second(io2, other_state, log);
+    WebFront second(io2, other_state, log);
     auto st = second.start();
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().message,
@@ -591,7 +591,7 @@ TEST_F(TrackerServerTest, CorruptStateIsIgnored) {
     ASSERT_TRUE(stop_and_drain());
     write_file(settings.state_file, "this is not a tracker state");
     net::io_context io2;
-    TrackerServer again(io2, settings, log);
+    WebFront again(io2, settings, log);
     auto st = again.start();
     EXPECT_TRUE(st.ok()) << st.error().message;
     EXPECT_EQ(again.peer_count(), 0u);
