@@ -565,6 +565,9 @@ class Install final : public InstallSteps {
         if (monitor_) {
             auto r = report(-agent_exit::code_for(f.error.kind), "failed");
             r.error = f.step + ": " + f.error.message;
+            if (s_.monitor_console) {
+                r.console = log_.tail();  // MONITOR_CONSOLE=y: what led to the failure
+            }
             monitor_->send(r);
         }
     }

@@ -152,6 +152,24 @@ std::string monitor_line(const NodeFacts& n, const std::string& os, int tmpfs_pe
         }
         line += ":error=" + clean(error);
     }
+    if (!r.console.empty()) {
+        // One line per record, " | " between them; ": " reads " - " as in error=.
+        std::string text;
+        for (const std::string& l : r.console) {
+            text += (text.empty() ? "" : " | ") + l;
+        }
+        for (std::size_t at = text.find(": "); at != std::string::npos; at = text.find(": ")) {
+            text.replace(at, 2, " - ");
+        }
+        if (text.size() > max_console_bytes) {
+            std::size_t from = text.size() - max_console_bytes + 3;
+            while (from < text.size() && (static_cast<unsigned char>(text[from]) & 0xC0) == 0x80) {
+                ++from;  // not in the middle of a character
+            }
+            text = "..." + text.substr(from);
+        }
+        line += ":log=" + clean(text);
+    }
     return line;
 }
 

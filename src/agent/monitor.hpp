@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/agent_settings.hpp"
 #include "common/log.hpp"
@@ -48,7 +49,15 @@ struct AgentReport {
     std::optional<InstallProof> proof;
     std::string install;  // with the proof: "full" or "held" (agent/install_record.hpp); "" none
     std::string error;    // why it failed (one line)
+    // MONITOR_CONSOLE=y: the last lines of the agent's log, sent with a failure (log=, cut to
+    // max_console_bytes from its start, so the last lines stay).
+    std::vector<std::string> console;
 };
+
+// What a report carries of the console at most: si_btd keeps as much (max_report_log_bytes).
+inline constexpr std::size_t max_console_bytes = 1500;
+// How many of the log's last lines MONITOR_CONSOLE=y keeps for a failure report.
+inline constexpr std::size_t console_lines = 20;
 
 // The fields that describe this node, read once from /proc, /sys and uname.
 struct NodeFacts {

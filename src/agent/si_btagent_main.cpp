@@ -9,6 +9,7 @@
 
 #include "agent/exit_codes.hpp"
 #include "agent/install.hpp"
+#include "agent/monitor.hpp"
 #include "agent/trust.hpp"
 #include "common/agent_settings.hpp"
 #include "common/file_io.hpp"
@@ -175,6 +176,9 @@ int run(int argc, char** argv) {
     }
     signal(SIGPIPE, SIG_IGN);
     si::Logger log;
+    if (settings->monitor_console) {
+        log.keep_tail(si::console_lines);
+    }
     si::InstallOptions options{args.root,          args.staging,          args.bind,
                                args.prepare_disks, args.trusted_keys,     args.trusted_keys_given,
                                args.monitor_key,   args.monitor_key_given};

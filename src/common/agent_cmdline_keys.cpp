@@ -26,7 +26,7 @@ const std::array<AgentCmdlineKey, 20> keys = {{
     {"MONITOR_SERVER", T::servers, &A::monitor_servers, "", "", 0, 0,
      "the si_monitor host, or several that each get every report; unset: no reports"},
     {"MONITOR_CONSOLE", T::yes_no, &A::monitor_console, "n", "", 0, 0,
-     "y: serve the install log to the monitor"},
+     "y: a failure report carries the agent's last log lines, shown on si_btd's page"},
     {"SI_DISK_MAP", T::disk_map, &A::disk_map, "", "", 0, 0,
      "blank disks: <layout disk>=<this node's disk>, comma-separated"},
     {"HOSTNAME", T::host_name, &A::hostname, "", "", 0, 0,

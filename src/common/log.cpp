@@ -86,7 +86,26 @@ void Logger::flush_repeats_locked(bool at_exit) {
     }
 }
 
+void Logger::keep_tail(std::size_t lines) {
+    std::lock_guard lock(mu_);
+    tail_lines_ = lines;
+    while (tail_.size() > tail_lines_) {
+        tail_.pop_front();
+    }
+}
+
+std::vector<std::string> Logger::tail() const {
+    std::lock_guard lock(mu_);
+    return {tail_.begin(), tail_.end()};
+}
+
 void Logger::write_locked(std::string_view level, std::string_view msg, bool force_stderr) {
+    if (tail_lines_ > 0) {
+        if (tail_.size() == tail_lines_) {
+            tail_.pop_front();
+        }
+        tail_.emplace_back(std::string(level) + std::string(msg));
+    }
     timespec ts{};
     clock_gettime(CLOCK_REALTIME, &ts);
     tm local{};

@@ -1,10 +1,12 @@
 #pragma once
 // Timestamped one-line log records to a file and, optionally, to stderr. Thread-safe.
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/repeat_limit.hpp"
 #include "common/result.hpp"
@@ -37,6 +39,12 @@ class Logger {
     // Tells every kind's counted lines now (as at exit): called before a program's last line.
     void flush_repeated();
 
+    // Keeps the last `lines` records written (level and text, no time) for tail(); 0: none
+    // kept (the default). The agent's MONITOR_CONSOLE sends them with a failure report.
+    void keep_tail(std::size_t lines);
+    // The kept records, oldest first.
+    std::vector<std::string> tail() const;
+
     // The log file's descriptor (-1 when none): a fatal signal's handler writes its last line
     // there with write(2), the one call it may make.
     int file_descriptor() const;
@@ -48,7 +56,9 @@ class Logger {
     // With mu_ held.
     void write_locked(std::string_view level, std::string_view msg, bool force_stderr);
     void flush_repeats_locked(bool at_exit);
-    std::mutex mu_;
+    mutable std::mutex mu_;
+    std::deque<std::string> tail_;
+    std::size_t tail_lines_ = 0;
     RepeatLimiter repeats_;
     // Each counted line's level, by kind, for the line that tells them at the window's end.
     std::map<std::string, std::pair<std::string, bool>, std::less<>> repeat_levels_;

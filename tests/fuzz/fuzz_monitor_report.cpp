@@ -43,7 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (const std::string* v :
              {&r->ip, &r->host, &r->cpu, &r->kernel, &r->os, &r->log, &r->phase, &r->error}) {
             check(si::is_valid_utf8(*v));
-            check(v->size() <= si::max_report_value_bytes);
+            check(v->size() <=
+                  (v == &r->log ? si::max_report_log_bytes : si::max_report_value_bytes));
         }
         const std::string saved = si::format_monitor_report(*r);
         auto again = si::parse_monitor_report(saved);

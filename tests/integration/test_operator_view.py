@@ -43,10 +43,11 @@ class OperatorView(unittest.TestCase):
         sitest.stop_procs(self.agents)
         self.t.cleanup()
 
-    def cmdline(self, image="golden"):
+    def cmdline(self, image="golden", console=False):
         return ("BITTORRENT=y IMAGESERVER=127.0.0.1 IMAGENAME=%s OVERRIDES=site "
                 "BITTORRENT_TRACKER_PORT=%d BITTORRENT_POLLING_TIME=1 MONITOR_SERVER=127.0.0.1 "
-                "MONITOR_PORT=%d" % (image, self.t.tracker_port, self.t.monitor_port))
+                "MONITOR_PORT=%d%s" % (image, self.t.tracker_port, self.t.monitor_port,
+                                       " MONITOR_CONSOLE=y" if console else ""))
 
     def metrics(self):
         code, body = sitest.http_get(self.t.url("/metrics"))
@@ -68,7 +69,8 @@ class OperatorView(unittest.TestCase):
 
         addresses = ["127.0.0.%d" % n for n in range(2, 5)]
         procs = [sitest.start_agent(self.t.dir, a, self.cmdline())[0] for a in addresses]
-        failing = sitest.start_agent(self.t.dir, "127.0.0.9", self.cmdline(image="nosuchimage"))[0]
+        failing = sitest.start_agent(self.t.dir, "127.0.0.9", self.cmdline(image="nosuchimage",
+                                                                      console=True))[0]
         self.agents += procs + [failing]
 
         # While they run, the page shows them (a deploy of 24 MiB on loopback may be quick:
@@ -118,6 +120,11 @@ class OperatorView(unittest.TestCase):
         self.assertEqual(failed["state"], "failed")
         self.assertEqual(failed["status"], -AGENT.unknown_image)
         self.assertIn("nosuchimage", failed["error"])
+        # MONITOR_CONSOLE=y: the failure came with the agent's last log lines; the others
+        # did not ask for it.
+        self.assertRegex(failed["console"], r"installing image nosuchimage from 127\.0\.0\.1")
+        for a in addresses:
+            self.assertEqual(nodes["ip:" + a]["console"], "")
         old = nodes["00:16:3e:0a:0b:0c"]
         self.assertEqual(old["state"], "unverified", old)
         self.assertEqual(old["cpu"], "Intel(R) Xeon(R) CPU E5-2670 0 @ 2.60GHz")

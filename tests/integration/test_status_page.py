@@ -123,8 +123,11 @@ class StatusPage(unittest.TestCase):
 
         def report(i, percent):
             status = -7 if i == 45 else percent  # node 45 fails: a negative status
-            line = ("mac=00.16.3e.00.01.%02x:ip=10.9.8.%d:host=n%02d:os=golden:status=%d:speed=%d\n"
+            line = ("mac=00.16.3e.00.01.%02x:ip=10.9.8.%d:host=n%02d:os=golden:status=%d:speed=%d"
                     % (i, i, i, status, 2000 + 50 * i))
+            if i == 45:  # with its console (MONITOR_CONSOLE=y)
+                line += ":error=disks - no disk:log=looking for disks | warning - none found"
+            line += "\n"
             with socket.create_connection(("127.0.0.1", self.t.monitor_port), timeout=2) as s:
                 s.sendall(line.encode())
 
@@ -142,6 +145,9 @@ class StatusPage(unittest.TestCase):
         self.assertEqual(len(rows), 45, rows)
         self.assertEqual(rows[0], ("failed", "00:16:3e:00:01:2d"), rows[:3])
         self.assertEqual({state for state, _ in rows[1:]}, {"installing"})
+        # The failed node's console, folded under its error, a line per log line.
+        self.assertIn('<summary>console</summary><pre>looking for disks\nwarning - none found</pre>',
+                      dom)
 
 
 if __name__ == "__main__":

@@ -138,7 +138,8 @@ Result<MonitorReport> parse_monitor_report(std::string_view line) {
         auto text = [&](std::string& out) {
             bool replaced = false;
             const std::string clean = valid_utf8(value, &replaced);
-            out = std::string(utf8_prefix(clean, max_report_value_bytes));
+            out = std::string(
+                utf8_prefix(clean, key == "log" ? max_report_log_bytes : max_report_value_bytes));
             const std::string named = " " + r.not_utf8 + " ";
             if (replaced && named.find(" " + std::string(key) + " ") == std::string::npos) {
                 r.not_utf8 += (r.not_utf8.empty() ? "" : " ") + std::string(key);

@@ -27,6 +27,9 @@ inline constexpr std::size_t max_report_bytes = 4096;
 inline constexpr std::int64_t max_report_overrides = 10000;
 // Any one value is cut to this many bytes (a host name, a CPU model, an error line).
 inline constexpr std::size_t max_report_value_bytes = 256;
+// ... but log= (the node's console, MONITOR_CONSOLE=y) keeps this many: with every other
+// text at its limit, a saved report still fits in max_report_bytes.
+inline constexpr std::size_t max_report_log_bytes = 1536;
 
 // Status codes of the original protocol: 0 initializing, 1-99 percent imaged, then these;
 // a negative status is an error (si_btagent sends minus its exit code).

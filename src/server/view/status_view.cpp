@@ -98,6 +98,8 @@ json node_json(const NodeRecord& n, const PeersByIp* peers, const ListedByMac* l
         {"finished", n.finished == 0 ? json(nullptr) : json(n.finished)},
         {"elapsed_s", age_s(n.started, n.finished != 0 ? n.finished : in.now)},
         {"error", r.error},
+        // MONITOR_CONSOLE=y: the last lines of the node's own log, " | " between them.
+        {"console", r.log},
         {"cpu", r.cpu},
         {"ncpus", opt(r.ncpus)},
         {"mem_kb", opt(r.mem_kb)},

@@ -60,6 +60,18 @@ function proofText(n) {
   return unauth + reportedProof(n);
 }
 
+// The proof or the error; under a failed node's error, its console (MONITOR_CONSOLE=y): the
+// last lines of its own log, one per line, folded.
+function detailCell(n) {
+  const td = el("td", { class: "detail" }, proofText(n));
+  if (n.state === "failed" && n.console) {
+    const more = el("details", { class: "console" });
+    more.append(el("summary", {}, "console"), el("pre", {}, n.console.split(" | ").join("\n")));
+    td.append(more);
+  }
+  return td;
+}
+
 function reportedProof(n) {
   if (n.state === "failed") return n.error || "error " + (n.status === null ? "" : -n.status);
   const p = n.proof;
@@ -166,7 +178,7 @@ function renderTable(doc) {
   const unseen = (doc.inventory || []).filter((v) => !v.seen).map((v) => ({
     key: v.mac, host: v.hostname, mac: v.mac, ip: "", image: v.target, state: "not seen",
     phase: "", percent: 0, download_kbs: null, upload_kbs: null, peers: null, silent_s: null,
-    elapsed_s: null, status: null, tracker: null, proof: null, error: "",
+    elapsed_s: null, status: null, tracker: null, proof: null, error: "", console: "",
     boot: { listed: true, state: v.state, image: v.image },
   }));
   let rows = doc.nodes.concat(unseen).filter((n) => {
@@ -195,7 +207,7 @@ function renderTable(doc) {
     tr.append(
       el("td", {}, n.host), el("td", {}, n.mac), el("td", {}, n.ip), el("td", {}, n.image),
       el("td", { title: n.boot && n.boot.listed ? `target ${n.boot.target || ""}` : "" }, bootText(n)),
-      el("td", {}, n.state), el("td", { class: "detail" }, proofText(n)), el("td", {}, n.phase),
+      el("td", {}, n.state), detailCell(n), el("td", {}, n.phase),
       progress,
       el("td", { class: "num" }, rate(liveRate(n, "download_kbs"))),
       el("td", { class: "num" }, rate(liveRate(n, "upload_kbs"))),

@@ -26,6 +26,27 @@ TEST(MonitorLine, TheOriginalsFieldsFirst) {
               "mem=1024:os=rocky9:tmpfs=3:time=60:status=42:speed=900");
 }
 
+// MONITOR_CONSOLE=y: the log's last lines ride along, ' | ' between them, nothing that would
+// end a field, and the last ones kept when they are long.
+TEST(MonitorLine, TheConsoleKeepsItsLastLinesAndNoFieldSeparator) {
+    AgentReport r;
+    r.status = -6;
+    r.console = {"si_btagent: installing image x", "warning: tracker: no answer"};
+    const std::string line = monitor_line(node(), "x", 0, 1, r);
+    EXPECT_NE(line.find(":log=si_btagent - installing image x | warning - tracker - no answer"),
+              std::string::npos)
+        << line;
+    r.console.assign(200, std::string(40, 'a'));
+    r.console.back() = "the last line";
+    const std::string long_line = monitor_line(node(), "x", 0, 1, r);
+    const std::string log = long_line.substr(long_line.find(":log=") + 5);
+    EXPECT_LE(log.size(), max_console_bytes);
+    EXPECT_EQ(log.substr(0, 3), "...");
+    EXPECT_TRUE(log.ends_with("the last line")) << log;
+    r.console.clear();
+    EXPECT_EQ(monitor_line(node(), "x", 0, 1, r).find("log="), std::string::npos);
+}
+
 TEST(MonitorLine, TheProofAndHowTheNodeGotItsImage) {
     AgentReport r;
     r.status = monitor_status::imaged;

@@ -136,6 +136,10 @@ TEST(MonitorReport, OversizeLinesAndValues) {
     auto cut = parse_monitor_report("mac=00.16.3e.aa.bb.cc:host=" + std::string(1000, 'h'));
     ASSERT_TRUE(cut);
     EXPECT_EQ(cut->host.size(), max_report_value_bytes);
+    // The console (log=) keeps more: a node's last log lines.
+    auto console = parse_monitor_report("mac=00.16.3e.aa.bb.cc:log=" + std::string(3000, 'l'));
+    ASSERT_TRUE(console);
+    EXPECT_EQ(console->log.size(), max_report_log_bytes);
 }
 
 TEST(MonitorReport, FormatThenParseGivesTheSameReport) {
