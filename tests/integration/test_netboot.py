@@ -365,6 +365,25 @@ class Netboot(unittest.TestCase):
         h = self.wait_boot(MACS[1], "local", since=int(marked["since"]))
         self.assertEqual((h["image"], h["by"]), ("demo", "si_btd"))
 
+    def test_9_reinstall_puts_the_flag_on_the_install_entry_until_local_boot(self):
+        p = self.reimage("--dry-run", "--reinstall", "node2")
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertIn("to install demo in full (BITTORRENT_REINSTALL=y)", p.stdout)
+        p = self.reimage("--reinstall", "--no-power", "--no-wait", "node2")
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertIn("node2 (%s): boot file set to install demo in full" % MACS[1], p.stdout)
+        marked = sitest.boot_file_header(boot_file(self.tftp, MACS[1]))
+        with open(boot_file(self.tftp, MACS[1])) as f:
+            append = [ln for ln in f if ln.startswith("APPEND ")]
+        self.assertEqual(len(append), 1)
+        self.assertIn(" BITTORRENT_REINSTALL=y", append[0])
+        self.assertIn(" IMAGENAME=demo ", append[0] + " ")
+        # Its verified install switches it to local boot: the flag goes with the entry.
+        self.install(1)
+        self.wait_boot(MACS[1], "local", since=int(marked["since"]))
+        with open(boot_file(self.tftp, MACS[1])) as f:
+            self.assertNotIn("BITTORRENT_REINSTALL", f.read())
+
     def btd_signal(self, sig):
         with open(self.t.pidfile) as f:
             os.kill(int(f.read()), sig)
