@@ -40,9 +40,15 @@ std::optional<std::string> unbase64(std::string_view text) {
     if (text.empty() || text.size() % 4 != 0) {
         return std::nullopt;
     }
-    for (char c : text) {
+    // Padding (RFC 4648 section 4) is at most two '=' and only at the end: more made the
+    // decoded length below wrap around (found by tests/fuzz/fuzz_minisig).
+    const std::size_t data_chars = text.find_last_not_of('=') + 1;
+    if (data_chars == 0 || text.size() - data_chars > 2) {
+        return std::nullopt;
+    }
+    for (char c : text.substr(0, data_chars)) {
         const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                        (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+                        (c >= '0' && c <= '9') || c == '+' || c == '/';
         if (!ok) {
             return std::nullopt;
         }

@@ -53,6 +53,7 @@ constexpr const char* usage_text =
     "  --no-wait             mark and power, then exit without waiting\n"
     "  --dry-run             print what would be done; change nothing\n"
     "  --force               also replace boot files that si_btd did not write\n"
+    "  --reinstall           install in full even on nodes whose disk holds the image\n"
     "  --interval SECONDS    how often si_btd's status is read (default 2)\n"
     "  --config FILE         bittorrent.conf (default /etc/systemimager/bittorrent.conf)\n"
     "  --systemimager-conf FILE  systemimager.conf (default /etc/systemimager/systemimager.conf)\n";
@@ -70,6 +71,7 @@ struct Options {
     bool no_wait = false;
     bool dry_run = false;
     bool force = false;
+    bool reinstall = false;  // BITTORRENT_REINSTALL=y on each node's install entry
     double interval_s = 2;
     std::vector<std::string> targets;
 };
@@ -233,9 +235,10 @@ class Reimage {
                     targets_.size());
         for (std::size_t i = 0; i < targets_.size(); ++i) {
             const Target& t = targets_[i];
-            std::printf("batch %zu: %s (%s): write %s to install %s", nodes_[i].batch + 1,
+            std::printf("batch %zu: %s (%s): write %s to install %s%s", nodes_[i].batch + 1,
                         t.node.hostname.c_str(), t.node.mac.c_str(),
-                        dir_.path_for(t.node.mac).c_str(), t.image.c_str());
+                        dir_.path_for(t.node.mac).c_str(), t.image.c_str(),
+                        o_.reinstall ? " in full (BITTORRENT_REINSTALL=y)" : "");
             if (auto cmd = power_command(t)) {
                 std::printf("; power: %s", cmd->c_str());
             }
@@ -363,8 +366,8 @@ class Reimage {
             return;
         }
         auto entry = si::render_install_boot_file(
-            template_, {t.node.mac, t.node.hostname, t.image, t.node.overrides}, nodes_[i].started,
-            "si_btreimage");
+            template_, {t.node.mac, t.node.hostname, t.image, t.node.overrides, o_.reinstall},
+            nodes_[i].started, "si_btreimage");
         if (!entry) {
             end(i, si::ReimageState::failed, entry.error().message);
             return;
@@ -373,8 +376,9 @@ class Reimage {
             end(i, si::ReimageState::failed, "boot file: " + w.error().message);
             return;
         }
-        std::printf("si_btreimage: %s (%s): boot file set to install %s\n", t.node.hostname.c_str(),
-                    t.node.mac.c_str(), t.image.c_str());
+        std::printf("si_btreimage: %s (%s): boot file set to install %s%s\n",
+                    t.node.hostname.c_str(), t.node.mac.c_str(), t.image.c_str(),
+                    o_.reinstall ? " in full" : "");
         auto cmd = power_command(t);
         if (!cmd) {
             if (!cmd.error().message.empty()) {
@@ -512,6 +516,7 @@ int run(int argc, char** argv) {
         opt_nowait,
         opt_dry,
         opt_force,
+        opt_reinstall,
         opt_interval,
         opt_config,
         opt_siconfig,
@@ -529,6 +534,7 @@ int run(int argc, char** argv) {
         {"no-wait", no_argument, nullptr, opt_nowait},
         {"dry-run", no_argument, nullptr, opt_dry},
         {"force", no_argument, nullptr, opt_force},
+        {"reinstall", no_argument, nullptr, opt_reinstall},
         {"interval", required_argument, nullptr, opt_interval},
         {"config", required_argument, nullptr, opt_config},
         {"systemimager-conf", required_argument, nullptr, opt_siconfig},
@@ -581,6 +587,9 @@ int run(int argc, char** argv) {
                 break;
             case opt_force:
                 o.force = true;
+                break;
+            case opt_reinstall:
+                o.reinstall = true;
                 break;
             case opt_interval: {
                 char* end = nullptr;
@@ -642,8 +651,8 @@ int run(int argc, char** argv) {
     for (const si::ListedNode& n : *selected) {
         Target t{n, o.image.empty() ? n.image : o.image, "", "", 0};
         // Every entry and command is checked before the first node is touched.
-        if (auto e = si::render_install_boot_file(*templ, {n.mac, n.hostname, t.image, n.overrides},
-                                                  0, "si_btreimage");
+        if (auto e = si::render_install_boot_file(
+                *templ, {n.mac, n.hostname, t.image, n.overrides, o.reinstall}, 0, "si_btreimage");
             !e) {
             return fail(si::Error{nb.template_path + ": " + e.error().message, e.error().kind});
         }

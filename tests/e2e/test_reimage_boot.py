@@ -16,6 +16,10 @@ QMP: tests/e2e/qmp_power.py, as a BMC's power cycle).
   4. si_btreimage --image debian-v2 @g1: node A installs the changed image and boots it; node B
      is untouched.
 
+Group g1 is node A alone in CI; SI_E2E_GROUP_NODES=3 adds BIOS nodes node-c and node-d to it,
+for the time from si_btreimage to the last node of a 3-node group booting the new image (the
+test prints it as MEASURE; about 10 min more than the CI run here).
+
 Needs root, QEMU, dnsmasq, pxelinux, syslinux-efi, ovmf, mmdebstrap and Debian's archive (for
 the image, built once and cached); skips without them."""
 import os
@@ -32,6 +36,9 @@ BOOT_TIMEOUT = 600  # s from power-on to the deployed OS's power-off
 DISK_MB = 3072
 SI_BTREIMAGE = os.path.join(pxe_lab.BUILD_DIR, "src", "server", "si_btreimage")
 QMP_POWER = os.path.join(pxe_lab.HERE, "qmp_power.py")
+# Nodes in group g1, the group step 4 reimages: 1 in CI; SI_E2E_GROUP_NODES=3 measures issue
+# 27's figure for a 3-node group (BIOS nodes node-c, node-d... beside node-a), outside CI.
+GROUP_NODES = max(1, int(os.environ.get("SI_E2E_GROUP_NODES", "1")))
 
 
 
@@ -89,6 +96,8 @@ class ReimageBoot(pxe_lab.LabTest):
         with open(os.path.join(v2, "etc", "si-image-version"), "w") as f:
             f.write("2\n")
         a_mac, b_mac = "52:54:00:36:00:01", "52:54:00:36:00:02"  # Client index 0 and 1
+        extra = [("node-%s" % chr(ord("c") + k), "52:54:00:36:00:%02x" % (k + 3))
+                 for k in range(GROUP_NODES - 1)]  # Client index 2, 3, ...
         # The install template every node's entry is made from: power off when done, so that
         # each step below starts its nodes itself.
         lab.set_pxelinux_config({"SI_DONE": "poweroff", "SI_ON_FAIL": "poweroff",
@@ -99,7 +108,8 @@ class ReimageBoot(pxe_lab.LabTest):
         lab.start_image_server(
             {"debian-v1": (self.image, blank.BIOS_LAYOUT), "debian-v2": (v2, blank.BIOS_LAYOUT),
              "debian-uefi": (self.image, blank.UEFI_LAYOUT)},
-            nodes=[("node-a", a_mac, "debian-v1", "g1"), ("node-b", b_mac, "debian-uefi", "g2")],
+            nodes=[("node-a", a_mac, "debian-v1", "g1"), ("node-b", b_mac, "debian-uefi", "g2")]
+            + [(name, mac, "debian-v1", "g1") for name, mac in extra],
             power_command="%s %s %s/%%h.qmp" % (sys.executable, QMP_POWER, lab.dir))
         print("si_btd packed and serves 3 images after %.0f s" % (time.monotonic() - started),
               flush=True)
@@ -109,17 +119,25 @@ class ReimageBoot(pxe_lab.LabTest):
         b = lab.add_client(nic="virtio-net-pci", disk="ahci", disk_mb=DISK_MB, blank=True,
                            firmware="uefi", name="node-b", network_first=True)
         self.assertEqual((a.mac, b.mac), (a_mac, b_mac))
-        for c, image in ((a, "debian-v1"), (b, "debian-uefi")):
+        others = [lab.add_client(nic="virtio-net-pci", disk="virtio", disk_mb=DISK_MB, blank=True,
+                                 firmware="bios", name=name, network_first=True)
+                  for name, _ in extra]
+        self.assertEqual([c.mac for c in others], [mac for _, mac in extra])
+        g1 = [a] + others
+        everyone = g1 + [b]
+        images = {c.name: "debian-v1" for c in g1}
+        images[b.name] = "debian-uefi"
+        for c, image in ((c, images[c.name]) for c in everyone):
             h = pxe_lab.sitest.boot_file_header(self.boot_file(c))
             self.assertEqual((h.get("boot"), h.get("image"), h.get("host")),
                              ("install", image, c.name), h)
-        lab.start_dnsmasq(hostnames={a.mac: "node-a", b.mac: "node-b"})
+        lab.start_dnsmasq(hostnames={c.mac: c.name for c in everyone})
 
         # 1. Blank disks, network first: both install from their own entries.
-        for c in (a, b):
+        for c in everyone:
             c.start()
-        self.wait_off((a, b), INSTALL_TIMEOUT)
-        for c, image in ((a, "debian-v1"), (b, "debian-uefi")):
+        self.wait_off(everyone, INSTALL_TIMEOUT)
+        for c, image in ((c, images[c.name]) for c in everyone):
             text = c.serial_text()
             self.assertIn("si-init: powering off", text, self.show(c))
             self.assertIn("si_btagent: imaged: %s" % image, text, self.show(c))
@@ -129,8 +147,8 @@ class ReimageBoot(pxe_lab.LabTest):
             node = lab.server.node(c.mac)
             self.assertEqual(node["state"], "done", node)
             self.assertEqual(node["boot"]["state"], "local", node)
-        print("1. both nodes installed from their own install entries after %.0f s"
-              % (time.monotonic() - started), flush=True)
+        print("1. %d nodes installed from their own install entries after %.0f s"
+              % (len(everyone), time.monotonic() - started), flush=True)
 
         # 2. Node B's disk holds its image exactly: a reimage downloads nothing.
         before = lab.server.status()
@@ -148,18 +166,31 @@ class ReimageBoot(pxe_lab.LabTest):
         self.assertNotIn("si_btagent: imaged:", text)
         after = lab.server.status()
         uefi_after = [im for im in after["images"] if im["name"] == "debian-uefi"][0]
+        # The figures the issue asks for, measured, not assumed: what the server's seeder sent
+        # of every image meanwhile (node-a is powered off: no peer could have sent any), the
+        # tracker's completed count, and the agent's own line.
+        sent = {im["name"]: im["server_bytes"] for im in after["images"]}
+        sent_before = {im["name"]: im["server_bytes"] for im in before["images"]}
+        sent_delta = sum(sent.get(k, 0) - v for k, v in sent_before.items())
+        agent_line = re.search(r"si_btagent: already installed: .*", text)
+        print("MEASURE held node: %d bytes sent by the server while node-b reinstalled "
+              "(debian-uefi %d -> %d), tracker completed %d -> %d; agent: %s"
+              % (sent_delta, uefi_downloaded["server_bytes"], uefi_after["server_bytes"],
+                 uefi_downloaded["tracker"]["completed"], uefi_after["tracker"]["completed"],
+                 agent_line.group(0) if agent_line else "(no line)"), flush=True)
         self.assertEqual(uefi_after["server_bytes"], uefi_downloaded["server_bytes"])
+        self.assertEqual(sent_delta, 0)
         self.assertEqual(uefi_after["tracker"]["completed"], uefi_downloaded["tracker"]["completed"])
         self.assertEqual(lab.server.node(b.mac)["install"], "held")
-        print("2. node-b already held debian-uefi: 0 bytes downloaded, switched to local boot "
-              "%.0f s after si_btreimage" % (time.monotonic() - t0), flush=True)
+        print("2. node-b already held debian-uefi: switched to local boot %.0f s after "
+              "si_btreimage (its row: %s s)" % (time.monotonic() - t0, row[4]), flush=True)
 
         # 3. Powered on, both boot their own disks because their files say local.
-        marks = {c.name: len(c.serial_text()) for c in (a, b)}
-        for c in (a, b):
+        marks = {c.name: len(c.serial_text()) for c in everyone}
+        for c in everyone:
             c.power_cycle()
-        self.wait_off((a, b), BOOT_TIMEOUT)
-        for c in (a, b):
+        self.wait_off(everyone, BOOT_TIMEOUT)
+        for c in everyone:
             text = c.serial_text()[marks[c.name]:]
             m = re.search(r"SI-BOOTED host=(\S+) root=(\S+) cmdline=(.*)", text)
             self.assertIsNotNone(m, "%s did not boot its disk\n%s" % (c.name, self.show(c)))
@@ -168,32 +199,39 @@ class ReimageBoot(pxe_lab.LabTest):
             self.assertNotIn("systemimager-bittorrent initrd", text, "%s ran the installer" % c.name)
         with open(os.path.join(lab.dir, "dnsmasq.log")) as f:
             log = f.read()
-        for c in (a, b):
+        for c in everyone:
             self.assertGreaterEqual(log.count("pxelinux.cfg/" + pxe_lab.mac_config_name(c.mac)), 2,
                                     "%s did not read its own file at each boot" % c.name)
         self.assertIsNone(self.read_disk_file(a, "etc/si-image-version"))
-        print("3. both nodes booted their disks through LOCALBOOT (BIOS and UEFI)", flush=True)
+        print("3. every node booted its disk through LOCALBOOT (BIOS and UEFI)", flush=True)
 
-        # 4. Group g1 (node A) to the changed image, node B untouched.
+        # 4. Group g1 (node A, and any others) to the changed image, node B untouched.
         b_file = pxe_lab.sitest.boot_file_header(self.boot_file(b))
         b_serial = b.serial_text()
         t0 = time.monotonic()
         p = self.reimage("--image", "debian-v2", "@g1")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr + self.show(a))
-        row = self.summary_row(p.stdout, "node-a")
-        self.assertEqual((row[2], row[3], row[5]), ("debian-v2", "done", "local"), row)
-        self.wait_off((a,), BOOT_TIMEOUT)
-        mark = len(a.serial_text())
-        a.power_cycle()
-        self.wait_off((a,), BOOT_TIMEOUT)
-        self.assertIn("SI-BOOTED host=node-a", a.serial_text()[mark:], self.show(a))
+        rows = {c.name: self.summary_row(p.stdout, c.name) for c in g1}
+        for row in rows.values():
+            self.assertEqual((row[2], row[3], row[5]), ("debian-v2", "done", "local"), row)
+        self.wait_off(g1, BOOT_TIMEOUT)
+        marks = {c.name: len(c.serial_text()) for c in g1}
+        for c in g1:
+            c.power_cycle()
+        self.wait_off(g1, BOOT_TIMEOUT)
         took = time.monotonic() - t0
-        self.assertEqual(self.read_disk_file(a, "etc/si-image-version"), "2\n")
-        self.assertEqual(pxe_lab.sitest.boot_file_header(self.boot_file(a))["image"], "debian-v2")
+        for c in g1:
+            self.assertIn("SI-BOOTED host=%s" % c.name, c.serial_text()[marks[c.name]:], self.show(c))
+            self.assertEqual(self.read_disk_file(c, "etc/si-image-version"), "2\n")
+            self.assertEqual(pxe_lab.sitest.boot_file_header(self.boot_file(c))["image"], "debian-v2")
         self.assertEqual(pxe_lab.sitest.boot_file_header(self.boot_file(b)), b_file)
         self.assertEqual(b.serial_text(), b_serial, "node-b was powered")
         self.assertEqual(b.power_state(), "shutdown")
-        print("4. node-a reimaged to debian-v2 and booted it %.0f s after si_btreimage started "
+        print("MEASURE group g1 (%d node(s)): si_btreimage to its last node booting the new "
+              "image: %.0f s (si_btreimage's rows: %s s to the verified installs; the rest is "
+              "the installers' power-off, the power-on and the boot)"
+              % (len(g1), took, "/".join(rows[c.name][4] for c in g1)), flush=True)
+        print("4. group g1 reimaged to debian-v2 and booted it %.0f s after si_btreimage started "
               "(install, power-off, power-on, boot); node-b untouched" % took, flush=True)
 
 

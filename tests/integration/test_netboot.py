@@ -2,8 +2,10 @@
 """Per-node network boot (issue 27): si_btd gives every node of the nodes file an install entry
 (pxelinux.cfg/01-<mac> under TFTP_DIR), switches a node to local boot when its real agent
 reports a verified install of that image, and switches nothing for a node that is not listed
-or for a report without the proof; si_btreimage sends a node back to install, powers it
-through BT_POWER_COMMAND and waits for its verified install, leaving the other nodes alone.
+or for a report without the proof; a node added to the nodes file gets its install entry on
+SIGHUP; si_btreimage sends a node back to install, powers it through BT_POWER_COMMAND and waits
+for its verified install, leaving the other nodes alone, and Ctrl-C leaves every node in the
+boot state its summary states.
 
 Each node is a real si_btagent in a network namespace of its own (bench/deploy/cluster.py),
 so each reports its own MAC, as nodes on a real network do. The "power cycle" is a command
@@ -17,6 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -289,6 +292,96 @@ class Netboot(unittest.TestCase):
         finally:
             with open(self.nodes_conf, "w") as f:
                 f.write(good)
+
+    def test_7_a_node_added_on_sighup_gets_its_install_entry(self):
+        new_mac = "52:54:00:5e:00:0a"
+        with open(self.nodes_conf) as f:
+            good = f.read()
+        try:
+            with open(self.nodes_conf, "a") as f:
+                f.write("node10 %s demo rack2 site\n" % new_mac)
+            self.btd_signal(signal.SIGHUP)
+            sitest.wait_for(lambda: os.path.exists(boot_file(self.tftp, new_mac)), 20,
+                            "si_btd to write the new node's boot file")
+            h = sitest.boot_file_header(boot_file(self.tftp, new_mac))
+            self.assertEqual((h.get("boot"), h.get("image"), h.get("host"), h.get("by")),
+                             ("install", "demo", "node10", "si_btd"), h)
+            sitest.wait_for(lambda: len((self.status() or {}).get("inventory", [])) == 4, 20,
+                            "the new node in status.json's inventory")
+            inv = {v["mac"]: v for v in self.status()["inventory"]}
+            self.assertEqual((inv[new_mac]["hostname"], inv[new_mac]["target"],
+                              inv[new_mac]["state"], inv[new_mac]["seen"]),
+                             ("node10", "demo", "install", False))
+        finally:
+            with open(self.nodes_conf, "w") as f:
+                f.write(good)
+            self.btd_signal(signal.SIGHUP)
+            sitest.wait_for(lambda: len((self.status() or {}).get("inventory", [])) == 3, 20,
+                            "the nodes file as it was")
+
+    def test_8_ctrl_c_leaves_every_node_in_a_stated_boot_state(self):
+        """si_btreimage interrupted while a node installs: no further node is marked, the
+        marked one keeps its install entry until si_btd sees its verified install, the node
+        not yet started keeps its file, and the summary says which is which."""
+        before = sitest.boot_file_header(boot_file(self.tftp, MACS[0]))
+        self.assertEqual(before.get("boot"), "local", before)
+        self.assertEqual(sitest.boot_file_header(boot_file(self.tftp, MACS[1])).get("boot"), "local")
+        # One node per batch and no power command: node2 is marked and waits for an install
+        # that only this test starts; node1 comes in the second batch.
+        p = subprocess.Popen(self.cluster.exec_args(self.cluster.srv, [
+            SI_BTREIMAGE, "--config", self.t.bt_conf, "--systemimager-conf", self.t.si_conf,
+            "--interval", "0.5", "--batch", "1", "--no-power", "--timeout", "600",
+            "node2", "node1"]), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        watchdog = threading.Timer(60, p.kill)
+        watchdog.start()
+        try:
+            lines = []
+            for line in p.stdout:
+                lines.append(line)
+                if "boot file set to install" in line:
+                    break
+            marked = sitest.boot_file_header(boot_file(self.tftp, MACS[1]))
+            time.sleep(1)  # a round or two of reading si_btd's status
+            p.send_signal(signal.SIGINT)
+            out = "".join(lines) + p.communicate(timeout=30)[0]
+        finally:
+            watchdog.cancel()
+        self.assertEqual(p.returncode, SERVER.interrupted, out)
+        self.assertIn("si_btreimage: node2 (%s): boot file set to install demo" % MACS[1], out)
+        self.assertEqual((marked.get("boot"), marked.get("by")), ("install", "si_btreimage"), marked)
+        self.assertRegex(out, r"2 node\(s\) in \d+ s: 0 done, 0 failed, 0 timed out, 0 skipped, "
+                              r"1 still installing, 1 not started \(interrupted\)")
+        self.assertIn("nodes still installing keep their install entry", out)
+        rows = {ln.split("\t")[0]: ln.split("\t") for ln in out.splitlines() if ln.count("\t") == 6}
+        self.assertEqual((rows["node2"][3], rows["node2"][5]), ("installing", "install"), rows)
+        self.assertEqual((rows["node1"][3], rows["node1"][5]), ("pending", "local"), rows)
+        # The files are as the summary says: node1's untouched, node2's the install entry.
+        self.assertEqual(sitest.boot_file_header(boot_file(self.tftp, MACS[0])), before)
+        self.assertEqual(sitest.boot_file_header(boot_file(self.tftp, MACS[1])), marked)
+        # node2 boots the installer at its next network boot; its verified install (held: its
+        # root is as installed) switches it to local boot.
+        self.install(1)
+        h = self.wait_boot(MACS[1], "local", since=int(marked["since"]))
+        self.assertEqual((h["image"], h["by"]), ("demo", "si_btd"))
+
+    def test_9_reinstall_puts_the_flag_on_the_install_entry_until_local_boot(self):
+        p = self.reimage("--dry-run", "--reinstall", "node2")
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertIn("to install demo in full (BITTORRENT_REINSTALL=y)", p.stdout)
+        p = self.reimage("--reinstall", "--no-power", "--no-wait", "node2")
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertIn("node2 (%s): boot file set to install demo in full" % MACS[1], p.stdout)
+        marked = sitest.boot_file_header(boot_file(self.tftp, MACS[1]))
+        with open(boot_file(self.tftp, MACS[1])) as f:
+            append = [ln for ln in f if ln.startswith("APPEND ")]
+        self.assertEqual(len(append), 1)
+        self.assertIn(" BITTORRENT_REINSTALL=y", append[0])
+        self.assertIn(" IMAGENAME=demo ", append[0] + " ")
+        # Its verified install switches it to local boot: the flag goes with the entry.
+        self.install(1)
+        self.wait_boot(MACS[1], "local", since=int(marked["since"]))
+        with open(boot_file(self.tftp, MACS[1])) as f:
+            self.assertNotIn("BITTORRENT_REINSTALL", f.read())
 
     def btd_signal(self, sig):
         with open(self.t.pidfile) as f:

@@ -104,6 +104,9 @@ Result<std::string> render_install_boot_file(std::string_view template_text, con
             }
             set_token(tokens, "OVERRIDES", list);
         }
+        if (node.reinstall) {
+            set_token(tokens, "BITTORRENT_REINSTALL", "y");
+        }
         std::string out;
         for (const std::string& t : tokens) {
             out += (out.empty() ? "" : " ") + t;

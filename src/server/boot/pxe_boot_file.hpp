@@ -40,10 +40,12 @@ struct BootTarget {
     std::string hostname;
     std::string image;
     std::vector<std::string> overrides;  // empty: the template's OVERRIDES stay as they are
+    bool reinstall = false;  // BITTORRENT_REINSTALL=y: install in full even over a held image
 };
 
-// The install entry: `template_text` with every APPEND line's IMAGENAME, HOSTNAME and (when
-// the node names any) OVERRIDES set, added when absent, after our two header lines. Fails
+// The install entry: `template_text` with every APPEND line's IMAGENAME, HOSTNAME, (when
+// the node names any) OVERRIDES and (with `reinstall`) BITTORRENT_REINSTALL=y set, added when
+// absent, after our two header lines. Fails
 // (ErrorKind::config) when the template has no APPEND line or does not say BITTORRENT=y on one.
 Result<std::string> render_install_boot_file(std::string_view template_text, const BootTarget& node,
                                              std::int64_t now, std::string_view by);

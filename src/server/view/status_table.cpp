@@ -137,7 +137,9 @@ std::string proof_or_error(const json& n) {
     return out;
 }
 
-// "boot local", "boot install debian12" or "unlisted"; "" without a nodes file.
+// What the node's boot file says and the image it names, then the nodes file's target image
+// when that is another one: "boot local debian12", "boot install debian12-2, target debian12";
+// "unlisted" for a MAC the nodes file does not list; "" without a nodes file.
 std::string boot_text(const json& n) {
     if (!n.contains("boot") || !n["boot"].is_object()) {
         return "";
@@ -147,8 +149,24 @@ std::string boot_text(const json& n) {
         return "unlisted";
     }
     const std::string image = str(b, "image");
-    return "boot " + str(b, "state") +
-           (image.empty() || image == str(n, "image") ? "" : " " + image);
+    const std::string target = str(b, "target");
+    return "boot " + str(b, "state") + (image.empty() ? "" : " " + image) +
+           (target.empty() || target == image ? "" : ", target " + target);
+}
+
+// True when the narrow table has nothing to add under a node: done, and (with a nodes file)
+// booting its own disk with the image it reported, its target.
+bool nothing_to_add(const json& n) {
+    if (str(n, "state") != "done") {
+        return false;
+    }
+    if (!n.contains("boot") || !n["boot"].is_object()) {
+        return true;
+    }
+    const json& b = n["boot"];
+    return b.value("listed", false) && str(b, "state") == "local" &&
+           str(b, "image") == str(n, "image") &&
+           (str(b, "target").empty() || str(b, "target") == str(b, "image"));
 }
 
 // The last column of the wide table: the node's boot file (with a nodes file), then its proof
@@ -192,7 +210,8 @@ std::string wide_rows(const std::vector<const json*>& rows, const TableOptions& 
 }
 
 // The table for a narrow terminal: host (or MAC), state, progress, rates and the time since
-// the last report on one line; the proof or error of a node that is not done on the next.
+// the last report on one line; on the next, the node's boot file (with a nodes file) and the
+// proof or error of a node that is not done, unless it is done and boots its disk as expected.
 std::string narrow_rows(const std::vector<const json*>& rows, const TableOptions& opt) {
     std::string out = "\n" + pad("HOST", 17) + " " + pad("STATE", 10) + " " + pad("PROGRESS", 17) +
                       " " + pad("DOWN", 9, true) + " " + pad("UP", 9, true) + " " +
@@ -215,10 +234,14 @@ std::string narrow_rows(const std::vector<const json*>& rows, const TableOptions
             line.pop_back();
         }
         out += line + "\n";
-        if (state != "done") {
-            const std::string why = proof_or_error(n);
-            if (!why.empty()) {
-                out += "  " + cut(why, width - 2) + "\n";
+        if (!nothing_to_add(n)) {
+            // The boot file (with a nodes file), then the proof or error of a node not done.
+            const std::string boot = boot_text(n);
+            const std::string why = state != "done" ? proof_or_error(n) : std::string();
+            const std::string under =
+                boot.empty() ? why : "[" + boot + "]" + (why.empty() ? "" : " " + why);
+            if (!under.empty()) {
+                out += "  " + cut(under, width - 2) + "\n";
             }
         }
     }

@@ -138,5 +138,26 @@ TEST(Minisign, GarbageSignatureFilesAreRefused) {
     }
 }
 
+// Found by tests/fuzz/fuzz_minisig: a base64 line with more '=' than a block can hold made
+// the decoded length wrap around, and std::string threw length_error, which ended the agent
+// with an abort instead of its exit 14. Padding is at most two '=' at the end of the line.
+TEST(Minisign, PaddingOutOfPlaceIsRefusedNotThrown) {
+    const SecretKey k = key();
+    for (const char* line :
+         {"WTS9================", "================", "AB=C", "A===", "AA=A=="}) {
+        const std::string sig =
+            std::string("untrusted comment: a\n") + line + "\ntrusted comment: b\n" + line + "\n";
+        Result<VerifiedFile> v = Error{"", ErrorKind::internal};
+        ASSERT_NO_THROW(v = verify_file(sig, "bytes", {k.pub})) << line;
+        ASSERT_FALSE(v.ok()) << line;
+        EXPECT_EQ(v.error().kind, ErrorKind::untrusted);
+        const std::string pub = std::string("untrusted comment: x\n") + line + "\n";
+        Result<PublicKey> p = Error{"", ErrorKind::internal};
+        ASSERT_NO_THROW(p = parse_public_key(pub, "a.pub")) << line;
+        ASSERT_FALSE(p.ok()) << line;
+        EXPECT_EQ(p.error().kind, ErrorKind::config);
+    }
+}
+
 }  // namespace
 }  // namespace si

@@ -54,6 +54,26 @@ TEST(InstallBootFile, KeepsTheTemplatesOverridesWhenTheNodeNamesNone) {
         << *text;
 }
 
+// si_btreimage --reinstall: the node installs in full even when its disk holds the image.
+TEST(InstallBootFile, AReinstallSetsBitTorrentReinstallOnlyWhenAsked) {
+    BootTarget n = node01();
+    auto plain = render_install_boot_file("LABEL x\nAPPEND BITTORRENT=y BITTORRENT_REINSTALL=n\n",
+                                          n, 1, "si_btreimage");
+    ASSERT_TRUE(plain);
+    EXPECT_NE(plain->find(" BITTORRENT_REINSTALL=n "), std::string::npos) << *plain;
+    n.reinstall = true;
+    auto forced = render_install_boot_file("LABEL x\nAPPEND BITTORRENT=y BITTORRENT_REINSTALL=n\n",
+                                           n, 1, "si_btreimage");
+    ASSERT_TRUE(forced);
+    EXPECT_NE(forced->find("APPEND BITTORRENT=y BITTORRENT_REINSTALL=y IMAGENAME=debian12 "),
+              std::string::npos)
+        << *forced;
+    auto added = render_install_boot_file(shipped_template, n, 1, "si_btreimage");
+    ASSERT_TRUE(added);
+    EXPECT_NE(added->find(" OVERRIDES=site,compute BITTORRENT_REINSTALL=y\n"), std::string::npos)
+        << *added;
+}
+
 TEST(InstallBootFile, ATemplateThatIsOneOfOurFilesDoesNotStackHeaders) {
     auto once = render_install_boot_file(shipped_template, node01(), 1, "si_btd");
     ASSERT_TRUE(once);

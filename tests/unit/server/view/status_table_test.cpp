@@ -113,6 +113,74 @@ TEST(StatusTable, WidthZeroCutsNothing) {
     EXPECT_LE(longest_line(*t), 150u) << *t;
 }
 
+// With a nodes file (issue 27), each node's boot file and target image, at any width.
+std::string status_with_nodes_file() {
+    static NodeTable nodes;
+    nodes = NodeTable{};
+    auto add = [](const std::string& line, std::int64_t t) {
+        auto r = parse_monitor_report(line);
+        ASSERT_TRUE(r) << line;
+        nodes.apply(*r, "10.0.0.9", t);
+    };
+    const std::string proof = ":pieces=4/4:archive=end:overrides=1/1:entries=9:bytes=2048";
+    add("mac=52.54.00.00.00.01:host=alpha:os=rhel:status=100" + proof, 1100);
+    add("mac=52.54.00.00.00.02:host=bravo:os=rhel:status=100" + proof, 1100);
+    add("mac=52.54.00.00.00.03:host=charlie:os=rhel2:status=40", 1190);
+    add("mac=52.54.00.00.00.04:host=stray:os=rhel:status=100" + proof, 1100);
+    static std::vector<NodeBootView> listed;
+    listed = {{"52:54:00:00:00:01", "alpha", "rhel", "g1", "local", "rhel", 1100},
+              {"52:54:00:00:00:02", "bravo", "rhel", "g1", "install", "rhel", 1150},
+              {"52:54:00:00:00:03", "charlie", "rhel", "g2", "install", "rhel2", 1150}};
+    StatusInput in;
+    in.now = 1200;
+    in.nodes = &nodes;
+    in.listed = &listed;
+    in.daemon.version = "9.9";
+    in.daemon.started = 1000;
+    return status_json(in, false);
+}
+
+// The text under (narrow) or at the end of (wide) the row of `host`.
+std::string row_of(const std::string& table, const std::string& host, bool narrow) {
+    const auto at = table.find("\n" + host + " ");
+    if (at == std::string::npos) {
+        return "";
+    }
+    auto end = table.find('\n', at + 1);
+    if (narrow && table.compare(end + 1, 2, "  ") == 0) {
+        end = table.find('\n', end + 1);
+    }
+    return table.substr(at + 1, end - at - 1);
+}
+
+TEST(StatusTable, ListedNodesShowTheirBootFileAndTargetImage) {
+    for (int width : {0, 80}) {
+        TableOptions opt;
+        opt.width = width;
+        auto t = render_status_table(status_with_nodes_file(), opt);
+        ASSERT_TRUE(t) << t.error().message;
+        const bool narrow = width == 80;
+        // Done and booting its disk: nothing under it at 80 columns.
+        const std::string alpha = row_of(*t, "alpha", narrow);
+        EXPECT_EQ(alpha.find('\n'), std::string::npos) << *t;
+        if (!narrow) {
+            EXPECT_NE(alpha.find("[boot local rhel]"), std::string::npos) << *t;
+        }
+        // Done, but its file still installs (the switch to local boot did not happen).
+        EXPECT_NE(row_of(*t, "bravo", narrow).find("[boot install rhel]"), std::string::npos) << *t;
+        // Marked with another image than the nodes file's.
+        EXPECT_NE(row_of(*t, "charlie", narrow).find("[boot install rhel2, target rhel]"),
+                  std::string::npos)
+            << *t;
+        // A MAC the nodes file does not list.
+        EXPECT_NE(row_of(*t, "stray", narrow).find("[unlisted]"), std::string::npos) << *t;
+        EXPECT_NE(t->find("nodes file: 3 listed, boot install 2 local 1"), std::string::npos) << *t;
+        if (narrow) {
+            EXPECT_LE(longest_line(*t), 80u) << *t;
+        }
+    }
+}
+
 TEST(StatusTable, RefusesWhatIsNotAStatusDocument) {
     for (const char* bad : {"", "<html>", "[]", "{\"schema\":2,\"nodes\":[]}", "{\"nodes\":5}"}) {
         auto t = render_status_table(bad, TableOptions{});
