@@ -17,6 +17,7 @@ NodeView::NodeView(boost::asio::io_context& io, MonitorSettings monitor, Netboot
       writer_(monitor_.state_file, log),
       boot_(std::move(netboot), log),
       save_timer_(io),
+      stuck_timer_(io),
       listener_(
           io, [this](const MonitorReport& r, const std::string& from) { on_report(r, from); },
           [this](const std::string& why, const std::string& from) { on_reject(why, from); }) {}
@@ -56,6 +57,7 @@ Status NodeView::load_boot(const NetbootSettings& netboot) {
 }
 
 void NodeView::start_listening() {
+    schedule_stuck_check();  // restored nodes may turn stuck too
     if (!monitor_.enabled) {
         log_.info("monitor: off (BT_MONITOR=n); the status page shows the tracker only");
         return;
@@ -84,6 +86,7 @@ void NodeView::stop() {
     }
     stopped_ = true;
     save_timer_.cancel();
+    stuck_timer_.cancel();
     listener_.stop();
     if (!nodes_.empty()) {
         writer_.write(nodes_.save());  // written before the writer's destructor returns
@@ -135,6 +138,9 @@ void NodeView::on_report(const MonitorReport& r, const std::string& from) {
                                                 : " without proof of a whole install"));
         }
     }
+    if (stuck_.contains(key)) {
+        check_stuck();  // it reported: no longer stuck
+    }
     schedule_save();
 }
 
@@ -152,6 +158,37 @@ void NodeView::on_reject(const std::string& why, const std::string& from) {
                    : std::string()) +
               ")");
     rejects_unlogged_ = 0;
+}
+
+void NodeView::check_stuck() {
+    const std::int64_t now = node_clock_.now();
+    for (const auto& [key, n] : nodes_.nodes()) {
+        const bool stuck = node_state(n, now, monitor_.stuck_after_s) == NodeState::stuck;
+        const std::string who =
+            (n.report.host.empty() ? key : n.report.host + " (" + key + ")") + " at " + n.from;
+        if (stuck && stuck_.insert(key).second) {
+            log_.warn("monitor: " + who + " is stuck: no report for " +
+                      std::to_string(age_s(n.last_report, now)) + " s at " +
+                      std::to_string(n.report.status.value_or(0)) +
+                      " % (BT_MONITOR_STUCK=" + std::to_string(monitor_.stuck_after_s) + ")");
+        } else if (!stuck && stuck_.erase(key) > 0) {
+            log_.info("monitor: " + who + " reports again; it is " +
+                      node_state_name(node_state(n, now, monitor_.stuck_after_s)) + " now");
+        }
+    }
+}
+
+void NodeView::schedule_stuck_check() {
+    if (stopped_) {
+        return;
+    }
+    stuck_timer_.expires_after(stuck_check_interval);
+    stuck_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) {
+            check_stuck();
+            schedule_stuck_check();
+        }
+    });
 }
 
 void NodeView::schedule_save() {

@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <set>
 #include <string>
 
 #include "common/clock.hpp"
@@ -29,6 +30,8 @@ inline constexpr auto nodes_save_delay = std::chrono::seconds(5);
 inline constexpr std::int64_t max_nodes_state_bytes = 128 * 1024 * 1024;
 // The listed nodes' boot files shown are at most this old (si_btreimage writes them too).
 inline constexpr auto boot_view_max_age = std::chrono::seconds(2);
+// How often the view looks for installing nodes that turned stuck, to log it.
+inline constexpr auto stuck_check_interval = std::chrono::seconds(5);
 // Dropped monitor reports are logged at most once per this, with a count of the others.
 inline constexpr auto reject_log_interval = std::chrono::seconds(10);
 
@@ -52,6 +55,10 @@ class NodeView {
     void start_listening();
     // BT_MONITOR_KEY's key (raw bytes): reports are checked against it (report_auth.hpp).
     void set_auth_key(const std::string& key);
+    // Logs each node that turned stuck since the last look (a warning naming it, its address
+    // and how long it has been silent) and each stuck node that reported again. Runs every
+    // stuck_check_interval once listening, and at each report.
+    void check_stuck();
     // SIGHUP's BT_MONITOR_STUCK: an installing node silent longer is stuck.
     void set_stuck_after(std::int64_t seconds);
     // Stops listening and writes the table now (before the writer's destructor returns).
@@ -72,6 +79,7 @@ class NodeView {
 
   private:
     void schedule_save();
+    void schedule_stuck_check();
 
     MonitorSettings monitor_;
     const Clock& clock_;
@@ -83,6 +91,8 @@ class NodeView {
     BootSwitch boot_;
     boost::asio::steady_timer save_timer_;
     bool save_pending_ = false;
+    boost::asio::steady_timer stuck_timer_;
+    std::set<std::string> stuck_;  // keys of the nodes last seen stuck
     bool stopped_ = false;
     std::uint64_t rejects_unlogged_ = 0;
     std::chrono::steady_clock::time_point last_reject_log_{};

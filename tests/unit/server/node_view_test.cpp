@@ -50,6 +50,40 @@ class NodeViewTest : public ::testing::Test {
     NetbootSettings netboot;
 };
 
+std::size_t count(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
+        ++n;
+    }
+    return n;
+}
+
+// A node that turns stuck is logged once, with how long it was silent; its next report is
+// logged too. A node that finished never turns stuck.
+TEST_F(NodeViewTest, AStuckNodeIsLoggedOnceAndItsReturnToo) {
+    auto view = make();
+    view->on_report(report(mac + ":host=n1:status=40"), "10.0.0.5");
+    view->on_report(report("mac=52.54.00.00.00.02:host=n2:status=100" + proof), "10.0.0.6");
+    clock.advance(std::chrono::seconds(monitor.stuck_after_s - 1));
+    view->check_stuck();
+    EXPECT_EQ(count(log_text(), "is stuck"), 0u) << log_text();
+    clock.advance(std::chrono::seconds(2));
+    view->check_stuck();
+    view->check_stuck();
+    const std::string stuck = "n1 (52:54:00:00:00:01) at 10.0.0.5 is stuck: no report for " +
+                              std::to_string(monitor.stuck_after_s + 1) + " s at 40 %";
+    EXPECT_EQ(count(log_text(), stuck), 1u) << log_text();
+    EXPECT_EQ(count(log_text(), "is stuck"), 1u) << log_text();
+    view->on_report(report(mac + ":status=45"), "10.0.0.5");
+    EXPECT_EQ(count(log_text(),
+                    "n1 (52:54:00:00:00:01) at 10.0.0.5 reports again; it is "
+                    "installing now"),
+              1u)
+        << log_text();
+    view->check_stuck();
+    EXPECT_EQ(count(log_text(), "reports again"), 1u) << log_text();
+}
+
 TEST_F(NodeViewTest, ReportsAreRecordedCountedAndAFinishIsLoggedOnce) {
     auto view = make();
     view->on_report(report(mac + ":host=n1:status=40"), "10.0.0.5");
