@@ -21,8 +21,10 @@ TRANSPORTS = ("ours", "unicast", "handbuilt")
 
 
 def namespaces():
+    """bench/deploy's network namespaces ("sidb<pid>-..."): other tests running beside this
+    one make namespaces of their own, which are theirs to remove."""
     out = subprocess.run(["ip", "netns", "list"], stdout=subprocess.PIPE, text=True).stdout
-    return {line.split()[0] for line in out.splitlines() if line.strip()}
+    return {line.split()[0] for line in out.splitlines() if line.startswith("sidb")}
 
 
 def deploy_mounts():
