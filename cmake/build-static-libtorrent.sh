@@ -67,14 +67,19 @@ fi
 # ---- configure flags and the cache key ----------------------------------------------------------
 # Release at -O2 (not CMake's -O3: smaller, and what Debian ships), no debug info (faster build;
 # libtorrent is not what we debug), sections per function/datum so the agent's --gc-sections drops
-# what it never calls, no PIC (a static executable is not position independent), Debian's hardening.
+# what it never calls, Debian's hardening. Position independent (PIC) in the static variant: si_btd
+# links it into a PIE executable, as Debian's hardening asks of a root daemon (lintian
+# hardening-no-pie); the fully static agent takes the same objects (x86-64's PIC costs little).
+# The simulator variant stays position dependent (PIC_FLAG below), so its cache key is unchanged.
 # -fvisibility=hidden is not used: it changes nothing in a static executable.
+PIC_FLAG=ON
+[ "$SIM" = 1 ] && PIC_FLAG=OFF
 CXXFLAGS_LT="-ffunction-sections -fdata-sections -fstack-protector-strong -D_FORTIFY_SOURCE=2 -Wno-deprecated-declarations"
 CMAKE_FLAGS="
 -DCMAKE_BUILD_TYPE=Release
 -DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG
 -DBUILD_SHARED_LIBS=OFF
--DCMAKE_POSITION_INDEPENDENT_CODE=OFF
+-DCMAKE_POSITION_INDEPENDENT_CODE=$PIC_FLAG
 -DCMAKE_INSTALL_LIBDIR=lib
 -Dbuild_tests=OFF
 -Dbuild_examples=OFF
