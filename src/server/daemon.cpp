@@ -19,6 +19,7 @@
 #include "server/seed/seeder.hpp"
 #include "server/seed/tarball_scrub.hpp"
 #include "server/signing.hpp"
+#include "server/tracker/announce_query.hpp"
 #include "server/view/status_pages.hpp"
 #include "server/web_front.hpp"
 
@@ -35,6 +36,38 @@ constexpr auto seeder_totals_max_age = std::chrono::seconds(1);
 
 std::string file_name(const std::string& path) {
     return std::filesystem::path(path).filename().string();
+}
+
+// The operator's commands (POST, from this host only: WebFront::serve_commands).
+//   POST /nodes/forget?node=NODE  drops the nodes NODE names (MAC, hostname, address or key):
+//                                 200 with a line per node, 404 when none matches, 400 without
+//                                 a node. si_btstatus --forget sends it.
+HttpReply node_command(NodeView& view, std::string_view path, std::string_view query,
+                       const std::string& from) {
+    auto text = [](unsigned status, std::string body) {
+        return HttpReply{status, text_content_type, std::move(body), {}};
+    };
+    if (path != "/nodes/forget") {
+        return text(404, "not found: the one command is POST /nodes/forget?node=NODE\n");
+    }
+    constexpr std::string_view key = "node=";
+    if (!query.starts_with(key) || query.find('&') != std::string_view::npos) {
+        return text(400, "bad request: give one node=NODE (a MAC, hostname or address)\n");
+    }
+    auto what = percent_decode(query.substr(key.size()));
+    if (!what || what->empty()) {
+        return text(400, "bad request: node=: " +
+                             (what ? std::string("empty") : what.error().message) + "\n");
+    }
+    const auto dropped = view.forget(*what, from);
+    if (dropped.empty()) {
+        return text(404, "no node known as '" + *what + "'\n");
+    }
+    std::string body;
+    for (const auto& k : dropped) {
+        body += "forgot " + k + "\n";
+    }
+    return text(200, std::move(body));
 }
 
 }  // namespace
@@ -401,6 +434,10 @@ Status Daemon::start() {
         }
         return d.pages.handle(path, query);
     });
+    d.tracker.serve_commands(
+        [&d](std::string_view path, std::string_view query, const std::string& from) {
+            return node_command(d.view, path, query, from);
+        });
     d.view.start_listening();
     if (auto st = d.seeder.start([&d] { asio::post(d.io, [&d] { d.seeder.handle_alerts(); }); });
         !st) {

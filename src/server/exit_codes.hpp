@@ -18,6 +18,7 @@ inline constexpr int unreachable = 8;      // si_btstatus, si_btreimage: si_btd 
 inline constexpr int incomplete = 9;       // si_btreimage: a node failed, timed out, was skipped or
                                            // could not be powered
 inline constexpr int interrupted = 10;     // si_btreimage: stopped (SIGINT, SIGTERM) before the end
+inline constexpr int not_found = 11;       // si_btstatus --forget: si_btd knows no such node
 
 // The exit code a server program returns for an error of this kind. Packing failures are
 // not a kind: si_installbtimage returns `pack` for a job that failed, whatever its cause, and

@@ -97,6 +97,18 @@ void NodeView::set_auth_key(const std::string& key) {
     listener_.set_auth_key(key);
 }
 
+std::vector<std::string> NodeView::forget(std::string_view what, const std::string& by) {
+    auto dropped = nodes_.forget(what);
+    for (const auto& key : dropped) {
+        stuck_.erase(key);
+        log_.info("monitor: forgot node " + key + " (asked by " + by + ")");
+    }
+    if (!dropped.empty()) {
+        schedule_save();
+    }
+    return dropped;
+}
+
 void NodeView::on_report(const MonitorReport& r, const std::string& from) {
     if (stopped_) {
         return;

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/log.hpp"
@@ -67,6 +69,11 @@ class NodeView {
     // A parsed report from `from`, and a line dropped with why (what MonitorListener calls).
     void on_report(const MonitorReport& r, const std::string& from);
     void on_reject(const std::string& why, const std::string& from);
+
+    // The operator's "forget": drops the nodes `what` names (NodeTable::forget), logs each
+    // with `by` (who asked), and saves the table soon. Returns the keys dropped. A node listed
+    // in the nodes file stays listed (as not seen): the nodes file is the administrator's.
+    std::vector<std::string> forget(std::string_view what, const std::string& by);
 
     // The node half of the status: now, the stuck time, the node table, the listed nodes.
     // Valid while this view lives and nothing else runs on its thread.

@@ -23,6 +23,7 @@ namespace {
 constexpr const char* usage_text =
     "usage: si_btstatus [--url http://HOST:PORT] [--config FILE] [--once]\n"
     "                   [--interval SECONDS] [--image NAME] [--state STATE] [--no-color]\n"
+    "       si_btstatus [--url http://HOST:PORT] [--config FILE] --forget NODE\n"
     "       si_btstatus --help | --version\n"
     "\n"
     "Shows si_btd's nodes (from /status.json on the tracker's port) as a table.\n"
@@ -33,7 +34,10 @@ constexpr const char* usage_text =
     "  --interval SECONDS  refresh period (default 2)\n"
     "  --image NAME        only the nodes of this image\n"
     "  --state STATE       only nodes that are installing, stuck, done, unverified or failed\n"
-    "  --no-color          no ANSI colours (the default when not on a terminal)\n";
+    "  --no-color          no ANSI colours (the default when not on a terminal)\n"
+    "  --forget NODE       drop a node (MAC, hostname or address) from si_btd's table and\n"
+    "                      page, then exit; run on the image server (si_btd takes it from\n"
+    "                      there only); a node that reports again comes back\n";
 
 volatile std::sig_atomic_t interrupted = 0;
 
@@ -44,6 +48,7 @@ struct Options {
     double interval = 2;
     si::TableOptions table;
     bool color_set = false;
+    std::string forget;  // --forget NODE
 };
 
 int usage_error(const std::string& msg) {
@@ -69,6 +74,7 @@ int run(int argc, char** argv) {
         opt_image,
         opt_state,
         opt_nocolor,
+        opt_forget,
         opt_help,
         opt_version
     };
@@ -79,6 +85,7 @@ int run(int argc, char** argv) {
                                       {"image", required_argument, nullptr, opt_image},
                                       {"state", required_argument, nullptr, opt_state},
                                       {"no-color", no_argument, nullptr, opt_nocolor},
+                                      {"forget", required_argument, nullptr, opt_forget},
                                       {"help", no_argument, nullptr, opt_help},
                                       {"version", no_argument, nullptr, opt_version},
                                       {nullptr, 0, nullptr, 0}};
@@ -120,6 +127,12 @@ int run(int argc, char** argv) {
                 o.table.color = false;
                 o.color_set = true;
                 break;
+            case opt_forget:
+                o.forget = optarg;
+                if (o.forget.empty()) {
+                    return usage_error("--forget needs a node: its MAC, hostname or address");
+                }
+                break;
             case opt_help:
                 std::fputs(usage_text, stdout);
                 return si::exit_code::ok;
@@ -147,6 +160,18 @@ int run(int argc, char** argv) {
             return si::exit_code::address;
         }
         o.url = "http://" + *address + ":" + std::to_string(bt->tracker_port);
+    }
+    if (!o.forget.empty()) {
+        auto done = si::send_command(o.url, "/nodes/forget?node=" + si::percent_encode(o.forget),
+                                     "si_btstatus");
+        if (!done) {
+            std::fprintf(stderr, "si_btstatus: %s\n", done.error().message.c_str());
+            return done.error().kind == si::ErrorKind::not_found
+                       ? si::exit_code::not_found
+                       : si::exit_code::code_for(done.error().kind);
+        }
+        std::fputs(done->c_str(), stdout);
+        return si::exit_code::ok;
     }
     const bool tty = isatty(STDOUT_FILENO) == 1;
     if (!o.color_set) {

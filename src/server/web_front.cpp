@@ -25,6 +25,7 @@
 #include "server/tracker/announce_query.hpp"
 #include "server/tracker/peer_store.hpp"
 #include "server/tracker/tracker_service.hpp"
+#include "server/web/request_origin.hpp"
 #include "server/web/request_target.hpp"
 #include "server/web/tcp_listen.hpp"
 
@@ -118,6 +119,7 @@ struct Core {
     net::steady_timer room_check;
     net::steady_timer state_save;
     std::function<Status()> save_state;  // set once the state is this tracker's to write
+    WebFront::CommandHandler commands;   // the operator's POSTs; empty: 405
     bool save_pending = false;
     std::unordered_set<Session*> sessions;
     bool started = false;
@@ -154,6 +156,7 @@ class Session : public std::enable_shared_from_this<Session> {
         core_->sessions.insert(this);
         beast::error_code ec;
         remote_ = stream_.socket().remote_endpoint(ec).address();
+        local_ = stream_.socket().local_endpoint(ec).address();
     }
     ~Session() {
         core_->sessions.erase(this);
@@ -219,6 +222,11 @@ class Session : public std::enable_shared_from_this<Session> {
         const auto& req = parser_->get();
         auto method = req.method_string();
         auto target = req.target();
+        if (req.method() == http::verb::post) {
+            respond(command({target.data(), target.size()}), req.version(),
+                    req.keep_alive() && !core_->paused);
+            return;
+        }
         HttpReply reply = core_->service.handle({method.data(), method.size()},
                                                 {target.data(), target.size()}, remote_);
         if (tracker_page(split_request_target({target.data(), target.size()}).path) ==
@@ -227,6 +235,25 @@ class Session : public std::enable_shared_from_this<Session> {
         }
         // At the limit, each answer frees its connection for one waiting in the backlog.
         respond(std::move(reply), req.version(), req.keep_alive() && !core_->paused);
+    }
+
+    // A POST: the operator's command, from this host only.
+    HttpReply command(std::string_view target) {
+        if (!core_->commands) {
+            return {405, text_content_type, "method not allowed: only GET\n", {}};
+        }
+        if (!from_this_host(remote_, local_)) {
+            core_->log.warn_repeated("refused command", "web: refused a command from " +
+                                                            remote_.to_string() +
+                                                            ": commands are taken only from "
+                                                            "the image server itself");
+            return {403,
+                    text_content_type,
+                    "forbidden: si_btd takes commands only from the image server itself\n",
+                    {}};
+        }
+        const RequestTarget split = split_request_target(target);
+        return core_->commands(split.path, split.query, remote_.to_string());
     }
 
     void respond(HttpReply reply, unsigned version, bool keep_alive) {
@@ -275,6 +302,7 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::tcp_stream stream_;
     std::shared_ptr<Core> core_;
     net::ip::address remote_;
+    net::ip::address local_;
     beast::flat_buffer buffer_{2 * max_header_bytes};
     std::optional<http::request_parser<http::empty_body>> parser_;
     std::optional<http::response<http::string_body>> response_;
@@ -521,6 +549,10 @@ void WebFront::on_new_leecher(TrackerService::NewLeecherHook hook) {
 
 void WebFront::set_torrents(std::vector<ServedTorrent> torrents) {
     impl_->core->service.set_torrents(torrents);
+}
+
+void WebFront::serve_commands(CommandHandler commands) {
+    impl_->core->commands = std::move(commands);
 }
 
 void WebFront::serve_pages(TrackerService::PageHandler pages) {

@@ -6,6 +6,8 @@
 //   GET /scrape    BEP 48 (all served torrents when no info_hash is given)
 //   GET /torrents/            text list of the .torrent files served, one per line
 //   GET /torrents/<file>      the .torrent file itself (application/x-bittorrent)
+//   POST <path>               the operator's commands (serve_commands), taken only from the
+//                             image server itself (web/request_origin.hpp), else 403
 // Only the info-hashes handed to set_torrents() are tracked; any other gets a bencoded
 // "failure reason". A peer is never handed its own address. Malformed, oversized or unknown
 // requests get a bencoded failure or an HTTP error; the server stays up.
@@ -15,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/log.hpp"
@@ -23,6 +26,7 @@
 #include "server/tracker/peer_store.hpp"
 #include "server/tracker/served_torrent.hpp"
 #include "server/tracker/tracker_service.hpp"
+#include "server/web/http_reply.hpp"
 
 namespace si {
 
@@ -51,6 +55,14 @@ class WebFront {
 
     // See TrackerService::serve_pages: the operator's pages on the tracker's port.
     void serve_pages(TrackerService::PageHandler pages);
+
+    // The operator's commands: a POST from this host (web/request_origin.hpp) is handed to
+    // `commands` with its path, raw query and the address it came from; one from elsewhere
+    // gets 403 and never reaches it. Without a handler, a POST gets 405. Called on the
+    // io_context's thread; must not block.
+    using CommandHandler = std::function<HttpReply(std::string_view path, std::string_view query,
+                                                   const std::string& from)>;
+    void serve_commands(CommandHandler commands);
 
     // What the tracker knows of one served torrent (40 hex digits), for the operator's view;
     // nullopt when it is not tracked. Call on the io_context's thread.

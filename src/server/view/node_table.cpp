@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/view/mac_address.hpp"
 #include "server/view/report_auth.hpp"
 
 namespace si {
@@ -78,6 +79,26 @@ bool terminal(int status) {
 }
 
 }  // namespace
+
+std::vector<std::string> NodeTable::forget(std::string_view what) {
+    std::vector<std::string> dropped;
+    if (what.empty()) {
+        return dropped;
+    }
+    const auto mac = normalize_mac(what);
+    for (auto it = nodes_.begin(); it != nodes_.end();) {
+        const NodeRecord& n = it->second;
+        const bool named = it->first == what || (mac && it->first == *mac) ||
+                           n.report.host == what || n.report.ip == what || n.from == what;
+        if (named) {
+            dropped.push_back(it->first);
+            it = nodes_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return dropped;
+}
 
 std::string node_key(const MonitorReport& r, const std::string& from) {
     if (r.mac != "00:00:00:00:00:00") {

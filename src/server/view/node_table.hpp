@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
 #include "server/view/monitor_report.hpp"
@@ -74,6 +75,12 @@ class NodeTable {
     // install: its history, proof and error are cleared. Returns false, changing nothing,
     // when the report is of a new MAC and the table already holds max_nodes.
     bool apply(const MonitorReport& r, const std::string& from, std::int64_t now);
+
+    // Drops every node that `what` names: a MAC in any spelling mac_address.hpp takes, a key
+    // ("ip:10.0.0.7"), the hostname the node reported, or its address (reported or seen).
+    // Returns the keys dropped, sorted; none when nothing matches (an empty `what` matches
+    // nothing). A forgotten node that reports again is recorded anew.
+    std::vector<std::string> forget(std::string_view what);
 
     // By node_key().
     const std::map<std::string, NodeRecord>& nodes() const { return nodes_; }

@@ -138,6 +138,44 @@ TEST(NodeTable, BadSnapshotsChangeNothing) {
 namespace si {
 namespace {
 
+TEST(NodeTable, ForgetTakesAMacInAnySpellingANameOrAnAddress) {
+    NodeTable t;
+    t.apply(report("mac=52.54.00.00.00.01:host=n1:ip=10.0.0.5:status=40"), "10.0.0.5", 1000);
+    t.apply(report("mac=52.54.00.00.00.02:host=n2:ip=10.0.0.6:status=40"), "10.0.0.6", 1000);
+    t.apply(report("mac=52.54.00.00.00.03:host=n3:status=100" + proof), "10.0.0.7", 1000);
+    t.apply(report("mac=00:00:00:00:00:00:host=lo:status=10"), "127.0.0.2", 1000);
+    EXPECT_TRUE(t.forget("").empty());
+    EXPECT_TRUE(t.forget("n9").empty());
+    EXPECT_TRUE(t.forget("52:54:00:00:00:09").empty());
+    EXPECT_EQ(t.nodes().size(), 4u);
+
+    EXPECT_EQ(t.forget("52-54-00-00-00-01"), std::vector<std::string>{"52:54:00:00:00:01"});
+    EXPECT_EQ(t.forget("n2"), std::vector<std::string>{"52:54:00:00:00:02"});
+    EXPECT_EQ(t.forget("10.0.0.7"), std::vector<std::string>{"52:54:00:00:00:03"});
+    EXPECT_EQ(t.forget("ip:127.0.0.2"), std::vector<std::string>{"ip:127.0.0.2"});
+    EXPECT_TRUE(t.empty());
+
+    // A forgotten node that reports again starts a new record.
+    t.apply(report("mac=52.54.00.00.00.01:host=n1:status=50"), "10.0.0.5", 2000);
+    EXPECT_EQ(t.nodes().at("52:54:00:00:00:01").first_seen, 2000);
+    EXPECT_EQ(t.nodes().at("52:54:00:00:00:01").history.size(), 1u);
+}
+
+TEST(NodeTable, ForgetDropsEveryNodeANameMatches) {
+    NodeTable t;
+    t.apply(report("mac=52.54.00.00.00.01:host=spare:status=40"), "10.0.0.5", 1000);
+    t.apply(report("mac=52.54.00.00.00.02:host=spare:status=40"), "10.0.0.6", 1000);
+    t.apply(report("mac=52.54.00.00.00.03:host=n3:status=40"), "10.0.0.7", 1000);
+    EXPECT_EQ(t.forget("spare"),
+              (std::vector<std::string>{"52:54:00:00:00:01", "52:54:00:00:00:02"}));
+    EXPECT_EQ(t.nodes().size(), 1u);
+    // The saved table no longer holds them.
+    NodeTable restored;
+    ASSERT_TRUE(restored.load(t.save()));
+    EXPECT_EQ(restored.nodes().size(), 1u);
+    EXPECT_TRUE(restored.nodes().contains("52:54:00:00:00:03"));
+}
+
 TEST(NodeTable, NodesWithoutAMacAreKnownByTheirAddress) {
     NodeTable t;
     t.apply(report("mac=00.00.00.00.00.00:ip=127.0.0.2:status=5"), "127.0.0.2", 1);
