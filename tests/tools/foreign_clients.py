@@ -153,12 +153,21 @@ def download(client, torrent, work_dir, address, interface, timeout, period=0.05
             qb.add(torrent)
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
-                if qb.done():
-                    r["finished"] = time.time()
-                    break
+                try:
+                    if qb.done():
+                        r["finished"] = time.time()
+                        break
+                except OSError as e:  # urllib's errors are OSErrors
+                    if qb.proc.poll() is not None:
+                        r["log"] = "qbittorrent-nox exited with %d (%s)\n" % (qb.proc.returncode, e)
+                        break
                 time.sleep(period)
             if r["finished"] is None:
-                r["log"] = "%s\n%s" % (qb.torrents(), qb.output())
+                try:
+                    r["log"] += "%s\n" % qb.torrents()
+                except OSError as e:
+                    r["log"] += "Web API: %s\n" % e
+                r["log"] += qb.output()
         finally:
             qb.close()
         return r
