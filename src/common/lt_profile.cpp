@@ -29,11 +29,16 @@ lt::settings_pack lan_settings(const LanProfile& p) {
     s.set_int(lt::settings_pack::alert_mask,
               lt::alert_category::error | lt::alert_category::status | lt::alert_category::tracker |
                   lt::alert_category::storage);
-    // Nothing leaves the cluster network: no DHT, LSD, port mapping or encryption. Our own
-    // peers talk TCP only (faster than uTP on a LAN, and no congestion control to fight), but
-    // a uTP connection request is answered: the UDP port is open anyway, and SystemImager
-    // 4.9's initrd (transmission-cli, uTP on) otherwise waited ~20 s on every peer before it
-    // fell back to TCP (33.7-36 s instead of ~14 s).
+    // Nothing leaves the cluster network: no DHT, LSD or port mapping, and we never start an
+    // encrypted handshake. Our own peers talk TCP only (faster than uTP on a LAN, and no
+    // congestion control to fight), but a uTP connection request is answered: the UDP port is
+    // open anyway, and SystemImager 4.9's initrd (transmission-cli, uTP on) otherwise waited
+    // ~20 s on every peer before it fell back to TCP (33.7-36 s instead of ~14 s).
+    // An encrypted handshake (MSE) is answered too: transmission-cli's default ("encryption":
+    // 1, preferred) opens with one, and after a refused one over uTP it sat idle until the
+    // seeder itself connected to it: first data after 33-35 s instead of 12 s at 100 Mbit/s
+    // (bench/interop_bench.py --pcap, issue 28). A client offering plaintext gets plaintext
+    // (allowed_enc_level both, prefer_rc4 off).
     s.set_bool(lt::settings_pack::enable_dht, false);
     s.set_bool(lt::settings_pack::enable_lsd, false);
     s.set_bool(lt::settings_pack::enable_upnp, false);
@@ -43,7 +48,9 @@ lt::settings_pack lan_settings(const LanProfile& p) {
     s.set_bool(lt::settings_pack::enable_outgoing_tcp, true);
     s.set_bool(lt::settings_pack::enable_incoming_tcp, true);
     s.set_int(lt::settings_pack::out_enc_policy, lt::settings_pack::pe_disabled);
-    s.set_int(lt::settings_pack::in_enc_policy, lt::settings_pack::pe_disabled);
+    s.set_int(lt::settings_pack::in_enc_policy, lt::settings_pack::pe_enabled);
+    s.set_int(lt::settings_pack::allowed_enc_level, lt::settings_pack::pe_both);
+    s.set_bool(lt::settings_pack::prefer_rc4, false);
     s.set_int(lt::settings_pack::max_queued_disk_bytes, queued_disk_bytes);
     s.set_int(lt::settings_pack::connections_limit, connections_limit);
     s.set_int(lt::settings_pack::min_announce_interval, min_announce_interval_s);

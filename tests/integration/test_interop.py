@@ -9,41 +9,19 @@ that is not installed shows as skipped on its own. A client that the super-seede
 (transmission-cli 3.00 got 0 bytes in 300 s from it, issue 28) must be noticed by the seeder
 and served normally (server/seed/seeder_policy.hpp: serve_normally); the test prints what the
 seeder's log says about each client."""
-import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 import unittest
 
 import sitest  # noqa: E402
+from foreign_clients import (QBittorrent, TRANSMISSION_AS_SYSTEMIMAGER, ctorrent_args,  # noqa: E402
+                             stop, transmission_setup)
+from foreign_clients import wait_for_file as wait_for  # noqa: E402
 
 DOWNLOAD_TIMEOUT = 240  # s for a ~9 MiB tarball on loopback; a bound, not a speed assertion
-
-
-def wait_for(path, proc, timeout):
-    """True once `path` exists (the client's sign that it has everything); False on timeout or
-    when the client exits first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if os.path.exists(path):
-            return True
-        if proc.poll() is not None:
-            return os.path.exists(path)
-        time.sleep(0.2)
-    return False
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
 
 
 def bencode(v):
@@ -101,70 +79,6 @@ class HiddenServer:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
-
-
-class QBittorrent:
-    """qbittorrent-nox with its default BitTorrent settings, bound to `address` (the tracker
-    never hands a peer its own address), driven through its Web API on 127.0.0.1."""
-
-    def __init__(self, base_dir, address):
-        self.home = tempfile.mkdtemp(dir=base_dir)
-        self.downloads = os.path.join(self.home, "dl")
-        os.makedirs(self.downloads)
-        conf_dir = os.path.join(self.home, "qBittorrent", "config")
-        os.makedirs(conf_dir)
-        self.web_port = sitest.free_port()
-        with open(os.path.join(conf_dir, "qBittorrent.conf"), "w") as f:
-            # Where to listen and how to be driven; nothing about how it trades pieces.
-            f.write("[LegalNotice]\nAccepted=true\n\n[BitTorrent]\n"
-                    "Session\\Interface=lo\nSession\\InterfaceName=lo\n"
-                    "Session\\InterfaceAddress=%s\nSession\\Port=%d\n\n[Preferences]\n"
-                    "WebUI\\Address=127.0.0.1\nWebUI\\Port=%d\nWebUI\\LocalHostAuth=false\n"
-                    % (address, sitest.free_port(address), self.web_port))
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(["qbittorrent-nox", "--profile=" + self.home],
-                                     stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env=dict(os.environ, HOME=self.home))
-        sitest.wait_for(lambda: self.api("/app/version").startswith(b"v"), 30,
-                        "qbittorrent-nox's Web API")
-
-    def api(self, path, fields=None, files=None):
-        import urllib.request
-        url = "http://127.0.0.1:%d/api/v2%s" % (self.web_port, path)
-        if fields is None and files is None:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                return r.read()
-        boundary = "si-test-boundary"
-        body = b""
-        for k, v in (fields or {}).items():
-            body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
-                     % (boundary, k, v)).encode()
-        for k, path_ in (files or {}).items():
-            with open(path_, "rb") as f:
-                data = f.read()
-            body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
-                     "Content-Type: application/x-bittorrent\r\n\r\n"
-                     % (boundary, k, os.path.basename(path_))).encode() + data + b"\r\n"
-        body += ("--%s--\r\n" % boundary).encode()
-        req = urllib.request.Request(url, data=body, headers={
-            "Content-Type": "multipart/form-data; boundary=" + boundary,
-            "Referer": "http://127.0.0.1:%d" % self.web_port})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.read()
-
-    def add(self, torrent):
-        self.api("/torrents/add", fields={"savepath": self.downloads}, files={"torrents": torrent})
-
-    def torrents(self):
-        return json.loads(self.api("/torrents/info"))
-
-    def output(self):
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")[-3000:]
-
-    def close(self):
-        stop(self.proc)
-        self.log.close()
 
 
 class Interop(unittest.TestCase):
@@ -332,14 +246,7 @@ class Interop(unittest.TestCase):
         """transmission-cli bound to an address of its own (the tracker never hands a peer its
         own address), with `settings` added to its settings.json."""
         home = tempfile.mkdtemp(dir=self.t.dir)
-        conf, out = os.path.join(home, "conf"), os.path.join(home, "dl")
-        os.makedirs(conf)
-        os.makedirs(out)
-        settings = dict(settings, **{"bind-address-ipv4": address, "dht-enabled": False,
-                                     "lpd-enabled": False, "port-forwarding-enabled": False,
-                                     "peer-port": sitest.free_port(address)})
-        with open(os.path.join(conf, "settings.json"), "w") as f:
-            json.dump(settings, f)
+        conf, out = transmission_setup(home, address, settings)
         # The file keeps a .part suffix until every piece is verified.
         target = os.path.join(out, os.path.basename(self.tarball))
         args = ["transmission-cli", "-g", conf, "-w", out, self.torrent]
@@ -359,15 +266,14 @@ class Interop(unittest.TestCase):
         # seeder must answer uTP (or the client waits ~20 s per peer before trying TCP).
         # (Leeching only: its uTP socket is not bound to bind-address-ipv4, so what it sends
         # over uTP comes from 127.0.0.1, the server's address; the TCP run above seeds.)
-        self.run_transmission_cli("127.0.0.6", {"utp-enabled": True})
+        self.run_transmission_cli("127.0.0.6", TRANSMISSION_AS_SYSTEMIMAGER)
 
     def test_ctorrent_leeches_then_seeds_to_an_agent(self):
         out = tempfile.mkdtemp(dir=self.t.dir)
         target = os.path.join(out, os.path.basename(self.tarball))
         done = os.path.join(out, "complete")
         # -e 1: seed an hour after the download (stopped by the test once an agent is done).
-        args = ["ctorrent", "-e", "1", "-i", "127.0.0.8", "-p", str(sitest.free_port("127.0.0.8")),
-                "-s", target, "-X", "touch " + done, self.torrent]
+        args = ctorrent_args(target, done, "127.0.0.8", self.torrent)
         self.check_download(args, target, done, "ctorrent",
                             then=lambda: self.agent_gets_pieces_from("127.0.0.8", "127.0.0.16"))
 

@@ -180,12 +180,14 @@ class ServerTree:
     """A temporary /etc + /var/lib/systemimager for one si_btd, on 127.0.0.1 by default."""
 
     def __init__(self, address="127.0.0.1", compress="n", update="y", images=("demo",),
-                 overrides=(), extra=""):
+                 overrides=(), extra="", ports=None):
         self.tmp = tempfile.TemporaryDirectory(prefix="si-test-")
         self.dir = self.tmp.name
         self.address = address
-        # The monitor port is si_btd's listener for the agents' reports (not 8181: tests run side by side).
-        self.tracker_port, self.seeder_port, self.monitor_port = free_ports(address, 3)
+        # The monitor port is si_btd's listener for the agents' reports (not 8181: tests run side
+        # by side). `ports` (tracker, seeder, monitor) for an address of a network namespace,
+        # where this process cannot bind to look for free ones.
+        self.tracker_port, self.seeder_port, self.monitor_port = ports or free_ports(address, 3)
         for d in ("images", "overrides", "tarballs", "torrents", "etc", "log"):
             os.makedirs(os.path.join(self.dir, d))
         self.bt_conf = os.path.join(self.dir, "etc", "bittorrent.conf")
