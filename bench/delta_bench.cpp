@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 
@@ -24,6 +25,7 @@
 #include "server/pack/delta_pack.hpp"
 #include "server/pack/owner_names.hpp"
 #include "server/pack/packer.hpp"
+#include "server/pack/piece_hasher.hpp"
 #include "server/pack/tree_walk.hpp"
 
 namespace {
@@ -109,20 +111,46 @@ int main(int argc, char** argv) {
         static_cast<long long>(loc->length),
         100.0 * static_cast<double>(loc->length) / static_cast<double>(sizes[0]),
         manifest->frames.size(), manifest->entries.size());
-    // DELTA_LAYOUTS="SHARED:OWN ..." (KiB): the delta-ready size with other frame sizes.
+    std::optional<si::LocalScan> scan;
+    if (argc >= 3) {
+        auto scanned = si::scan_root(argv[2], {"/.systemimager-install.record"});
+        if (!scanned) {
+            return fail(scanned.error().message);
+        }
+        scan = std::move(*scanned);
+        std::printf("scan   %s: %zu entries, %.1f MB hashed in %.2f s (%.0f MB/s)\n", argv[2],
+                    scan->lines.size(), static_cast<double>(scan->content_bytes) / 1e6,
+                    scan->seconds,
+                    static_cast<double>(scan->content_bytes) / 1e6 / std::max(scan->seconds, 1e-9));
+    }
+    // DELTA_LAYOUTS="SHARED:OWN[:LEVEL] ..." (KiB of tar, zstd level): the delta-ready size with
+    // other frame sizes and levels, and with an old root what its node downloads at the piece
+    // size the packer chooses for this tree.
     if (const char* layouts = std::getenv("DELTA_LAYOUTS"); layouts != nullptr) {
         auto walked = si::walk_tree(tree);
         if (!walked) {
             return fail(walked.error().message);
         }
+        const int piece = si::choose_piece_size(si::tar_size_bound(*walked));
         const si::OwnerNames names = si::OwnerNames::from_image(tree);
         std::istringstream in(layouts);
         std::string item;
         while (in >> item) {
+            std::istringstream fields(item);
+            std::string shared;
+            std::string own;
+            std::string level;
+            std::getline(fields, shared, ':');
+            std::getline(fields, own, ':');
+            std::getline(fields, level, ':');
             si::DeltaLayout l;
-            l.shared_frame_bytes = std::stoll(item.substr(0, item.find(':'))) << 10;
-            l.own_frame_min_bytes = std::stoll(item.substr(item.find(':') + 1)) << 10;
+            l.shared_frame_bytes = std::stoll(shared) << 10;
+            l.own_frame_min_bytes = std::stoll(own) << 10;
+            if (!level.empty()) {
+                l.level = std::stoi(level);
+            }
             std::int64_t n = 0;
+            const auto t0 = std::chrono::steady_clock::now();
             auto r = si::write_delta_tarball(
                 *walked, names, l, 0,
                 [&n](std::span<const char> d) -> si::Status {
@@ -133,25 +161,33 @@ int main(int argc, char** argv) {
             if (!r) {
                 return fail(r.error().message);
             }
+            const double secs =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             std::printf(
-                "layout shared %lld KiB, own from %lld KiB: %lld bytes (%+.2f %%), %lld "
-                "frames, %lld own\n",
+                "layout shared %lld KiB, own from %lld KiB, level %d: %lld bytes (%+.2f %%), "
+                "%lld frames, %lld own (%lld bytes), manifest %lld bytes, %.1f s",
                 static_cast<long long>(l.shared_frame_bytes >> 10),
-                static_cast<long long>(l.own_frame_min_bytes >> 10), static_cast<long long>(n),
+                static_cast<long long>(l.own_frame_min_bytes >> 10), l.level,
+                static_cast<long long>(n),
                 100.0 * static_cast<double>(n - sizes[0]) / static_cast<double>(sizes[0]),
-                static_cast<long long>(r->frames), static_cast<long long>(r->own_frames));
+                static_cast<long long>(r->frames), static_cast<long long>(r->own_frames),
+                static_cast<long long>(r->own_frame_bytes),
+                static_cast<long long>(r->manifest_bytes), secs);
+            if (scan) {
+                const si::DeltaPlan plan =
+                    si::plan_delta(r->manifest, scan->lines, scan->inode, n, piece);
+                std::printf(
+                    "; plan at %d KiB: %lld bytes (%.2f %%)", piece >> 10,
+                    static_cast<long long>(plan.needed_bytes),
+                    100.0 * static_cast<double>(plan.needed_bytes) / static_cast<double>(n));
+            }
+            std::printf("\n");
+            std::fflush(stdout);
         }
     }
-    if (argc < 3) {
+    if (!scan) {
         return 0;
     }
-    auto scan = si::scan_root(argv[2], {"/.systemimager-install.record"});
-    if (!scan) {
-        return fail(scan.error().message);
-    }
-    std::printf("scan   %s: %zu entries, %.1f MB hashed in %.2f s (%.0f MB/s)\n", argv[2],
-                scan->lines.size(), static_cast<double>(scan->content_bytes) / 1e6, scan->seconds,
-                static_cast<double>(scan->content_bytes) / 1e6 / std::max(scan->seconds, 1e-9));
     for (int pl : {64 << 10, 256 << 10, 1 << 20}) {
         const si::DeltaPlan plan = si::plan_delta(*manifest, scan->lines, scan->inode,
                                                   static_cast<std::int64_t>(t.size()), pl);

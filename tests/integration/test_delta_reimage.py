@@ -5,9 +5,8 @@ content changed with its size and mtime kept, a file deleted, a file added, a mo
 the image becomes v2 (a file rewritten, one added, one deleted, one renamed, a mode and a small
 file changed) and is repacked; the three agents, together, install v2 over their roots. Each
 receives fewer bytes than the image, every root ends equal to v2 item by item, and the
-override is applied again. The server seeds without super-seeding (BT_SUPER_SEED=n): a
-super-seeding server offers each peer the lowest pieces it lacks, one at a time, which a delta
-node that wants only a few pieces never asks for."""
+override is applied again. The server runs at its default settings: it seeds a delta-ready
+image normally even with BT_SUPER_SEED=y (server/seed/seeder_policy.hpp)."""
 import os
 import re
 import signal
@@ -25,7 +24,7 @@ DELTA_LINE = r"si_btagent: delta: image-golden\.tar\.zst: received (\d+) bytes o
 class DeltaReimage(unittest.TestCase):
     def setUp(self):
         self.t = sitest.ServerTree(images=("golden",), overrides=("site",), compress="zstd",
-                                   extra="BT_DELTA=y\nBT_SUPER_SEED=n\n")
+                                   extra="BT_DELTA=y\n")
         self.addCleanup(self.t.cleanup)
         self.src = sitest.make_image_tree(self.t.image_dir("golden"), special=True, megabytes=6)
         sitest.write_file(os.path.join(self.t.override_dir("site"), "etc", "site.conf"),

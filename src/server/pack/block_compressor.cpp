@@ -6,6 +6,8 @@
 #include <libdeflate.h>
 #include <zstd.h>
 
+#include "server/pack/pack_error.hpp"
+
 namespace si {
 namespace {
 
@@ -18,17 +20,6 @@ struct ZstdDeleter {
 };
 using DeflatePtr = std::unique_ptr<libdeflate_compressor, DeflateDeleter>;
 using ZstdPtr = std::unique_ptr<ZSTD_CCtx, ZstdDeleter>;
-
-Error pack_error(std::string msg) {
-    return Error{std::move(msg), ErrorKind::io};
-}
-
-Status zstd_check(std::size_t rc, const char* what) {
-    if (ZSTD_isError(rc)) {
-        return pack_error(std::string("zstd ") + what + ": " + ZSTD_getErrorName(rc));
-    }
-    return Ok{};
-}
 
 Result<ZstdPtr> make_zstd(unsigned threads) {
     ZstdPtr cctx(ZSTD_createCCtx());

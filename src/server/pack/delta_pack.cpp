@@ -15,6 +15,7 @@
 #include "common/delta_trailer.hpp"
 #include "common/tree_manifest.hpp"
 #include "server/pack/block_compressor.hpp"
+#include "server/pack/pack_error.hpp"
 #include "server/pack/tar_writer.hpp"
 
 namespace si {
@@ -23,17 +24,6 @@ namespace {
 // The manifest is read by every node before anything else: compressed harder than the data
 // (it is a few MB of text at most, so the time does not count).
 constexpr int manifest_level = 12;
-
-Error pack_error(std::string msg) {
-    return Error{std::move(msg), ErrorKind::io};
-}
-
-Status zstd_check(std::size_t rc, const char* what) {
-    if (ZSTD_isError(rc)) {
-        return pack_error(std::string("zstd ") + what + ": " + ZSTD_getErrorName(rc));
-    }
-    return Ok{};
-}
 
 // "./etc/passwd" -> "/etc/passwd", "." -> "/".
 std::string manifest_path(const std::string& tar_path) {
@@ -46,15 +36,16 @@ std::string manifest_path(const std::string& tar_path) {
 // Compresses the tar stream into frames, one ZSTD_e_end at each frame's end.
 class FrameWriter {
   public:
-    FrameWriter(const DeltaSink& sink, unsigned threads) : sink_(sink), threads_(threads) {}
+    FrameWriter(const DeltaSink& sink, unsigned threads, int level)
+        : sink_(sink), threads_(threads), level_(level) {}
 
     Status start() {
         cctx_.reset(ZSTD_createCCtx());
         if (!cctx_) {
             return pack_error("zstd: cannot create a compression context");
         }
-        Status s = zstd_check(
-            ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_compressionLevel, zstd_level), "level");
+        Status s = zstd_check(ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_compressionLevel, level_),
+                              "level");
         if (s) {
             s = zstd_check(ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_checksumFlag, 1), "checksum");
         }
@@ -132,6 +123,7 @@ class FrameWriter {
     };
     const DeltaSink& sink_;
     unsigned threads_;
+    int level_;
     std::unique_ptr<ZSTD_CCtx, Free> cctx_;
     std::vector<char> out_;
     bool open_ = false;
@@ -157,8 +149,9 @@ Result<std::string> compress_manifest(const std::string& text) {
 
 DeltaLayout delta_layout_for(int piece_size) {
     DeltaLayout l;
-    l.own_frame_min_bytes = piece_size;
-    l.shared_frame_bytes = 4 * static_cast<std::int64_t>(piece_size);
+    l.own_frame_min_bytes = std::max<std::int64_t>(delta_own_frame_min_bytes, piece_size);
+    l.shared_frame_bytes =
+        std::max<std::int64_t>(delta_shared_frame_bytes, 4 * static_cast<std::int64_t>(piece_size));
     return l;
 }
 
@@ -179,7 +172,7 @@ Result<DeltaPackStats> write_delta_tarball(const Tree& tree, const OwnerNames& n
     }
 
     DeltaPackStats stats;
-    FrameWriter frames(sink, threads);
+    FrameWriter frames(sink, threads, layout.level);
     if (Status s = frames.start(); !s) {
         return s.error();
     }
@@ -242,6 +235,9 @@ Result<DeltaPackStats> write_delta_tarball(const Tree& tree, const OwnerNames& n
         if (own || frames.frame_tar_bytes() >= layout.shared_frame_bytes) {
             if (Status s = frames.end(); !s) {
                 return s.error();
+            }
+            if (own) {
+                stats.own_frame_bytes += frames.frames().back().length;
             }
         }
         stats.manifest.entries.push_back(std::move(de));

@@ -11,16 +11,13 @@
 
 #include "common/reachable_path.hpp"
 #include "common/unique_fd.hpp"
+#include "server/pack/pack_error.hpp"
 
 namespace si {
 namespace {
 
 // libarchive hands the output over in blocks of this size (it copies into a block first).
 constexpr int output_block_bytes = 64 << 10;
-
-Error pack_error(std::string msg) {
-    return Error{std::move(msg), ErrorKind::io};
-}
 
 Error sys_error(const char* what, const std::string& path, int err) {
     return Error{std::string(what) + " " + path + ": " + std::strerror(err), io_error_kind(err)};

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <libtorrent/add_torrent_params.hpp>
@@ -11,6 +12,7 @@
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 
+#include "common/delta_trailer.hpp"
 #include "common/lt_profile.hpp"
 #include "server/seed/peer_server_filter.hpp"
 #include "server/seed/seeder_policy.hpp"
@@ -25,6 +27,23 @@ constexpr auto listen_deadline = std::chrono::seconds(10);
 // "10.0.0.7:51413"
 std::string endpoint_text(const lt::tcp::endpoint& ep) {
     return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+// Whether the tarball ends with a delta locator (a BT_DELTA image, common/delta_trailer.hpp).
+bool delta_ready(const std::string& tarball) {
+    std::ifstream in(tarball, std::ios::binary);
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(tarball, ec);
+    if (!in || ec || size < delta_locator_bytes) {
+        return false;
+    }
+    std::string tail(delta_locator_bytes, '\0');
+    in.seekg(static_cast<std::streamoff>(size - delta_locator_bytes));
+    if (!in.read(tail.data(), static_cast<std::streamsize>(tail.size()))) {
+        return false;
+    }
+    return static_cast<bool>(parse_delta_locator(std::span<const char>(tail.data(), tail.size()),
+                                                 static_cast<std::int64_t>(size)));
 }
 
 }  // namespace
@@ -81,12 +100,14 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
     }
     remove_locked(tarball);
     const lt::sha1_hash v1 = ti->info_hashes().v1;
-    const bool super = super_seeds(settings_.super_seed, ti->num_pieces());
+    const bool delta = delta_ready(tarball);
+    const int num_pieces = ti->num_pieces();
+    const bool super = super_seeds(settings_.super_seed, num_pieces, delta);
     [[maybe_unused]] const std::int64_t piece_bytes = ti->piece_length();
     lt::add_torrent_params p;
     p.ti = std::move(ti);
     p.save_path = std::filesystem::path(tarball).parent_path().string();
-    p.flags = seeder_torrent_flags(settings_, p.ti->num_pieces());
+    p.flags = seeder_torrent_flags(settings_, p.ti->num_pieces(), delta);
     lt::torrent_handle h = session_->add_torrent(std::move(p), ec);
     if (ec) {
         return Error{"seeder: add " + torrent_file + ": " + ec.message(), ErrorKind::internal};
@@ -98,9 +119,12 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
         // introduction on, a 64-node run left 2 nodes without their last piece.
         introducible_[std::string(v1.data(), v1.size())] = tarball;
         log_.info("seeder: seeding " + name +
-                  (settings_.super_seed ? " (fewer than " + std::to_string(min_super_seed_pieces) +
-                                              " pieces: super-seeding saves nothing)"
-                                        : " (BT_SUPER_SEED=n)"));
+                  (!settings_.super_seed ? " (BT_SUPER_SEED=n)"
+                   : num_pieces >= min_super_seed_pieces
+                       ? " (delta-ready: nodes that hold an earlier version ask for pieces a "
+                         "super-seeder would not offer them)"
+                       : " (fewer than " + std::to_string(min_super_seed_pieces) +
+                             " pieces: super-seeding saves nothing)"));
         return Ok{};
     }
     watched_[tarball] = Watched{};

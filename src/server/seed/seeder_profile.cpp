@@ -19,10 +19,11 @@ lt::settings_pack seeder_session_settings(const SeederSettings& settings) {
     return pack;
 }
 
-lt::torrent_flags_t seeder_torrent_flags(const SeederSettings& settings, int num_pieces) {
+lt::torrent_flags_t seeder_torrent_flags(const SeederSettings& settings, int num_pieces,
+                                         bool delta_ready) {
     lt::torrent_flags_t flags = lt::add_torrent_params{}.flags;
     flags |= lt::torrent_flags::seed_mode;
-    if (super_seeds(settings.super_seed, num_pieces)) {
+    if (super_seeds(settings.super_seed, num_pieces, delta_ready)) {
         flags |= lt::torrent_flags::super_seeding;
     }
     flags &= ~lt::torrent_flags::auto_managed;

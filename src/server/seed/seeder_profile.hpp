@@ -18,7 +18,8 @@ lt::settings_pack seeder_session_settings(const SeederSettings& settings);
 
 // Seed mode (the tarball was just packed or checked against its record: each piece is verified
 // the first time it is sent), not auto-managed, not paused, and super-seeding when
-// super_seeds() says so for a torrent of `num_pieces` pieces.
-lt::torrent_flags_t seeder_torrent_flags(const SeederSettings& settings, int num_pieces);
+// super_seeds() says so for a torrent of `num_pieces` pieces (`delta_ready`: a BT_DELTA image).
+lt::torrent_flags_t seeder_torrent_flags(const SeederSettings& settings, int num_pieces,
+                                         bool delta_ready = false);
 
 }  // namespace si

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <set>
 
@@ -22,7 +23,13 @@ using test::mixed_bytes;
 using test::TempDir;
 using test::write_file;
 
-constexpr int piece = 64 << 10;
+// Small frames, so that a small tree has own frames and several shared ones.
+DeltaLayout small_frames() {
+    DeltaLayout l;
+    l.own_frame_min_bytes = 64 << 10;
+    l.shared_frame_bytes = 256 << 10;
+    return l;
+}
 
 struct Packed {
     std::string stream;
@@ -37,7 +44,7 @@ Packed pack(const std::string& root, unsigned threads) {
     OwnerNames names = OwnerNames::from_image(root);
     Packed p;
     auto stats = write_delta_tarball(
-        *tree, names, delta_layout_for(piece), threads,
+        *tree, names, small_frames(), threads,
         [&](std::span<const char> d) -> Status {
             p.stream.append(d.data(), d.size());
             return Ok{};
@@ -160,6 +167,19 @@ TEST(DeltaPack, StreamWithoutAnOwnFrameIsStillAValidTarball) {
     EXPECT_EQ(std::count(names.begin(), names.end(), "!error"), 0);
     EXPECT_EQ(names.size(), m.entries.size() - 1);
     EXPECT_EQ(std::count(names.begin(), names.end(), "./usr/big2"), 0);
+}
+
+TEST(DeltaPack, LayoutFramesAreIndependentOfSmallPieces) {
+    for (int piece : {64 << 10, 128 << 10, 256 << 10}) {
+        const DeltaLayout l = delta_layout_for(piece);
+        EXPECT_EQ(l.own_frame_min_bytes, std::max(128 << 10, piece)) << piece;
+        EXPECT_EQ(l.shared_frame_bytes, std::max(512 << 10, 4 * piece)) << piece;
+        EXPECT_EQ(l.level, delta_zstd_level);
+    }
+    // Large pieces: an own frame is at least a piece, a shared one at least four.
+    const DeltaLayout big = delta_layout_for(4 << 20);
+    EXPECT_EQ(big.own_frame_min_bytes, 4 << 20);
+    EXPECT_EQ(big.shared_frame_bytes, 16 << 20);
 }
 
 TEST(DeltaPack, SameTreeSameBytesWhateverTheThreads) {

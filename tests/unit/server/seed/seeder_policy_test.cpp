@@ -18,6 +18,13 @@ TEST(SeederPolicy, OnlyTorrentsWithEnoughPiecesAreSuperSeeded) {
     EXPECT_FALSE(super_seeds(false, 500));
 }
 
+TEST(SeederPolicy, DeltaReadyTorrentsAreSeededNormally) {
+    EXPECT_FALSE(super_seeds(true, 500, true));  // delta nodes ask for pieces out of order
+    EXPECT_TRUE(super_seeds(true, 500, false));  // plain images: as before
+    EXPECT_FALSE(super_seeds(false, 500, true));
+    EXPECT_FALSE(super_seeds(true, min_super_seed_pieces - 1, true));
+}
+
 TEST(SeederPolicy, OfferBudgetIsTwoMebibytesOfPieces) {
     EXPECT_EQ(super_seed_offer_pieces(64 * 1024), 32);
     EXPECT_EQ(super_seed_offer_pieces(256 * 1024), 8);
