@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <libtorrent/torrent_info.hpp>
-#include <libtorrent/web_seed_entry.hpp>
 
 #include "common/log.hpp"
 #include "pack_test_util.hpp"
