@@ -33,6 +33,9 @@ PLAIN_WEB = "127.0.0.2"  # python3 -m http.server
 NOBODY = "127.0.0.3"     # refuses connections
 NODES = "127.0.0.16/28"  # agents and aria2c: 127.0.0.17 ...
 IMAGE_MB = 6
+# A tarball over libtorrent's 16 MiB web seed request (urlseed_max_request_bytes), so that it
+# asks the web server for a part of the file, not the whole.
+LARGE_IMAGE_MB = 44
 
 
 class Namespace:
@@ -107,8 +110,9 @@ class WebSeed(unittest.TestCase):
         self.addCleanup(self.ns.close)
         self.tree = sitest.ServerTree(address=SERVER, compress="y", images=("golden",))
         self.addCleanup(self.tree.cleanup)
-        self.src = sitest.make_image_tree(self.tree.image_dir("golden"), special=False,
-                                          megabytes=IMAGE_MB)
+        self.src = sitest.make_image_tree(
+            self.tree.image_dir("golden"), special=False,
+            megabytes=LARGE_IMAGE_MB if "without_ranges" in self.id() else IMAGE_MB)
         self.procs = []
         self.addCleanup(lambda: sitest.stop_procs(self.procs))
 
@@ -203,7 +207,10 @@ class WebSeed(unittest.TestCase):
         status, _, body = request("http://%s:%d/%s" % (PLAIN_WEB, port, TARBALL),
                                   {"Range": "bytes=0-9"})
         self.assertEqual((status, len(body)), (200, os.path.getsize(self.tarball)))
-        self.install("127.0.0.19")
+        self.assertGreater(os.path.getsize(self.tarball), 16 << 20)
+        out = self.install("127.0.0.19")
+        # Every answer it gave was the whole file, not the range asked for: none was taken.
+        self.assertNotRegex(out, r"pieces from.*127\.0\.0\.2")
 
 
 if __name__ == "__main__":
