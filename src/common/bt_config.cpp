@@ -78,6 +78,39 @@ Result<std::vector<std::string>> parse_names(const ShellConf& conf, const Assign
     return std::move(list.items);
 }
 
+// BT_WEB_SEEDS: "self", or an http:// or https:// URL with a host and no query or fragment
+// (a web seed's client appends the tarball's name to it). Each URL is given a final '/' when it
+// has none: BEP 19 reads a URL without one as the file itself, which one URL for every
+// image cannot be.
+Result<std::vector<std::string>> parse_web_seeds(const ShellConf& conf, const Assignment& a) {
+    SplitList list = split_list(a.value);
+    std::vector<std::string> out;
+    for (std::string url : list.items) {
+        if (url == "self") {
+            out.push_back(std::move(url));
+            continue;
+        }
+        const std::size_t scheme_end = url.find("://");
+        const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
+        const std::size_t host_start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+        const bool bad_char = std::any_of(url.begin(), url.end(), [](char c) {
+            return static_cast<unsigned char>(c) <= ' ' || c == 0x7f || c == '?' || c == '#';
+        });
+        if ((scheme != "http" && scheme != "https") || host_start >= url.size() ||
+            url[host_start] == '/' || bad_char) {
+            return config_error(where(conf, a) + "'" + url +
+                                "' is not self or an http:// or https:// URL without ? or #");
+        }
+        if (url.back() != '/') {
+            url += '/';
+        }
+        if (std::find(out.begin(), out.end(), url) == out.end()) {
+            out.push_back(std::move(url));
+        }
+    }
+    return out;
+}
+
 // An integer in the key's range; `unit` words the error ("seconds (10-86400)").
 Result<std::int64_t> parse_number(const ShellConf& conf, const Assignment& a,
                                   const BtConfigKey& key, const std::string& unit) {
@@ -179,6 +212,14 @@ Status set_key(BtConfig& bt, const BtConfigKey& key, const ShellConf& conf, cons
                 store(a.value);
             }
             break;
+        case ConfType::web_seeds: {
+            auto urls = parse_web_seeds(conf, a);
+            if (!urls) {
+                return urls.error();
+            }
+            store(std::move(*urls));
+            break;
+        }
         case ConfType::servers: {
             auto servers = parse_server_list(a.value);
             if (!servers) {

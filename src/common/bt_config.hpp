@@ -62,6 +62,9 @@ struct BtConfig {
     // BT_PEER_SERVERS: the other image servers of the cluster (IPv4[:tracker port]), whose
     // trackers every .torrent names too (docs/server-howto.md, "Several image servers").
     std::vector<ServerAddress> peer_servers;
+    // BT_WEB_SEEDS: base URLs of web servers that hold the tarballs, each ending in '/', or
+    // "self" (si_btd's own /tarballs/); every .torrent lists them as BEP 19 web seeds.
+    std::vector<std::string> web_seeds;
     std::vector<std::string> warnings;  // "file:line: ..." to show the admin
 };
 

@@ -11,7 +11,7 @@ constexpr auto restart = OnReload::restart;
 
 // One row per key, in bittorrent.conf(5)'s order. The defaults are BtConfig's (a unit test
 // checks them); a key SystemImager 4 did not have says so in its help.
-const std::array<BtConfigKey, 22> keys = {{
+const std::array<BtConfigKey, 23> keys = {{
     {"BT_TRACKER_PORT", ConfType::port, &B::tracker_port, "6969", true, 1, 65535, restart,
      "the tracker's TCP port, also in every torrent's announce URL"},
     {"BT_TRACKER_STATE", ConfType::file, &B::tracker_state, "/tmp/dstate", true, 0, 0, restart,
@@ -58,6 +58,9 @@ const std::array<BtConfigKey, 22> keys = {{
     {"BT_PEER_SERVERS", ConfType::servers, &B::peer_servers, "", false, 0, 0, restart,
      "the cluster's other image servers, IPv4[:tracker port]: every .torrent names their "
      "trackers (new)"},
+    {"BT_WEB_SEEDS", ConfType::web_seeds, &B::web_seeds, "", false, 0, 0, restart,
+     "base URLs of web servers holding the tarballs, or self for si_btd's own /tarballs/: every "
+     ".torrent lists them as BEP 19 web seeds; empty: none (new)"},
 }};
 
 }  // namespace

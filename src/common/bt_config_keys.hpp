@@ -26,6 +26,7 @@ enum class ConfType {
     mib_per_s,  // an integer in [min, max]; 0: off
     key_file,   // an absolute path, or none (no key)
     servers,    // a list of IPv4[:port], comma- or space-separated (server_list.hpp)
+    web_seeds,  // a list of http:// or https:// base URLs or "self", comma- or space-separated
 };
 
 // What a reload (SIGHUP) does with a changed value.

@@ -214,6 +214,7 @@ struct Daemon::Impl {
 
     void publish() {
         tracker.set_torrents(catalog.served());
+        tracker.serve_files(catalog.web_files());
         scrubber.set_targets(catalog.scrub_targets());
     }
 

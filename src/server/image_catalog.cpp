@@ -84,6 +84,17 @@ std::vector<ScrubTarget> ImageCatalog::scrub_targets() const {
     return out;
 }
 
+std::vector<PublishedFile> ImageCatalog::web_files() const {
+    std::vector<PublishedFile> out;
+    for (const auto& [tarball, e] : entries_) {
+        if (e.served && !e.repacking) {
+            out.push_back({std::filesystem::path(tarball).filename().string(), tarball,
+                           e.served->info_hash_hex});
+        }
+    }
+    return out;
+}
+
 void ImageCatalog::set_layout(const std::string& tarball, std::optional<std::string> text,
                               std::string state, std::optional<std::string> signature) {
     if (auto it = entries_.find(tarball); it != entries_.end()) {

@@ -17,6 +17,7 @@
 #include "server/tracker/served_torrent.hpp"
 #include "server/view/status_view.hpp"
 #include "server/web/http_reply.hpp"
+#include "server/web/served_files.hpp"
 
 namespace si {
 
@@ -64,6 +65,9 @@ class ImageCatalog {
     std::vector<ServedTorrent> served() const;
     // What the background check reads: served entries that are not repacking.
     std::vector<ScrubTarget> scrub_targets() const;
+    // What the web front serves under /tarballs/ (a BEP 19 web seed): the tarballs of served
+    // entries that are not repacking, each under its file name, its version the info-hash.
+    std::vector<PublishedFile> web_files() const;
 
     // The image's disk layout as read at its pack: `text` served, or not (nullopt), `state`
     // shown ("served", "none" or the error), and its signature file (nullopt: unsigned).

@@ -48,6 +48,7 @@ std::vector<std::string> restart_only_changes(const ServerSettings& running,
     check(next.seeder.super_seed != running.seeder.super_seed, "BT_SUPER_SEED");
     check(next.scrub.bytes_per_s != running.scrub.bytes_per_s, "BT_SCRUB_RATE");
     check(next.packer.more_trackers != running.packer.more_trackers, "BT_PEER_SERVERS");
+    check(next.packer.web_seeds != running.packer.web_seeds, "BT_WEB_SEEDS");
     check(next.keys.signing_key != running.keys.signing_key, "BT_SIGNING_KEY");
     check(next.keys.monitor_key != running.keys.monitor_key, "BT_MONITOR_KEY");
     check(next.dirs.torrent_dir != running.dirs.torrent_dir, "AUTOINSTALL_TORRENT_DIR");

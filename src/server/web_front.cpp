@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cerrno>
@@ -25,8 +26,10 @@
 #include "server/tracker/announce_query.hpp"
 #include "server/tracker/peer_store.hpp"
 #include "server/tracker/tracker_service.hpp"
+#include "server/web/byte_range.hpp"
 #include "server/web/request_origin.hpp"
 #include "server/web/request_target.hpp"
+#include "server/web/served_files.hpp"
 #include "server/web/tcp_listen.hpp"
 
 namespace si {
@@ -68,6 +71,14 @@ constexpr std::chrono::seconds state_save_delay{1};
 // A tracker state larger than this is not restored: a deployment's swarms hold a few thousand
 // peers (~100 bytes each); a 38 MB file once restored 300,000 peers silently.
 constexpr std::int64_t max_state_bytes = 4 * 1024 * 1024;
+
+// A tarball's body is read and sent in chunks of this size: one chunk buffer per connection
+// that streams one (512 connections: 64 MiB at most), and each read short enough that the
+// reader thread serves the other streams in turn.
+constexpr std::size_t file_chunk_bytes = 128 * 1024;
+// Where the tarballs are served (server/web/served_files.hpp); BT_WEB_SEEDS=self names it.
+constexpr std::string_view tarball_prefix = "/tarballs/";
+constexpr const char* tarball_content_type = "application/octet-stream";
 
 // BT_TRACKER_STATE and its lock: the nodes' addresses and ports, for si_btd (root) alone.
 constexpr mode_t state_file_mode = 0600;
@@ -122,6 +133,11 @@ struct Core {
     WebFront::CommandHandler commands;   // the operator's POSTs; empty: 405
     bool save_pending = false;
     std::unordered_set<Session*> sessions;
+    ServedFiles files;
+    // Reads the tarballs' chunks (pread), so that the io_context's thread never waits on a
+    // disk; its results are posted back to the io_context. Made by start(), joined by stop().
+    std::unique_ptr<net::thread_pool> reader;
+    std::uint64_t file_bytes_sent = 0;
     bool started = false;
     bool stopped = false;
     bool at_limit = false;  // the connection limit was reached and logged
@@ -227,6 +243,11 @@ class Session : public std::enable_shared_from_this<Session> {
                     req.keep_alive() && !core_->paused);
             return;
         }
+        const std::string_view path = split_request_target({target.data(), target.size()}).path;
+        if (path.starts_with(tarball_prefix)) {
+            serve_file(path.substr(tarball_prefix.size()));
+            return;
+        }
         HttpReply reply = core_->service.handle({method.data(), method.size()},
                                                 {target.data(), target.size()}, remote_);
         if (tracker_page(split_request_target({target.data(), target.size()}).path) ==
@@ -261,7 +282,7 @@ class Session : public std::enable_shared_from_this<Session> {
         res.set(http::field::server, "si_btd");
         res.set(http::field::content_type, reply.content_type);
         if (reply.status == 405) {
-            res.set(http::field::allow, "GET");
+            res.set(http::field::allow, allow_);
         }
         for (const auto& [name, value] : reply.headers) {
             res.set(name, value);
@@ -292,6 +313,169 @@ class Session : public std::enable_shared_from_this<Session> {
         const bool keep_alive = response_->keep_alive();
         serializer_.reset();
         response_.reset();
+        allow_ = "GET";
+        if (ec || !keep_alive) {
+            close();
+            return;
+        }
+        read();
+    }
+
+    // GET or HEAD /tarballs/<encoded_name>: the range asked for, or the whole file.
+    void serve_file(std::string_view encoded_name) {
+        const auto& req = parser_->get();
+        const unsigned version = req.version();
+        const bool keep_alive = req.keep_alive() && !core_->paused;
+        const bool head = req.method() == http::verb::head;
+        if (!head && req.method() != http::verb::get) {
+            allow_ = "GET, HEAD";
+            respond({405, text_content_type, "method not allowed: only GET and HEAD\n", {}},
+                    version, keep_alive);
+            return;
+        }
+        FileRefusal refusal;
+        auto name = percent_decode(encoded_name, false);
+        Result<OpenedFile> opened = Error{"bad name"};
+        if (name) {
+            opened = core_->files.open(*name, refusal);
+        }
+        if (!opened) {
+            if (refusal.status == 503) {
+                core_->log.warn_repeated("tarball changed", "web seed: " + opened.error().message);
+            }
+            HttpReply reply{refusal.status, text_content_type, refusal.reason + "\n", {}};
+            if (refusal.status == 503) {
+                reply.headers.emplace_back("Retry-After", "30");
+            }
+            respond(std::move(reply), version, keep_alive);
+            return;
+        }
+        std::optional<std::string_view> range;
+        if (auto it = req.find(http::field::range); it != req.end()) {
+            range = std::string_view(it->value().data(), it->value().size());
+        }
+        bool if_range_matches = true;
+        if (auto it = req.find(http::field::if_range); it != req.end()) {
+            const std::string_view v(it->value().data(), it->value().size());
+            if_range_matches = v == opened->etag || v == opened->last_modified;
+        }
+        const ByteRangeDecision d = decide_byte_range(range, opened->size, if_range_matches);
+        if (d.answer == RangeAnswer::unsatisfiable) {
+            respond({416,
+                     text_content_type,
+                     "range not satisfiable\n",
+                     {{"Content-Range", content_range(d, opened->size)}}},
+                    version, keep_alive);
+            return;
+        }
+        auto& res = file_response_.emplace(
+            d.answer == RangeAnswer::partial ? http::status::partial_content : http::status::ok,
+            version);
+        res.set(http::field::server, "si_btd");
+        res.set(http::field::content_type, tarball_content_type);
+        res.set(http::field::accept_ranges, "bytes");
+        res.set(http::field::etag, opened->etag);
+        res.set(http::field::last_modified, opened->last_modified);
+        if (d.answer == RangeAnswer::partial) {
+            res.set(http::field::content_range, content_range(d, opened->size));
+        }
+        res.content_length(d.length);
+        res.keep_alive(keep_alive);
+        res.body().data = nullptr;
+        res.body().size = 0;
+        res.body().more = !head && d.length > 0;
+        file_ = std::move(opened->fd);
+        file_offset_ = d.first;
+        file_left_ = head ? 0 : d.length;
+        file_serializer_.emplace(res);
+        stream_.expires_after(io_timeout);
+        http::async_write_header(
+            stream_, *file_serializer_,
+            beast::bind_front_handler(&Session::on_file_written, shared_from_this()));
+    }
+
+    // The next chunk is read on the reader thread; the session is handed back to the
+    // io_context with the result (it never ends on the reader thread).
+    void read_chunk() {
+        if (!chunk_) {
+            chunk_ = std::make_unique<char[]>(file_chunk_bytes);
+        }
+        const std::size_t want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(file_left_, file_chunk_bytes));
+        net::post(*core_->reader, [self = shared_from_this(), fd = file_.get(), buf = chunk_.get(),
+                                   want, offset = file_offset_]() mutable {
+            std::size_t got = 0;
+            int err = 0;
+            while (got < want) {
+                const ssize_t n =
+                    ::pread(fd, buf + got, want - got, static_cast<off_t>(offset + got));
+                if (n < 0 && errno == EINTR) {
+                    continue;
+                }
+                if (n <= 0) {
+                    err = n < 0 ? errno : EIO;  // 0: the file is shorter than pinned
+                    break;
+                }
+                got += static_cast<std::size_t>(n);
+            }
+            Core& core = *self->core_;
+            net::post(core.io, [self = std::move(self), got, err] { self->on_chunk(got, err); });
+        });
+    }
+
+    void on_chunk(std::size_t got, int err) {
+        if (core_->stopped) {
+            return;
+        }
+        if (err != 0) {
+            // The header is out: all that is left is to cut the body short, which the client
+            // sees as a broken transfer.
+            core_->log.warn_repeated(
+                "tarball read", std::string("web seed: read a tarball: ") + std::strerror(err));
+            close();
+            return;
+        }
+        auto& body = file_response_->body();
+        body.data = chunk_.get();
+        body.size = got;
+        file_left_ -= got;
+        file_offset_ += got;
+        body.more = file_left_ > 0;
+        core_->file_bytes_sent += got;
+        write_file_some();
+    }
+
+    void write_file_some() {
+        stream_.expires_after(io_timeout);  // each write must move bytes within this
+        http::async_write_some(
+            stream_, *file_serializer_,
+            beast::bind_front_handler(&Session::on_file_written, shared_from_this()));
+    }
+
+    void on_file_written(beast::error_code ec, std::size_t) {
+        if (core_->stopped) {
+            return;
+        }
+        if (ec == http::error::need_buffer) {
+            read_chunk();  // the chunk is out; more to come
+            return;
+        }
+        if (!ec && !file_header_sent_) {
+            file_header_sent_ = true;
+            if (file_left_ > 0) {
+                read_chunk();  // the header is out: the first chunk (none for HEAD)
+                return;
+            }
+        } else if (!ec && !file_serializer_->is_done()) {
+            write_file_some();
+            return;
+        }
+        const bool keep_alive = file_response_->keep_alive();
+        file_serializer_.reset();
+        file_response_.reset();
+        file_.reset();
+        chunk_.reset();
+        file_header_sent_ = false;
         if (ec || !keep_alive) {
             close();
             return;
@@ -308,6 +492,15 @@ class Session : public std::enable_shared_from_this<Session> {
     std::optional<http::response<http::string_body>> response_;
     std::optional<http::response_serializer<http::string_body>> serializer_;  // of response_
     std::chrono::steady_clock::time_point write_give_up_{};
+    const char* allow_ = "GET";  // the Allow header of a 405
+    // A tarball being sent (serve_file): its response, serializer, file and chunk buffer.
+    std::optional<http::response<http::buffer_body>> file_response_;
+    std::optional<http::response_serializer<http::buffer_body>> file_serializer_;
+    UniqueFd file_;
+    std::uint64_t file_offset_ = 0;
+    std::uint64_t file_left_ = 0;
+    std::unique_ptr<char[]> chunk_;
+    bool file_header_sent_ = false;
     bool waiting_ = false;
     std::chrono::steady_clock::time_point waiting_since_{};
 };
@@ -536,6 +729,7 @@ Status WebFront::start() {
     }
     impl_->load();
     c.save_state = [impl = impl_.get()] { return impl->save(); };
+    c.reader = std::make_unique<net::thread_pool>(1);
     c.started = true;
     c.log.info("tracker: listening on http://" + where + "/announce");
     accept_next(impl_->core);
@@ -553,6 +747,16 @@ void WebFront::set_torrents(std::vector<ServedTorrent> torrents) {
 
 void WebFront::serve_commands(CommandHandler commands) {
     impl_->core->commands = std::move(commands);
+}
+
+void WebFront::serve_files(const std::vector<PublishedFile>& files) {
+    if (impl_->core->settings.serve_tarballs) {
+        impl_->core->files.publish(files);
+    }
+}
+
+std::uint64_t WebFront::file_bytes_sent() const {
+    return impl_->core->file_bytes_sent;
 }
 
 void WebFront::serve_pages(TrackerService::PageHandler pages) {
@@ -596,6 +800,12 @@ void WebFront::stop() {
     std::vector<Session*> open(c.sessions.begin(), c.sessions.end());
     for (Session* s : open) {
         s->close();
+    }
+    if (c.reader) {
+        c.reader->join();  // a chunk being read finishes; what it posts back finds `stopped`
+    }
+    if (c.file_bytes_sent > 0) {
+        c.log.info("web seed: " + std::to_string(c.file_bytes_sent) + " bytes of tarballs sent");
     }
     if (c.started) {
         if (auto st = impl_->save(); !st) {

@@ -6,6 +6,10 @@
 //   GET /scrape    BEP 48 (all served torrents when no info_hash is given)
 //   GET /torrents/            text list of the .torrent files served, one per line
 //   GET /torrents/<file>      the .torrent file itself (application/x-bittorrent)
+//   GET, HEAD /tarballs/<file>  a served torrent's tarball, as a BEP 19 web seed reads it:
+//                  one byte range per request (RFC 9110 section 14; 206, 416, Content-Range,
+//                  If-Range, ETag), streamed from the file in chunks read on a thread of
+//                  their own, so a slow disk never holds up an announce
 //   POST <path>               the operator's commands (serve_commands), taken only from the
 //                             image server itself (web/request_origin.hpp), else 403
 // Only the info-hashes handed to set_torrents() are tracked; any other gets a bencoded
@@ -27,6 +31,7 @@
 #include "server/tracker/served_torrent.hpp"
 #include "server/tracker/tracker_service.hpp"
 #include "server/web/http_reply.hpp"
+#include "server/web/served_files.hpp"
 
 namespace si {
 
@@ -49,6 +54,13 @@ class WebFront {
     // Replaces the set of served torrents; swarms of dropped torrents are forgotten.
     // Must be called on the io_context's thread.
     void set_torrents(std::vector<ServedTorrent> torrents);
+
+    // Replaces the tarballs served under /tarballs/ (server/web/served_files.hpp); none are
+    // served unless TrackerSettings::serve_tarballs. Must be called on the io_context's thread.
+    void serve_files(const std::vector<PublishedFile>& files);
+
+    // Bytes of tarballs sent under /tarballs/ since the start (bodies only).
+    std::uint64_t file_bytes_sent() const;
 
     // See TrackerService::on_new_leecher. Set before start().
     void on_new_leecher(TrackerService::NewLeecherHook hook);

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "server/config/tracker_tiers.hpp"
+#include "server/config/web_seed_urls.hpp"
 
 namespace si {
 
@@ -47,12 +48,14 @@ ServerSettings make_server_settings(const BtConfig& bt, const ServerDirs& dirs,
     std::vector<std::string> tiers = tracker_tiers(address, bt.tracker_port, bt.peer_servers);
     s.packer.announce_url = tiers.front();
     s.packer.more_trackers.assign(tiers.begin() + 1, tiers.end());
+    s.packer.web_seeds = web_seed_urls(bt.web_seeds, address, bt.tracker_port);
     s.packer.threads = std::max(1u, std::thread::hardware_concurrency());
     s.tracker.address = address;
     s.tracker.port = bt.tracker_port;
     s.tracker.state_file = bt.tracker_state;
     s.tracker.log_file = bt.tracker_log;
     s.tracker.torrent_dir = dirs.torrent_dir;
+    s.tracker.serve_tarballs = !bt.web_seeds.empty();
     s.seeder.address = address;
     s.seeder.port = bt.seeder_port;
     s.seeder.super_seed = bt.super_seed;

@@ -30,6 +30,9 @@ struct PackerSettings {
     // BT_PEER_SERVERS' trackers, one tier each after announce_url
     // (server/config/tracker_tiers.hpp).
     std::vector<std::string> more_trackers;
+    // BT_WEB_SEEDS as URLs, each ending in '/': the .torrents' BEP 19 url-list
+    // (server/config/web_seed_urls.hpp); none: no url-list.
+    std::vector<std::string> web_seeds;
     unsigned threads = 0;  // compression workers; 0: one per core
     bool delta = false;    // BT_DELTA: delta-ready zstd tarballs (server/pack/delta_pack.hpp)
     bool operator==(const PackerSettings&) const = default;
@@ -41,6 +44,9 @@ struct TrackerSettings {
     std::string state_file;
     std::string log_file;
     std::string torrent_dir;  // served under /torrents/
+    // The seeded tarballs served under /tarballs/ (a BEP 19 web seed): when BT_WEB_SEEDS is
+    // set, so that the same list may go to every server.
+    bool serve_tarballs = false;
     bool operator==(const TrackerSettings&) const = default;
 };
 

@@ -74,6 +74,9 @@ std::string format_pack_record(const PackRecord& r) {
       << "info_hash " << r.info_hash << '\n'
       << "torrent_sha1 " << r.torrent_sha1 << '\n'
       << "announce " << r.announce << '\n';
+    if (!r.web_seeds.empty()) {
+        o << "web_seeds " << r.web_seeds << '\n';
+    }
     return o.str();
 }
 
@@ -129,6 +132,9 @@ Result<PackRecord> parse_pack_record(std::string_view text, std::string_view fil
             r.torrent_sha1 = value, bit = 256, ok = is_hex40(value);
         } else if (key == "announce") {
             r.announce = value, bit = 512, ok = !value.empty();
+        } else if (key == "web_seeds") {
+            // Optional (records before BT_WEB_SEEDS have none): no bit.
+            r.web_seeds = value, ok = !value.empty();
         } else {
             return bad("unknown key " + std::string(key));
         }
@@ -146,7 +152,8 @@ Result<PackRecord> parse_pack_record(std::string_view text, std::string_view fil
     return r;
 }
 
-PairCheck check_pair(const PairState& state, const std::string& announce_url) {
+PairCheck check_pair(const PairState& state, const std::string& announce_url,
+                     const std::string& web_seeds) {
     PairCheck c;
     std::string rpath = record_path(state.tarball);
     auto text = read_text_file(rpath);
@@ -195,7 +202,8 @@ PairCheck check_pair(const PairState& state, const std::string& announce_url) {
         return c;
     }
     c.torrent_bytes = std::move(*torrent);
-    c.match = r.announce == announce_url ? PairMatch::matches : PairMatch::announce_differs;
+    c.match = r.announce == announce_url && r.web_seeds == web_seeds ? PairMatch::matches
+                                                                     : PairMatch::announce_differs;
     return c;
 }
 

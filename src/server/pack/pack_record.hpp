@@ -15,6 +15,7 @@
 //   info_hash <hex>
 //   torrent_sha1 <hex of the .torrent file's bytes>
 //   announce http://10.0.0.1:6969/announce
+//   web_seeds http://10.0.0.1:6969/tarballs/   (only when the .torrent has a url-list)
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -39,6 +40,7 @@ struct PackRecord {
     std::string info_hash;
     std::string torrent_sha1;
     std::string announce;
+    std::string web_seeds;  // the url-list's URLs, separated by single spaces; "": none
 };
 
 std::string record_path(const std::string& tarball);  // "<tarball>.record"
@@ -59,7 +61,7 @@ struct PairState {
 
 enum class PairMatch {
     matches,           // reuse as is
-    announce_differs,  // reuse after rewriting the .torrent's announce URL
+    announce_differs,  // reuse after rewriting the .torrent's trackers and web seeds
     stale,             // repack (reason says why)
 };
 
@@ -72,7 +74,9 @@ struct PairCheck {
 
 // Compares the record beside `state.tarball` with the tree and the pair, without reading the
 // tarball. Never fails: anything unreadable or different is `stale` with a reason.
-PairCheck check_pair(const PairState& state, const std::string& announce_url);
+// `announce_url` and `web_seeds` are what the record's lines should say now.
+PairCheck check_pair(const PairState& state, const std::string& announce_url,
+                     const std::string& web_seeds = "");
 
 // Writes the record atomically (temp file, fsync, rename). Fails with "write <path>: ...".
 Status write_pack_record(const std::string& tarball, const PackRecord& r);

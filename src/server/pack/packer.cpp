@@ -33,6 +33,11 @@ std::string announce_line(const PackerSettings& settings) {
     return announce_record(tiers);
 }
 
+// What the pack record keeps of the web seeds: the url-list's URLs (web_seed_urls.hpp).
+std::string web_seeds_line(const PackerSettings& settings) {
+    return announce_record(settings.web_seeds);
+}
+
 constexpr mode_t tarball_mode = 0600;  // as the original's chmod 600: images hold secrets
 constexpr mode_t torrent_mode = 0644;  // served to anyone by the tracker anyway
 constexpr double mib = 1024.0 * 1024.0;
@@ -152,6 +157,7 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
     spec.piece_hashes = hasher.piece_hashes();
     spec.announce_url = settings.announce_url;
     spec.more_trackers = settings.more_trackers;
+    spec.web_seeds = settings.web_seeds;
     auto torrent = make_torrent(spec);
     if (!torrent) {
         return torrent.error();
@@ -198,6 +204,7 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
     rec.info_hash = torrent->info_hash_hex;
     rec.torrent_sha1 = sha1_hex(torrent->bytes);
     rec.announce = announce_line(settings);
+    rec.web_seeds = web_seeds_line(settings);
     if (Status s = write_pack_record(job.tarball, rec); !s) {
         return s.error();
     }
@@ -207,8 +214,8 @@ Result<Packed> pack_tree(const PackJob& job, const PackerSettings& settings, con
 // The pair matches its tree but announces elsewhere: rewrite the .torrent (same info
 // dictionary, same info-hash) and its record; the tarball is not touched.
 Status reannounce(const PackJob& job, const PackerSettings& settings, const PairCheck& check) {
-    auto torrent =
-        reannounce_torrent(check.torrent_bytes, settings.announce_url, settings.more_trackers);
+    auto torrent = reannounce_torrent(check.torrent_bytes, settings.announce_url,
+                                      settings.more_trackers, settings.web_seeds);
     if (!torrent) {
         return torrent.error();
     }
@@ -218,6 +225,7 @@ Status reannounce(const PackJob& job, const PackerSettings& settings, const Pair
     PackRecord rec = check.record;
     rec.torrent_sha1 = sha1_hex(torrent->bytes);
     rec.announce = announce_line(settings);
+    rec.web_seeds = web_seeds_line(settings);
     return write_pack_record(job.tarball, rec);
 }
 
@@ -264,14 +272,16 @@ Result<PackResult> pack_or_reuse(const PackJob& job, const PackerSettings& setti
         PairState state{tree->root,      tree->fingerprint_hex,
                         job.compression, delta_layout(job, settings),
                         job.tarball,     job.torrent};
-        PairCheck check = check_pair(state, announce_line(settings));
+        PairCheck check = check_pair(state, announce_line(settings), web_seeds_line(settings));
         if (check.match != PairMatch::stale) {
             if (check.match == PairMatch::announce_differs) {
                 if (Status s = reannounce(job, settings, check); !s) {
                     return fail(s.error());
                 }
-                res.note = "announce URL changed to " + announce_line(settings) +
-                           "; torrent rewritten, same info-hash";
+                res.note =
+                    "announce URL changed to " + announce_line(settings) +
+                    (settings.web_seeds.empty() ? "" : ", web seeds " + web_seeds_line(settings)) +
+                    "; torrent rewritten, same info-hash";
             }
             res.reused = true;
             res.tarball_bytes = check.record.tarball_size;

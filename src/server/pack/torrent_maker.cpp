@@ -57,6 +57,9 @@ Result<TorrentFile> make_torrent(const TorrentSpec& spec) {
     for (std::size_t i = 0; i < spec.more_trackers.size(); ++i) {
         ct.add_tracker(spec.more_trackers[i], static_cast<int>(i + 1));
     }
+    for (const std::string& url : spec.web_seeds) {
+        ct.add_url_seed(url);
+    }
     std::string creator = torrent_creator();
     ct.set_creator(creator.c_str());
     ct.set_creation_date(0);  // no clock in the bytes
@@ -76,7 +79,8 @@ Result<TorrentFile> make_torrent(const TorrentSpec& spec) {
 }
 
 Result<TorrentFile> reannounce_torrent(const std::string& bytes, const std::string& announce_url,
-                                       const std::vector<std::string>& more_trackers) {
+                                       const std::vector<std::string>& more_trackers,
+                                       const std::vector<std::string>& web_seeds) {
     lt::error_code ec;
     lt::bdecode_node root = lt::bdecode(bytes, ec);
     if (ec || root.type() != lt::bdecode_node::dict_t || !root.dict_find_dict("info")) {
@@ -85,7 +89,7 @@ Result<TorrentFile> reannounce_torrent(const std::string& bytes, const std::stri
     lt::entry out_entry(lt::entry::dictionary_t);
     for (int i = 0; i < root.dict_size(); ++i) {
         auto [key, value] = root.dict_at(i);
-        if (key == "announce" || key == "announce-list") {
+        if (key == "announce" || key == "announce-list" || key == "url-list") {
             continue;
         }
         lt::span<const char> raw = value.data_section();
@@ -102,6 +106,15 @@ Result<TorrentFile> reannounce_torrent(const std::string& bytes, const std::stri
             tiers.emplace_back(lt::entry::list_type{lt::entry(url)});
         }
         out_entry["announce-list"] = std::move(tiers);
+    }
+    if (web_seeds.size() == 1) {
+        out_entry["url-list"] = web_seeds.front();  // a string, as create_torrent writes one
+    } else if (!web_seeds.empty()) {
+        lt::entry::list_type urls;
+        for (const std::string& url : web_seeds) {
+            urls.emplace_back(url);
+        }
+        out_entry["url-list"] = std::move(urls);
     }
     TorrentFile out;
     lt::bencode(std::back_inserter(out.bytes), out_entry);

@@ -66,6 +66,8 @@ std::string other_value(const BtConfigKey& key) {
             return "/elsewhere/x.key";
         case ConfType::servers:
             return "10.0.0.9,10.0.0.8:7000";
+        case ConfType::web_seeds:
+            return "self";
     }
     return "";
 }

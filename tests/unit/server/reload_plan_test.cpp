@@ -152,6 +152,8 @@ std::string changed_line(const BtConfigKey& k) {
             return name + "=/elsewhere/x.key\n";
         case ConfType::servers:
             return name + "=10.0.0.9\n";
+        case ConfType::web_seeds:
+            return name + "=http://10.0.0.9/tarballs/\n";
     }
     return "";
 }
