@@ -80,6 +80,9 @@ constexpr std::size_t file_chunk_bytes = 128 * 1024;
 constexpr std::string_view tarball_prefix = "/tarballs/";
 constexpr const char* tarball_content_type = "application/octet-stream";
 
+// The operator's commands (POST) live under this path; a POST elsewhere gets 405.
+constexpr std::string_view command_prefix = "/nodes/";
+
 // BT_TRACKER_STATE and its lock: the nodes' addresses and ports, for si_btd (root) alone.
 constexpr mode_t state_file_mode = 0600;
 
@@ -260,7 +263,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
     // A POST: the operator's command, from this host only.
     HttpReply command(std::string_view target) {
-        if (!core_->commands) {
+        const RequestTarget split = split_request_target(target);
+        if (!core_->commands || !split.path.starts_with(command_prefix)) {
             return {405, text_content_type, "method not allowed: only GET\n", {}};
         }
         if (!from_this_host(remote_, local_)) {
@@ -273,7 +277,6 @@ class Session : public std::enable_shared_from_this<Session> {
                     "forbidden: si_btd takes commands only from the image server itself\n",
                     {}};
         }
-        const RequestTarget split = split_request_target(target);
         return core_->commands(split.path, split.query, remote_.to_string());
     }
 

@@ -10,8 +10,9 @@
 //                  one byte range per request (RFC 9110 section 14; 206, 416, Content-Range,
 //                  If-Range, ETag), streamed from the file in chunks read on a thread of
 //                  their own, so a slow disk never holds up an announce
-//   POST <path>               the operator's commands (serve_commands), taken only from the
-//                             image server itself (web/request_origin.hpp), else 403
+//   POST /nodes/...           the operator's commands (serve_commands), taken only from the
+//                             image server itself (web/request_origin.hpp), else 403; a POST
+//                             to any other path gets 405
 // Only the info-hashes handed to set_torrents() are tracked; any other gets a bencoded
 // "failure reason". A peer is never handed its own address. Malformed, oversized or unknown
 // requests get a bencoded failure or an HTTP error; the server stays up.
@@ -68,9 +69,9 @@ class WebFront {
     // See TrackerService::serve_pages: the operator's pages on the tracker's port.
     void serve_pages(TrackerService::PageHandler pages);
 
-    // The operator's commands: a POST from this host (web/request_origin.hpp) is handed to
-    // `commands` with its path, raw query and the address it came from; one from elsewhere
-    // gets 403 and never reaches it. Without a handler, a POST gets 405. Called on the
+    // The operator's commands: a POST under /nodes/ from this host (web/request_origin.hpp) is
+    // handed to `commands` with its path, raw query and the address it came from; one from
+    // elsewhere gets 403 and never reaches it. Without a handler, a POST gets 405. Called on the
     // io_context's thread; must not block.
     using CommandHandler = std::function<HttpReply(std::string_view path, std::string_view query,
                                                    const std::string& from)>;

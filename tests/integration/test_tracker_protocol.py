@@ -220,6 +220,12 @@ class TrackerProtocol(DaemonMixin, unittest.TestCase):
             for path in ["/announce", "/", "/status.json", "/metrics"]:
                 status, _ = request(self.t, path, method=method)
                 self.assertEqual(status, 405, (method, path))
+        # The one command path (si_btstatus --forget) answers a POST; from loopback it is
+        # taken, and a node nobody knows is 404 (tests/integration/test_forget_node.py).
+        status, body = request(self.t, "/nodes/forget?node=nobody", method="POST")
+        self.assertEqual(status, 404, body)
+        status, _ = request(self.t, "/nodes/forget?node=nobody", method="PUT")
+        self.assertEqual(status, 405)
         # "/" is the operator's page now (status_pages.hpp), read-only.
         status, body = request(self.t, "/")
         self.assertEqual(status, 200)
