@@ -4,7 +4,8 @@ One namespace holds a bridge; the image server and every node get their own name
 veth link to that bridge. Every link is shaped in both directions: the host's side (its
 upload) by htb at the link rate with a netem delay below it, the bridge's side (the host's
 download) by htb at the same rate. Below each htb class, a tail-drop queue of `queue` (packets,
-or bytes for a queue sized in time). Addresses: 10.77.0.1 the server, 10.77.0.(10+k) node k.
+or bytes for a queue sized in time). Addresses: 10.77.0.1 the image server, 10.77.0.i the
+i-th of several image servers (i <= MAX_SERVERS), 10.77.0.(10+k) node k.
 Nothing is routed out of the namespaces; nothing outside them is touched."""
 import os
 import re
@@ -15,6 +16,12 @@ import time
 
 SUBNET = "10.77.0"
 SERVER_IP = SUBNET + ".1"
+MAX_SERVERS = 9  # server addresses .1-.9, below the nodes' .11 and up
+
+
+def server_ip(i):
+    """The address of image server i (1-based); server 1 is SERVER_IP."""
+    return "%s.%d" % (SUBNET, i)
 
 
 def node_ip(k):
@@ -48,11 +55,13 @@ def sh(*args, check=True):
 
 
 class Cluster:
-    """`nodes` node namespaces plus server and bridge, links at `rate` (tc syntax, e.g.
-    100mbit) with `delay` (e.g. 0.1ms) one way on each host's egress; `queue` is queue_limit()'s
-    (kind, limit) for every link direction."""
+    """`nodes` node namespaces plus `servers` image server namespaces (1..MAX_SERVERS) and the
+    bridge, links at `rate` (tc syntax, e.g. 100mbit) with `delay` (e.g. 0.1ms) one way on each
+    host's egress; `queue` is queue_limit()'s (kind, limit) for every link direction."""
 
-    def __init__(self, nodes, rate, delay, queue, prefix=None):
+    def __init__(self, nodes, rate, delay, queue, prefix=None, servers=1):
+        if not 1 <= servers <= MAX_SERVERS:
+            raise ValueError("--servers: 1 to %d image servers, not %d" % (MAX_SERVERS, servers))
         self.nodes = nodes
         self.rate = rate
         self.delay = delay
@@ -60,6 +69,9 @@ class Cluster:
         self.prefix = prefix or "sidb%d" % os.getpid()
         self.br = self.prefix + "-br"
         self.srv = self.prefix + "-srv"
+        # Server i's namespace and its bridge port; server 1 keeps the one-server names.
+        self.srv_ns = [self.srv] + ["%s-srv%d" % (self.prefix, i) for i in range(2, servers + 1)]
+        self.srv_ports = ["srv"] + ["srv%d" % i for i in range(2, servers + 1)]
         self.node_ns = ["%s-n%d" % (self.prefix, k) for k in range(1, nodes + 1)]
         self.netem = True  # False when the kernel has no sch_netem: no delay is added
         self.sleepers = {}  # namespace -> Popen of a process whose /proc/PID/net shows that ns
@@ -76,10 +88,11 @@ class Cluster:
            "forward_delay", "0")
         sh("ip", "-n", self.br, "link", "set", "br0", "up")
         sh("ip", "-n", self.br, "link", "set", "lo", "up")
-        self._host(self.srv, "srv", SERVER_IP)
+        for i, (ns, port) in enumerate(zip(self.srv_ns, self.srv_ports), start=1):
+            self._host(ns, port, server_ip(i))
         for k, ns in enumerate(self.node_ns, start=1):
             self._host(ns, "n%d" % k, node_ip(k))
-        for ns in [self.br, self.srv] + self.node_ns:
+        for ns in [self.br] + self.srv_ns + self.node_ns:
             self.sleepers[ns] = subprocess.Popen(["ip", "netns", "exec", ns, "sleep", "1000000"],
                                                  stdin=subprocess.DEVNULL)
 
@@ -168,6 +181,11 @@ class Cluster:
             if "min/avg/max" in line:
                 return float(line.split("=")[1].split("/")[1])
         return float("nan")
+
+    def set_server_link(self, i, up):
+        """Takes image server i's link down (up=False) or brings it back: its address stays, so
+        its route returns with the link."""
+        sh("ip", "-n", self.srv_ns[i - 1], "link", "set", "eth0", "up" if up else "down")
 
     def counters(self, ns):
         """{ifname: (rx_bytes, tx_bytes)} in namespace `ns`, read without starting a process."""

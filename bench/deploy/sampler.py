@@ -19,19 +19,22 @@ class Sampler:
     def __init__(self, cluster, period=0.5):
         self.cluster = cluster
         self.period = period
-        # (time, cpu_busy, cpu_total, {node k: rx}, server tx (its veth), server tx (bridge port),
-        #  {node k: tx})
+        # (time, cpu_busy, cpu_total, {node k: rx}, servers' tx (their veths), servers' tx
+        #  (bridge ports), {node k: tx})
         self.samples = []
         self._stop = threading.Event()
         self._thread = None
 
     def sample(self):
         br = self.cluster.counters(self.cluster.br)
-        srv = self.cluster.counters(self.cluster.srv)
+        # Every image server's veth, summed: with several servers, what all of them sent.
+        srv_tx = sum(self.cluster.counters(ns).get("eth0", (0, 0))[1]
+                     for ns in self.cluster.srv_ns)
         rx = {k: br["n%d" % k][1] for k in range(1, self.cluster.nodes + 1)}
         tx = {k: br["n%d" % k][0] for k in range(1, self.cluster.nodes + 1)}
         busy, total = cpu_jiffies()
-        return (time.time(), busy, total, rx, srv["eth0"][1], br["srv"][0], tx)
+        return (time.time(), busy, total, rx, srv_tx, sum(br[p][0] for p in self.cluster.srv_ports),
+                tx)
 
     def start(self):
         self.samples = [self.sample()]

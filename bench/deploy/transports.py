@@ -17,7 +17,7 @@ import time
 import sys
 import urllib.parse
 
-from cluster import SERVER_IP, node_ip
+from cluster import SERVER_IP, node_ip, server_ip
 
 # The test suite's helpers (tests/tools): one .torrent reader for tests and benchmarks.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
@@ -119,18 +119,20 @@ class Transport:
         self.server_procs = []
         self.env = dict(os.environ, **(env or {}))
 
-    def spawn_server(self, args, log_name, cwd=None):
+    def spawn_server(self, args, log_name, cwd=None, server=1):
+        """Starts `args` in image server `server`'s namespace (1-based), logging to log_name."""
         log = open(os.path.join(self.ctx.log_dir, log_name), "w")
-        p = subprocess.Popen(self.ctx.cluster.exec_args(self.ctx.cluster.srv, args), stdout=log,
+        ns = self.ctx.cluster.srv_ns[server - 1]
+        p = subprocess.Popen(self.ctx.cluster.exec_args(ns, args), stdout=log,
                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=cwd,
                              env=self.env)
         log.close()
         self.server_procs.append(p)
         return p
 
-    def server_get(self, url):
-        """GET from inside the server's namespace (the cluster is not reachable from here)."""
-        r = subprocess.run(self.ctx.cluster.exec_args(self.ctx.cluster.srv,
+    def server_get(self, url, server=1):
+        """GET from inside a server's namespace (the cluster is not reachable from here)."""
+        r = subprocess.run(self.ctx.cluster.exec_args(self.ctx.cluster.srv_ns[server - 1],
                                                       ["curl", "-sf", "--max-time", "2", url]),
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         return r.stdout if r.returncode == 0 else None
@@ -200,13 +202,74 @@ class Ours(Transport):
             out.write(f.read() + "".join("%s=%s\n" % kv for kv in sorted(extra.items())))
         return path
 
+    def servers(self):
+        """How many image servers this run has (the context's `servers`, default 1)."""
+        return getattr(self.ctx, "servers", 1)
+
+    def server_confs(self, i):
+        """(bittorrent.conf, systemimager.conf) of image server i. One server seeds the packed
+        pair in place. With several, each gets a directory of its own that holds hard links to
+        the same tarball and .torrent (the shared storage the server HOWTO allows: the same
+        tarball gives the same info-hash) and names the other servers in BT_PEER_SERVERS, so
+        every .torrent lists every server's tracker."""
+        k = self.servers()
+        if k == 1:
+            return self.seed_conf(), self.ctx.si_conf
+        base = os.path.join(self.ctx.work, "servers", "k%d-s%d" % (k, i))
+        if not os.path.isdir(base):
+            for d in ("tarballs", "torrents", "overrides"):
+                src, dst = os.path.join(self.ctx.server_dir, d), os.path.join(base, d)
+                os.makedirs(dst)
+                for f in os.listdir(src):
+                    if os.path.isfile(os.path.join(src, f)):
+                        os.link(os.path.join(src, f), os.path.join(dst, f))
+        si_conf = os.path.join(base, "systemimager.conf")
+        with open(si_conf, "w") as f:
+            f.write("DEFAULT_IMAGE_DIR = %s/images\nDEFAULT_OVERRIDE_DIR = %s/overrides\n"
+                    "AUTOINSTALL_TARBALL_DIR = %s/tarballs\nAUTOINSTALL_TORRENT_DIR = %s/torrents\n"
+                    % (self.ctx.server_dir, base, base, base))
+        peers = ",".join("%s:%d" % (server_ip(j), TRACKER_PORT) for j in range(1, k + 1)
+                         if j != i)
+        lines = []
+        with open(self.seed_conf()) as f:
+            for line in f:
+                key = line.split("=", 1)[0]
+                if key == "BT_INTERFACE":
+                    line = "BT_INTERFACE=%s\n" % server_ip(i)
+                elif key == "BT_TRACKER_STATE":
+                    line = "BT_TRACKER_STATE=%s/dstate\n" % base
+                elif key == "BT_TRACKER_LOG":
+                    line = "BT_TRACKER_LOG=%s/si_btd%d-tracker.log\n" % (self.ctx.log_dir, i)
+                elif key == "BT_PEER_SERVERS":
+                    continue
+                lines.append(line)
+        conf = os.path.join(base, "bittorrent.conf")
+        with open(conf, "w") as f:
+            f.write("".join(lines) + "BT_PEER_SERVERS=%s\n" % peers)
+        return conf, si_conf
+
     def prepare(self):
-        self.spawn_server([self.ctx.si_btd, "--config", self.seed_conf(), "--systemimager-conf",
-                           self.ctx.si_conf, "--foreground", "--pidfile",
-                           os.path.join(self.ctx.work, "si_btd.pid")], "ours-si_btd.log")
-        url = "http://%s:%d/torrents/" % (SERVER_IP, TRACKER_PORT)
-        self.wait_server(lambda: (self.server_get(url) or b"").find(
-            self.ctx.torrent_name.encode()) >= 0, "si_btd to serve " + self.ctx.torrent_name)
+        # self.seeders[i - 1]: image server i's si_btd (`ip netns exec` execs it: its pid).
+        self.seeders = []
+        for i in range(1, self.servers() + 1):
+            conf, si_conf = self.server_confs(i)
+            suffix = "" if i == 1 else str(i)
+            self.seeders.append(self.spawn_server(
+                [self.ctx.si_btd, "--config", conf, "--systemimager-conf", si_conf,
+                 "--foreground", "--pidfile", os.path.join(self.ctx.work, "si_btd%s.pid" % suffix)],
+                "ours-si_btd%s.log" % suffix, server=i))
+        for i in range(1, self.servers() + 1):
+            url = "http://%s:%d/torrents/" % (server_ip(i), TRACKER_PORT)
+            self.wait_server(lambda: (self.server_get(url, server=i) or b"").find(
+                self.ctx.torrent_name.encode()) >= 0,
+                "si_btd %s to serve %s" % (server_ip(i), self.ctx.torrent_name))
+
+    def kill_server(self, i):
+        """SIGKILLs image server i's si_btd, as a crash would."""
+        p = self.seeders[i - 1]
+        if p.poll() is None:
+            p.kill()
+            p.wait(10)
 
     def start_node(self, k):
         base, root, staging = self.node_dirs(k)
@@ -215,7 +278,8 @@ class Ours(Transport):
             f.write("BITTORRENT=y IMAGESERVER=%s IMAGENAME=%s BITTORRENT_TRACKER_PORT=%d "
                     "BITTORRENT_POLLING_TIME=1 BITTORRENT_SEED_WAIT=y BITTORRENT_UPLOAD_MIN=50 "
                     "BITTORRENT_SEED_MAX=%d BITTORRENT_TIMEOUT=60 %s\n"
-                    % (SERVER_IP, self.ctx.image_name, TRACKER_PORT, self.ctx.timeout_s,
+                    % (",".join(server_ip(i) for i in range(1, self.servers() + 1)),
+                       self.ctx.image_name, TRACKER_PORT, self.ctx.timeout_s,
                        self.ctx.agent_cmdline))
         p = self.popen_node(k, [self.ctx.si_btagent, "--cmdline", cmdline, "--root", root,
                                 "--staging", staging, "--bind", node_ip(k)])

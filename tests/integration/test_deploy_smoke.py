@@ -78,6 +78,51 @@ class DeploySmoke(unittest.TestCase):
             for kind in ("rate", "aggregate"):
                 self.assertTrue(os.path.exists(os.path.join(out, "%s-%s-n2.png" % (kind, name))))
 
+    def test_two_servers_and_the_first_killed(self):
+        """--servers 1,2 --faults kill-others@0: a run from one server, one from two, and one
+        from two whose first (every agent's first choice) is SIGKILLed before the nodes
+        start: the agents fail over to the second and every root is whole."""
+        out = tempfile.mkdtemp(prefix="si-deploy-smoke-")
+        self.addCleanup(shutil.rmtree, out, True)
+        before = namespaces()
+        p = subprocess.run([sys.executable, RUN, "--nodes", "2", "--size", "4M", "--rate",
+                            "100mbit", "--transports", "ours", "--servers", "1,2", "--faults",
+                            "kill-others@0", "--build-dir", BUILD_DIR, "--out", out,
+                            "--timeout", "90"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertEqual(namespaces() - before, set(), "namespaces left behind")
+        with open(os.path.join(out, "results.json")) as f:
+            res = json.load(f)
+        rows = {(r["servers"], r["fault"]): r for r in res["results"]}
+        self.assertEqual(set(rows), {(1, None), (2, None), (2, "kill-others@0")})
+        for key, r in rows.items():
+            self.assertIn(r["flag"], ("ok", "CPU-BOUND"), (key, r["failures"], p.stdout))
+            self.assertEqual(r["nodes_done"], 2, key)
+        killed = rows[(2, "kill-others@0")]
+        self.assertEqual(killed["fault_at_s"], 0.0)
+        # Each agent names the server that served its .torrent: in the faulted run (the
+        # last one, whose logs stand), the second.
+        logs = os.path.join(out, "logs")
+        for k in (1, 2):
+            with open(os.path.join(logs, "ours-node%02d.log" % k)) as f:
+                log = f.read()
+            self.assertRegex(log, r"\.torrent from image server 10\.77\.0\.2:", log[-2000:])
+            self.assertNotRegex(log, r"\.torrent from image server 10\.77\.0\.1:")
+        with open(os.path.join(out, "results.md")) as f:
+            md = f.read()
+        self.assertRegex(md, r"\| ours k=2 kill-others@0 \| 2 \| ")
+        self.assertIn("before the nodes started", md)
+
+    def test_bad_fault_is_refused_before_anything_is_made(self):
+        before = namespaces()
+        p = subprocess.run([sys.executable, RUN, "--nodes", "2", "--servers", "2", "--faults",
+                            "explode@0.5", "--build-dir", BUILD_DIR],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("unknown fault 'explode'", p.stdout)
+        self.assertEqual(len(p.stdout.strip().splitlines()), 1, p.stdout)
+        self.assertEqual(namespaces() - before, set())
 
     def test_bad_queue_is_refused_before_anything_is_made(self):
         before = namespaces()
