@@ -257,7 +257,7 @@ class Ours(Transport):
             self.seeders.append(self.spawn_server(
                 [self.ctx.si_btd, "--config", conf, "--systemimager-conf", si_conf,
                  "--foreground", "--pidfile", os.path.join(self.ctx.work, "si_btd%s.pid" % suffix)],
-                "ours-si_btd%s.log" % suffix, server=i))
+                "%s-si_btd%s.log" % (self.name, suffix), server=i))
         for i in range(1, self.servers() + 1):
             url = "http://%s:%d/torrents/" % (server_ip(i), TRACKER_PORT)
             self.wait_server(lambda: (self.server_get(url, server=i) or b"").find(

@@ -101,11 +101,11 @@ class DeploySmoke(unittest.TestCase):
             self.assertEqual(r["nodes_done"], 2, key)
         killed = rows[(2, "kill-others@0")]
         self.assertEqual(killed["fault_at_s"], 0.0)
-        # Each agent names the server that served its .torrent: in the faulted run (the
-        # last one, whose logs stand), the second.
+        # Each agent names the server that served its .torrent: in the faulted run (its logs
+        # are its own), the second.
         logs = os.path.join(out, "logs")
         for k in (1, 2):
-            with open(os.path.join(logs, "ours-node%02d.log" % k)) as f:
+            with open(os.path.join(logs, "ours-k2-kill-others@0-node%02d.log" % k)) as f:
                 log = f.read()
             self.assertRegex(log, r"\.torrent from image server 10\.77\.0\.2:", log[-2000:])
             self.assertNotRegex(log, r"\.torrent from image server 10\.77\.0\.1:")
