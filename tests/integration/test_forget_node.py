@@ -3,7 +3,6 @@
 table, its page and its saved state; the same request from another host is refused (403) and
 changes nothing. Runs in two network namespaces the test makes: the server's (si_btd on a veth
 address, si_btstatus beside it) and a node's (10.77.x.2), joined by a veth pair."""
-import ctypes
 import os
 import shutil
 import socket
@@ -13,10 +12,10 @@ import unittest
 import urllib.error
 import urllib.request
 
+import netns  # noqa: E402
 import sitest  # noqa: E402
 from exit_codes import SERVER  # noqa: E402
 
-CLONE_NEWNET = 0x40000000
 SI_BTSTATUS = os.path.join(sitest.BUILD_DIR, "src", "server", "si_btstatus")
 
 
@@ -35,8 +34,7 @@ class TwoNamespaces:
         self.node_ns = "si-fgn-%d" % os.getpid()
         self.server_ip = "10.77.%d.1" % tag
         self.node_ip = "10.77.%d.2" % tag
-        self.libc = ctypes.CDLL(None, use_errno=True)
-        self.home = None
+        self.entered = None
         made = []
         try:
             for ns in (self.server_ns, self.node_ns):
@@ -49,13 +47,7 @@ class TwoNamespaces:
             for ns, dev in ((self.server_ns, "fg0"), (self.node_ns, "fg1")):
                 ip("link", "set", "lo", "up", ns=ns)
                 ip("link", "set", dev, "up", ns=ns)
-            self.home = os.open("/proc/self/ns/net", os.O_RDONLY)
-            fd = os.open("/var/run/netns/" + self.server_ns, os.O_RDONLY)
-            try:
-                if self.libc.setns(fd, CLONE_NEWNET) != 0:
-                    raise OSError(ctypes.get_errno(), "setns")
-            finally:
-                os.close(fd)
+            self.entered = netns.EnteredNamespace(self.server_ns)
         except Exception:
             self.made = made
             self.close()
@@ -63,10 +55,9 @@ class TwoNamespaces:
         self.made = made
 
     def close(self):
-        if self.home is not None:
-            self.libc.setns(self.home, CLONE_NEWNET)
-            os.close(self.home)
-            self.home = None
+        if self.entered is not None:
+            self.entered.leave()
+            self.entered = None
         for ns in getattr(self, "made", []):
             subprocess.run(["ip", "netns", "delete", ns], capture_output=True)
 

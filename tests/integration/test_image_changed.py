@@ -7,7 +7,6 @@ will send (it used to stall 300 s and exit 8).
 To have the node half-way, the test runs in a network namespace of its own whose loopback is
 slowed with a token bucket (tc tbf): si_btd and the agent talk at a few Mbit/s there. Needs
 root (CAP_NET_ADMIN) and iproute2; skipped otherwise."""
-import ctypes
 import os
 import re
 import shutil
@@ -18,11 +17,11 @@ import threading
 import time
 import unittest
 
+import netns  # noqa: E402
 import sitest  # noqa: E402
 
 from exit_codes import AGENT  # noqa: E402
 
-CLONE_NEWNET = 0x40000000
 # The slowed loopback: 24 MiB take about 50 s at this rate, so the repack comes half-way.
 RATE = "4mbit"
 IMAGE_MB = 24
@@ -34,17 +33,10 @@ class SlowLoopbackNamespace:
 
     def __init__(self):
         self.name = "si-test-%d" % os.getpid()
-        self.libc = ctypes.CDLL(None, use_errno=True)
-        self.home = None
+        self.entered = None
         subprocess.run(["ip", "netns", "add", self.name], check=True, capture_output=True)
         try:
-            self.home = os.open("/proc/self/ns/net", os.O_RDONLY)
-            fd = os.open("/var/run/netns/" + self.name, os.O_RDONLY)
-            try:
-                if self.libc.setns(fd, CLONE_NEWNET) != 0:
-                    raise OSError(ctypes.get_errno(), "setns")
-            finally:
-                os.close(fd)
+            self.entered = netns.EnteredNamespace(self.name)
             # A bucket holds at least one packet: loopback's 64 KiB MTU brought down to
             # Ethernet's.
             subprocess.run(["ip", "link", "set", "lo", "mtu", "1500", "up"], check=True,
@@ -56,10 +48,9 @@ class SlowLoopbackNamespace:
             raise
 
     def close(self):
-        if self.home is not None:
-            self.libc.setns(self.home, CLONE_NEWNET)
-            os.close(self.home)
-            self.home = None
+        if self.entered is not None:
+            self.entered.leave()
+            self.entered = None
         subprocess.run(["ip", "netns", "delete", self.name], capture_output=True)
 
 

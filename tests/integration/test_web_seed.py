@@ -11,7 +11,6 @@ serves each seeded tarball at /tarballs/<file> with byte ranges.
 - A plain web server without range support (python3 -m http.server) as the only web seed,
   beside the seeder: the install is exact (libtorrent drops a web seed whose answer is not the
   range it asked for, and checks every piece's hash)."""
-import ctypes
 import hashlib
 import os
 import re
@@ -22,10 +21,10 @@ import unittest
 import urllib.error
 import urllib.request
 
+import netns  # noqa: E402
 import sitest  # noqa: E402
 import tree_compare  # noqa: E402
 
-CLONE_NEWNET = 0x40000000
 TARBALL = "image-golden.tar.gz"
 TORRENT = TARBALL + ".torrent"
 SERVER = "127.0.0.1"
@@ -44,17 +43,10 @@ class Namespace:
 
     def __init__(self):
         self.name = "si-webseed-%d" % os.getpid()
-        self.libc = ctypes.CDLL(None, use_errno=True)
-        self.home = None
+        self.entered = None
         subprocess.run(["ip", "netns", "add", self.name], check=True, capture_output=True)
         try:
-            self.home = os.open("/proc/self/ns/net", os.O_RDONLY)
-            fd = os.open("/var/run/netns/" + self.name, os.O_RDONLY)
-            try:
-                if self.libc.setns(fd, CLONE_NEWNET) != 0:
-                    raise OSError(ctypes.get_errno(), "setns")
-            finally:
-                os.close(fd)
+            self.entered = netns.EnteredNamespace(self.name)
             subprocess.run(["ip", "link", "set", "lo", "up"], check=True, capture_output=True)
         except Exception:
             self.close()
@@ -74,10 +66,9 @@ class Namespace:
                        capture_output=True)
 
     def close(self):
-        if self.home is not None:
-            self.libc.setns(self.home, CLONE_NEWNET)
-            os.close(self.home)
-            self.home = None
+        if self.entered is not None:
+            self.entered.leave()
+            self.entered = None
         subprocess.run(["ip", "netns", "delete", self.name], capture_output=True)
 
 
