@@ -1,9 +1,11 @@
-"""The three ways of getting the image onto every node, each run on the same cluster and image:
+"""The ways of getting the image onto every node, each run on the same cluster and image:
 
 - ours:      si_btd on the server, si_btagent on every node (streaming unpack into its root);
 - unicast:   an HTTP server on the image server, every node pipes the tarball into tar at once;
 - handbuilt: Debian's opentracker (whitelist mode) + aria2c seeding on the server and
-             downloading on every node, tar -x from aria2c's download-complete hook.
+             downloading on every node, tar -x from aria2c's download-complete hook;
+- rsync:     (delta runs, nodes that hold an older version) an rsync daemon on the server and
+             rsync --delete on every node, as SystemImager's si_updateclient does.
 
 Each class has prepare() (server side, before the clock starts), start_node(k) (returns the
 node's process), and finish() (server side, after the last node); a node is done when its
@@ -29,6 +31,7 @@ SEEDER_PORT = 6881
 HTTP_PORT = 8080      # unicast
 OT_PORT = 6970        # opentracker
 ARIA2_PORT = 6882
+RSYNC_PORT = 873     # rsync (delta runs)
 # The agent's closing line per tarball (si_btagent_main.cpp).
 TAIL_RE = re.compile(r"entries unpacked; download ([0-9.]+) s, last file ([0-9.]+) s after")
 TWICE_RE = re.compile(r": ([0-9.]+) MiB received twice")
@@ -283,7 +286,10 @@ class Ours(Transport):
                        self.ctx.agent_cmdline))
         p = self.popen_node(k, [self.ctx.si_btagent, "--cmdline", cmdline, "--root", root,
                                 "--staging", staging, "--bind", node_ip(k)])
-        return Node(k, p, self.node_log(k), done_regex=r"entries unpacked; download",
+        # A node that holds an older version (delta runs) is done once its delta is applied.
+        held = k in getattr(self.ctx, "held_nodes", ())
+        return Node(k, p, self.node_log(k),
+                    done_regex=r"si_btagent: delta: " if held else r"entries unpacked; download",
                     busy_mark=os.path.join(root, ".systemimager-incomplete"))
 
     @staticmethod
@@ -377,7 +383,45 @@ class Handbuilt(Transport):
         return Node(k, p, self.node_log(k), marker=marker)
 
 
-TRANSPORTS = {"ours": Ours, "unicast": Unicast, "handbuilt": Handbuilt}
+class Rsync(Transport):
+    """What reimages a node that holds an older version today: SystemImager's si_updateclient
+    way, an rsync daemon on the image server serving the image's tree read-only, and every node
+    at once running rsync from it into its root. Flags: archive with hard links, ACLs, xattrs
+    and numeric owners, --delete (the root must end equal to the image), and -z (compression
+    negotiated, zstd with rsync 3.2), which favours rsync on these links."""
+    name = "rsync"
+    ARGS = ["-aHAX", "--numeric-ids", "--delete", "-z"]
+
+    def prepare(self):
+        d = os.path.join(self.ctx.work, "rsync")
+        os.makedirs(d, exist_ok=True)
+        conf = os.path.join(d, "rsyncd.conf")
+        with open(conf, "w") as f:
+            f.write("uid = 0\ngid = 0\nuse chroot = yes\nnumeric ids = yes\nread only = yes\n"
+                    "max connections = 0\npid file = %s/rsyncd.pid\n[image]\npath = %s\n"
+                    % (d, self.ctx.image_dir))
+        self.spawn_server(["rsync", "--daemon", "--no-detach", "--address=" + SERVER_IP,
+                           "--port=%d" % RSYNC_PORT, "--config=" + conf,
+                           "--log-file=" + os.path.join(self.ctx.log_dir, "rsyncd.log")],
+                          "rsync-daemon.log")
+        url = "rsync://%s:%d/" % (SERVER_IP, RSYNC_PORT)
+
+        def listed():
+            r = subprocess.run(self.ctx.cluster.exec_args(self.ctx.cluster.srv_ns[0], [
+                "rsync", "--contimeout=2", url]), stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL)
+            return r.returncode == 0 and b"image" in r.stdout
+        self.wait_server(listed, "the rsync daemon")
+
+    def start_node(self, k):
+        _, root, _ = self.node_dirs(k)
+        p = self.popen_node(k, ["rsync"] + self.ARGS + [
+            "--timeout=%d" % self.ctx.timeout_s,
+            "rsync://%s:%d/image/" % (SERVER_IP, RSYNC_PORT), root + "/"], pipe=False)
+        return Node(k, p, self.node_log(k))
+
+
+TRANSPORTS = {"ours": Ours, "unicast": Unicast, "handbuilt": Handbuilt, "rsync": Rsync}
 
 
 def split_variant(name):

@@ -78,6 +78,51 @@ class DeploySmoke(unittest.TestCase):
             for kind in ("rate", "aggregate"):
                 self.assertTrue(os.path.exists(os.path.join(out, "%s-%s-n2.png" % (kind, name))))
 
+    @unittest.skipIf(shutil.which("rsync") is None, "missing tools: rsync")
+    def test_delta_from_an_older_version(self):
+        """--from v1 --content v2: nodes hold v1 as our agent installed it; ours reimages them
+        to v2 (delta-ready image), alone and with one node blank in the same swarm, and rsync
+        does it the si_updateclient way. Every root must end equal to v2 item by item (the
+        benchmark checks and flags FAILED otherwise); a delta node receives less than the
+        image."""
+        work = tempfile.mkdtemp(prefix="si-deploy-smoke-trees-")
+        self.addCleanup(shutil.rmtree, work, True)
+        v1, v2 = os.path.join(work, "v1"), os.path.join(work, "v2")
+        sitest.make_image_tree(v1, special=False, megabytes=3)
+        subprocess.run(["cp", "-a", v1, v2], check=True)
+        sitest.write_file(os.path.join(v2, "usr", "lib", "new.so"), os.urandom(300000).hex(),
+                          0o644)
+        victims = sorted(os.path.join(d, f) for d, _, fs in os.walk(v2) for f in fs)
+        os.unlink(victims[0])
+        with open(victims[-1], "ab") as f:
+            f.write(b"changed in v2\n")
+        out = tempfile.mkdtemp(prefix="si-deploy-smoke-")
+        self.addCleanup(shutil.rmtree, out, True)
+        before = namespaces()
+        p = subprocess.run([sys.executable, RUN, "--nodes", "2", "--rate", "100mbit",
+                            "--content", v2, "--from", v1, "--blank", "0,0.5",
+                            "--transports", "ours,rsync", "--build-dir", BUILD_DIR, "--out", out,
+                            "--timeout", "90"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=400)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertEqual(namespaces() - before, set(), "namespaces left behind")
+        with open(os.path.join(out, "results.json")) as f:
+            res = json.load(f)
+        rows = {(r["transport"], r["blank_nodes"]): r for r in res["results"]}
+        self.assertEqual(set(rows), {("ours", 0), ("ours", 1), ("rsync", 0)})
+        for key, r in rows.items():
+            self.assertIn(r["flag"], ("ok", "CPU-BOUND"), (key, r["failures"], p.stdout))
+            self.assertEqual(r["nodes_done"], 2, key)
+            self.assertEqual(r["held"], "v1")
+            self.assertGreater(r["delta"]["entries"], 0)
+        # Our delta nodes received less than the image (payload, from their own logs).
+        self.assertLess(rows[("ours", 0)]["agent_payload_max_bytes"], res["S_bytes"])
+        with open(os.path.join(out, "results.md")) as f:
+            md = f.read()
+        self.assertIn("Δ v1 -> image:", md)
+        self.assertRegex(md, r"\| ours from v1, 1 blank \| 2 \| 1 \| ")
+        self.assertRegex(md, r"\| rsync from v1 \| 2 \| 0 \| ")
+
     def test_two_servers_and_the_first_killed(self):
         """--servers 1,2 --faults kill-others@0: a run from one server, one from two, and one
         from two whose first (every agent's first choice) is SIGKILLed before the nodes
