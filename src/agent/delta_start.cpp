@@ -95,11 +95,9 @@ Status DeltaStart::full_install(lt::torrent_handle& h, const std::string& why) {
 
 const std::vector<char>& DeltaStart::held_or_had(const std::vector<char>& have) {
     held_or_had_.resize(have.size());
-    held_or_had_count_ = 0;
     for (std::size_t p = 0; p < have.size(); ++p) {
         const bool left_out = p < plan_.needed_pieces.size() && !plan_.needed_pieces[p];
         held_or_had_[p] = have[p] || left_out ? 1 : 0;
-        held_or_had_count_ += held_or_had_[p];
     }
     return held_or_had_;
 }

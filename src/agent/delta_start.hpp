@@ -50,9 +50,8 @@ class DeltaStart {
     // The pieces wanted once planned (all for a full install).
     int wanted_pieces() const { return wanted_; }
     // Once a plan applies: 1 for each piece verified here or left out by the plan (what the
-    // deadline policy may take as there), and their count.
+    // deadline policy may take as there).
     const std::vector<char>& held_or_had(const std::vector<char>& have);
-    int held_or_had_count() const { return held_or_had_count_; }
 
   private:
     bool have_range(const std::vector<char>& have, std::int64_t offset, std::int64_t length,
@@ -73,7 +72,6 @@ class DeltaStart {
     bool done_ = false;
     int wanted_ = 0;
     std::vector<char> held_or_had_;
-    int held_or_had_count_ = 0;
 };
 
 }  // namespace si

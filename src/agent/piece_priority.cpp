@@ -35,6 +35,14 @@ int deadline_step_ms(const PieceState& s, const DeadlinePolicy& policy) {
         std::max<std::int64_t>(policy.step_ms, std::min(piece_times_ms, max_step_ms)));
 }
 
+int delta_lag_have_count(std::span<const char> verified, int cursor) {
+    const auto from =
+        static_cast<std::size_t>(std::clamp<int>(cursor, 0, static_cast<int>(verified.size())));
+    return std::max(cursor, 0) +
+           static_cast<int>(std::count_if(verified.begin() + static_cast<std::ptrdiff_t>(from),
+                                          verified.end(), [](char c) { return c != 0; }));
+}
+
 std::vector<PieceDeadline> plan_deadlines(const PieceState& s, const DeadlinePolicy& policy) {
     std::vector<PieceDeadline> out;
     if (s.have_count - s.cursor < policy.lag_pieces) {

@@ -59,6 +59,12 @@ struct PieceDeadline {
 // piece_length / download_rate, at least step_ms (step_ms alone while the rate is not known).
 int deadline_step_ms(const PieceState& state, const DeadlinePolicy& policy);
 
+// The have_count that measures the unpack's lag in a delta install (agent/delta_start.hpp):
+// the cursor plus the pieces verified here at or past it (`verified`, indexed by piece). The
+// pieces the plan leaves out are held, not waiting for the unpacker, which skips them; counted
+// as had, they made the unpack look late from the first second on.
+int delta_lag_have_count(std::span<const char> verified, int cursor);
+
 // The pieces in [cursor, ...) that should get a deadline now, in piece order: when
 // have_count - cursor >= lag_pieces, those of the first `span_pieces` missing pieces from the
 // cursor without a deadline yet, the k-th missing one due in (k + 1) * deadline_step_ms();

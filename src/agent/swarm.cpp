@@ -206,9 +206,15 @@ Result<TransferReport> Swarm::download_and_unpack(
         }
         const std::vector<char>& have = alerts.have();
         if (delta_start) {
+            const bool was_planned = delta_start->planned();
             if (Status ds = delta_start->step(h, have); !ds) {
                 failure = ds.error();
                 break;
+            }
+            if (!was_planned && delta_start->planned()) {
+                // libtorrent called the torrent finished once the trailer's pieces, all that
+                // was wanted before the plan, were in: the download starts now.
+                alerts.forget_finished();
             }
         }
         // Hand the unpacker the verified pieces in its window; give the next missing ones a
@@ -228,7 +234,7 @@ Result<TransferReport> Swarm::download_and_unpack(
         const std::vector<char>& have_here =
             delta_start && delta_start->delta() ? delta_start->held_or_had(have) : have;
         const int have_count = delta_start && delta_start->delta()
-                                   ? delta_start->held_or_had_count()
+                                   ? delta_lag_have_count(have, cursor)
                                    : alerts.have_count();
         const PieceState state{
             cursor, have_count, have_here, deadline_set, st.download_payload_rate, piece_length};

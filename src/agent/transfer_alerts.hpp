@@ -67,6 +67,8 @@ class TransferAlerts {
     // When libtorrent said the torrent finished (every piece verified); none before.
     std::optional<TimePoint> finished_at() const { return finished_at_; }
     void mark_finished(TimePoint now);
+    // Forgets a finish seen so far (a delta install's trailer, before more pieces are wanted).
+    void forget_finished() { finished_at_.reset(); }
     const std::optional<Error>& failure() const { return failure_; }
     // True once, at or after the time a ban of the image server is to be lifted.
     bool lift_server_ban_due(TimePoint now);

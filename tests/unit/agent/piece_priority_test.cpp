@@ -140,5 +140,35 @@ TEST(PlanDeadlines, StopsAtTheLastPiece) {
     EXPECT_TRUE(t.plan(small_policy()).empty());
 }
 
+TEST(DeltaLagHaveCount, CountsOnlyPiecesVerifiedHereFromTheCursorOn) {
+    // 10 pieces; the unpacker is at piece 4. Pieces 0-3 are behind it (held or consumed).
+    std::vector<char> verified{1, 0, 1, 0, 0, 1, 0, 1, 1, 0};
+    EXPECT_EQ(delta_lag_have_count(verified, 4), 4 + 3);  // 5, 7, 8
+    EXPECT_EQ(delta_lag_have_count(verified, 5), 5 + 3);  // the cursor's own piece counts
+    EXPECT_EQ(delta_lag_have_count(verified, 10), 10);    // unpack done
+    EXPECT_EQ(delta_lag_have_count(verified, 0), 5);      // every verified piece
+    EXPECT_EQ(delta_lag_have_count({}, 0), 0);
+}
+
+TEST(DeltaLagHaveCount, HeldPiecesPastTheCursorDoNotStartDeadlines) {
+    // A delta node that holds most pieces and has fetched none yet: no lag, no deadlines,
+    // pieces come rarest-first. Held pieces count as there in `have` (skipped by the plan).
+    Torrent t(40);
+    for (int i = 0; i < 40; ++i) {
+        t.have[static_cast<std::size_t>(i)] = i % 4 != 0 ? 1 : 0;  // held
+    }
+    const std::vector<char> verified(40, 0);
+    const DeadlinePolicy p = small_policy();
+    EXPECT_TRUE(
+        plan_deadlines({0, delta_lag_have_count(verified, 0), t.have, t.deadline_set}, p).empty());
+    // Once three fetched pieces wait past the cursor, the missing ones from it get deadlines,
+    // held ones skipped.
+    std::vector<char> fetched(40, 0);
+    fetched[20] = fetched[24] = fetched[28] = 1;
+    t.have[20] = t.have[24] = t.have[28] = 1;
+    const auto d = plan_deadlines({0, delta_lag_have_count(fetched, 0), t.have, t.deadline_set}, p);
+    EXPECT_EQ(pieces_of(d), (std::vector<int>{0, 4, 8, 12}));
+}
+
 }  // namespace
 }  // namespace si
