@@ -5,10 +5,12 @@ content changed with its size and mtime kept, a file deleted, a file added, a mo
 the image becomes v2 (a file rewritten, one added, one deleted, one renamed, a mode and a small
 file changed) and is repacked; the three agents, together, install v2 over their roots. Each
 receives fewer bytes than the image, every root ends equal to v2 item by item, and the
-override is applied again. The server runs at its default settings: it seeds a delta-ready
-image normally even with BT_SUPER_SEED=y (server/seed/seeder_policy.hpp)."""
+override is applied again. aria2c (a client we did not write) then downloads the same v2, and
+tar unpacks it into a tree equal to v2. The server runs at its default settings: it seeds a
+delta-ready image normally even with BT_SUPER_SEED=y (server/seed/seeder_policy.hpp)."""
 import os
 import re
+import shutil
 import signal
 import sys
 import unittest
@@ -103,6 +105,23 @@ class DeltaReimage(unittest.TestCase):
                   % (os.path.basename(root), received, image, 100.0 * received / image))
             self.assertLess(received, image, out[-3000:])
             self.assertEqual(self.diffs(root), [], out[-3000:])
+
+        # A client we did not write downloads the same delta-ready v2 from the same server: a
+        # whole, valid tarball that tar unpacks into v2.
+        if shutil.which("aria2c") is None:
+            print("aria2c not installed: foreign client check left out")
+            return
+        code, body = sitest.http_get(self.t.url("/torrents/" + IMAGE_TORRENT))
+        self.assertEqual(code, 200)
+        torrent = os.path.join(self.t.dir, IMAGE_TORRENT)
+        with open(torrent, "wb") as f:
+            f.write(body)
+        out = os.path.join(self.t.dir, "aria2c")
+        r = sitest.aria2_download(torrent, out, bind="127.0.0.31", timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout.decode(errors="replace")[-3000:])
+        tree = os.path.join(self.t.dir, "aria2c-tree")
+        sitest.extract(os.path.join(out, IMAGE_TORRENT[:-len(".torrent")]), tree)
+        self.assertEqual(tree_compare.compare(self.src, tree, ignore_root_mtime=True), [])
 
 
 if __name__ == "__main__":
