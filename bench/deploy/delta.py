@@ -7,26 +7,18 @@ root, and before every run copies it into the root of each node that is not to s
 What changed (Δ) is measured independently of our agent: every entry of the new tree whose
 type, content, link target or device the old root does not hold, archived as its own tar.zst
 (zstd -3), as bench/delta_bench.sh does."""
-import hashlib
 import os
 import stat
 import subprocess
 
 import content
-
-
-def _digest(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+from tree_compare import file_sha256  # tests/tools, on the path from bench/deploy/run
 
 
 def _what(path, st):
     """What an entry holds, metadata aside: its type and content, target or device."""
     if stat.S_ISREG(st.st_mode):
-        return ("f", st.st_size, _digest(path))
+        return ("f", st.st_size, file_sha256(path))
     if stat.S_ISLNK(st.st_mode):
         return ("l", os.readlink(path))
     if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):

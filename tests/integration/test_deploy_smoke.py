@@ -38,23 +38,28 @@ def deploy_mounts():
 @unittest.skipIf([t for t in TOOLS if shutil.which(t) is None],
                  "missing tools: %s" % " ".join(t for t in TOOLS if shutil.which(t) is None))
 class DeploySmoke(unittest.TestCase):
-    def test_two_nodes_tiny_image(self):
+    def run_bench(self, args, timeout):
+        """Runs bench/deploy/run with `args` into a new results directory; checks that it
+        exits 0 and leaves no namespace or tmpfs mount behind. Returns (process, results
+        directory, results.json)."""
         out = tempfile.mkdtemp(prefix="si-deploy-smoke-")
         self.addCleanup(shutil.rmtree, out, True)
         before = namespaces()
         mounts_before = deploy_mounts()
-        # Queues sized in time (bfifo); the default, in packets, is pfifo as before.
-        p = subprocess.run([sys.executable, RUN, "--nodes", "2", "--size", "4M", "--rate",
-                            "100mbit", "--queue", "100ms", "--build-dir", BUILD_DIR, "--out", out,
-                            "--timeout", "60"],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=180)
+        p = subprocess.run([sys.executable, RUN] + args + ["--build-dir", BUILD_DIR, "--out", out],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=timeout)
         self.assertEqual(p.returncode, 0, p.stdout)
         # Everything it created is gone again.
         self.assertEqual(namespaces() - before, set(), "namespaces left behind")
         self.assertEqual(deploy_mounts() - mounts_before, set(), "tmpfs mounts left behind")
-
         with open(os.path.join(out, "results.json")) as f:
-            res = json.load(f)
+            return p, out, json.load(f)
+
+    def test_two_nodes_tiny_image(self):
+        # Queues sized in time (bfifo); the default, in packets, is pfifo as before.
+        p, out, res = self.run_bench(["--nodes", "2", "--size", "4M", "--rate", "100mbit",
+                                      "--queue", "100ms", "--timeout", "60"], 180)
         # 100 ms at 100 Mbit/s: 1.25 MB in front of each link direction.
         self.assertEqual(res["queue"], {"kind": "bytes", "limit": 1250000, "given": "100ms"})
         rows = {r["transport"]: r for r in res["results"]}
@@ -96,18 +101,9 @@ class DeploySmoke(unittest.TestCase):
         os.unlink(victims[0])
         with open(victims[-1], "ab") as f:
             f.write(b"changed in v2\n")
-        out = tempfile.mkdtemp(prefix="si-deploy-smoke-")
-        self.addCleanup(shutil.rmtree, out, True)
-        before = namespaces()
-        p = subprocess.run([sys.executable, RUN, "--nodes", "2", "--rate", "100mbit",
-                            "--content", v2, "--from", v1, "--blank", "0,0.5",
-                            "--transports", "ours,rsync", "--build-dir", BUILD_DIR, "--out", out,
-                            "--timeout", "90"],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=400)
-        self.assertEqual(p.returncode, 0, p.stdout)
-        self.assertEqual(namespaces() - before, set(), "namespaces left behind")
-        with open(os.path.join(out, "results.json")) as f:
-            res = json.load(f)
+        p, out, res = self.run_bench(["--nodes", "2", "--rate", "100mbit", "--content", v2,
+                                      "--from", v1, "--blank", "0,0.5", "--transports",
+                                      "ours,rsync", "--timeout", "90"], 400)
         rows = {(r["transport"], r["blank_nodes"]): r for r in res["results"]}
         self.assertEqual(set(rows), {("ours", 0), ("ours", 1), ("rsync", 0)})
         for key, r in rows.items():
@@ -127,18 +123,9 @@ class DeploySmoke(unittest.TestCase):
         """--servers 1,2 --faults kill-others@0: a run from one server, one from two, and one
         from two whose first (every agent's first choice) is SIGKILLed before the nodes
         start: the agents fail over to the second and every root is whole."""
-        out = tempfile.mkdtemp(prefix="si-deploy-smoke-")
-        self.addCleanup(shutil.rmtree, out, True)
-        before = namespaces()
-        p = subprocess.run([sys.executable, RUN, "--nodes", "2", "--size", "4M", "--rate",
-                            "100mbit", "--transports", "ours", "--servers", "1,2", "--faults",
-                            "kill-others@0", "--build-dir", BUILD_DIR, "--out", out,
-                            "--timeout", "90"],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
-        self.assertEqual(p.returncode, 0, p.stdout)
-        self.assertEqual(namespaces() - before, set(), "namespaces left behind")
-        with open(os.path.join(out, "results.json")) as f:
-            res = json.load(f)
+        p, out, res = self.run_bench(["--nodes", "2", "--size", "4M", "--rate", "100mbit",
+                                      "--transports", "ours", "--servers", "1,2", "--faults",
+                                      "kill-others@0", "--timeout", "90"], 300)
         rows = {(r["servers"], r["fault"]): r for r in res["results"]}
         self.assertEqual(set(rows), {(1, None), (2, None), (2, "kill-others@0")})
         for key, r in rows.items():

@@ -27,7 +27,8 @@ def _xattrs(path):
     return out
 
 
-def _digest(path):
+def file_sha256(path):
+    """The SHA-256 (hex) of a regular file's bytes."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while True:
@@ -83,7 +84,7 @@ def compare(src, dst, ignore_root_mtime=False):
         elif stat.S_ISREG(sa.st_mode):
             if sa.st_size != sb.st_size:
                 diffs.append("%s: size %d != %d" % (rel, sa.st_size, sb.st_size))
-            elif _digest(a) != _digest(b):
+            elif file_sha256(a) != file_sha256(b):
                 diffs.append("%s: content differs" % rel)
             # A sparse source must stay sparse (allow a little slack for fs block sizes).
             if sa.st_blocks * 512 < sa.st_size // 2 and sb.st_blocks > sa.st_blocks * 4 + 64:
