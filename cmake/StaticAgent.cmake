@@ -44,8 +44,10 @@ if(NOT EXISTS "${_si_lt_prefix}/lib/libtorrent-rasterbar.a")
   message(FATAL_ERROR "No static libtorrent in '${_si_lt_prefix}'")
 endif()
 message(STATUS "Static agent: libtorrent from ${_si_lt_prefix}")
+# A changed patch makes another cache key: configure again, which builds that libtorrent.
+file(GLOB _si_lt_patches "${CMAKE_CURRENT_LIST_DIR}/libtorrent-patches/*.patch")
 set_property(DIRECTORY "${PROJECT_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-             "${CMAKE_CURRENT_LIST_DIR}/build-static-libtorrent.sh")
+             "${CMAKE_CURRENT_LIST_DIR}/build-static-libtorrent.sh" ${_si_lt_patches})
 
 # The exported config re-finds OpenSSL, Boost and Threads; make OpenSSL resolve to the .a files
 # (note: FindOpenSSL caches OPENSSL_SSL_LIBRARY etc. as the .a paths for this build tree).
