@@ -42,6 +42,21 @@ std::vector<lt::download_priority_t> DeltaStart::initial_priorities() const {
     return prio;
 }
 
+void DeltaStart::publish_to(std::shared_ptr<WantedPieces> wanted) {
+    wanted_pieces_ = std::move(wanted);
+    if (wanted_pieces_) {
+        wanted_pieces_->publish(initial_priorities());
+    }
+}
+
+void DeltaStart::prioritize(lt::torrent_handle& h,
+                            const std::vector<lt::download_priority_t>& prio) {
+    h.prioritize_pieces(prio);
+    if (wanted_pieces_) {
+        wanted_pieces_->publish(prio);
+    }
+}
+
 void DeltaStart::take_piece(int piece, std::shared_ptr<const char[]> data, int size) {
     if (!done_ && piece >= 0 && piece < info_.num_pieces() &&
         asked_[static_cast<std::size_t>(piece)]) {
@@ -84,8 +99,8 @@ std::string DeltaStart::bytes(std::int64_t offset, std::int64_t length) const {
 
 Status DeltaStart::full_install(lt::torrent_handle& h, const std::string& why) {
     log_.info("delta: " + why + "; installing the image in full over the root");
-    h.prioritize_pieces(std::vector<lt::download_priority_t>(
-        static_cast<std::size_t>(info_.num_pieces()), lt::default_priority));
+    prioritize(h, std::vector<lt::download_priority_t>(static_cast<std::size_t>(info_.num_pieces()),
+                                                       lt::default_priority));
     wanted_ = info_.num_pieces();
     done_ = true;
     pieces_.clear();
@@ -123,7 +138,7 @@ Status DeltaStart::step(lt::torrent_handle& h, const std::vector<char>& have) {
              p <= last_piece(loc->offset, loc->length, info_.piece_length()); ++p) {
             prio[static_cast<std::size_t>(p)] = lt::default_priority;
         }
-        h.prioritize_pieces(prio);
+        prioritize(h, prio);
     }
     if (!have_range(have, locator_->offset, locator_->length, h)) {
         return Ok{};
@@ -152,7 +167,7 @@ Status DeltaStart::step(lt::torrent_handle& h, const std::vector<char>& have) {
         prio[p] = plan_.needed_pieces[p] ? lt::default_priority : lt::dont_download;
         wanted_ += plan_.needed_pieces[p] ? 1 : 0;
     }
-    h.prioritize_pieces(prio);
+    prioritize(h, prio);
     std::vector<std::pair<std::int64_t, std::int64_t>> skipped;
     skipped.reserve(plan_.skipped.size());
     for (const ByteRange& r : plan_.skipped) {

@@ -19,6 +19,7 @@
 #include "agent/delta_install.hpp"
 #include "agent/delta_plan.hpp"
 #include "agent/piece_feeder.hpp"
+#include "agent/wanted_pieces_plugin.hpp"
 #include "common/delta_trailer.hpp"
 #include "common/log.hpp"
 #include "common/result.hpp"
@@ -33,6 +34,10 @@ class DeltaStart {
 
     // The priorities to add the torrent with: the trailer's last pieces only.
     std::vector<lt::download_priority_t> initial_priorities() const;
+
+    // Where every change of the piece priorities is published from now on (for the image
+    // server's super-seeder, agent/wanted_pieces_plugin.hpp); the initial ones at once.
+    void publish_to(std::shared_ptr<WantedPieces> wanted);
 
     // A piece read back (TransferAlerts::watch_pieces).
     void take_piece(int piece, std::shared_ptr<const char[]> data, int size);
@@ -58,6 +63,8 @@ class DeltaStart {
                     lt::torrent_handle& h);
     std::string bytes(std::int64_t offset, std::int64_t length) const;
     Status full_install(lt::torrent_handle& h, const std::string& why);
+    // torrent_handle::prioritize_pieces, published (publish_to)
+    void prioritize(lt::torrent_handle& h, const std::vector<lt::download_priority_t>& prio);
 
     const lt::torrent_info& info_;
     std::string root_;
@@ -72,6 +79,7 @@ class DeltaStart {
     bool done_ = false;
     int wanted_ = 0;
     std::vector<char> held_or_had_;
+    std::shared_ptr<WantedPieces> wanted_pieces_;
 };
 
 }  // namespace si

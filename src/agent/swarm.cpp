@@ -18,6 +18,7 @@
 #include "seed_wait.hpp"
 #include "stall_watchdog.hpp"
 #include "stream_unpack.hpp"
+#include "wanted_pieces_plugin.hpp"
 
 namespace si {
 namespace {
@@ -143,6 +144,10 @@ Result<TransferReport> Swarm::download_and_unpack(
     p.max_connections = agent_torrent_max_connections(settings_.max_peers);
     if (delta_start) {
         p.piece_priorities = delta_start->initial_priorities();
+        // The image server's super-seeder offers this node only what it wants (si_wanted).
+        auto wanted = std::make_shared<WantedPieces>();
+        delta_start->publish_to(wanted);
+        p.extensions.push_back(wanted_pieces_plugin(std::move(wanted)));
     }
     lt::error_code ec;
     lt::torrent_handle h = session_->add_torrent(std::move(p), ec);

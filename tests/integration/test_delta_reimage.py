@@ -6,8 +6,10 @@ the image becomes v2 (a file rewritten, one added, one deleted, one renamed, a m
 file changed) and is repacked; the three agents, together, install v2 over their roots. Each
 receives fewer bytes than the image, every root ends equal to v2 item by item, and the
 override is applied again. aria2c (a client we did not write) then downloads the same v2, and
-tar unpacks it into a tree equal to v2. The server runs at its default settings: it seeds a
-delta-ready image normally even with BT_SUPER_SEED=y (server/seed/seeder_policy.hpp)."""
+tar unpacks it into a tree equal to v2. The server runs at its default settings
+(BT_SUPER_SEED=y): with our patched libtorrent it super-seeds the delta-ready image, and each
+delta node tells it which pieces it wants (the si_wanted message), which its log shows; with
+Debian's libtorrent it seeds the image normally (server/seed/seeder_policy.hpp)."""
 import os
 import re
 import shutil
@@ -105,6 +107,7 @@ class DeltaReimage(unittest.TestCase):
                   % (os.path.basename(root), received, image, 100.0 * received / image))
             self.assertLess(received, image, out[-3000:])
             self.assertEqual(self.diffs(root), [], out[-3000:])
+        self.check_wanted_told()
 
         # A client we did not write downloads the same delta-ready v2 from the same server: a
         # whole, valid tarball that tar unpacks into v2.

@@ -17,6 +17,7 @@
 #include "server/seed/peer_server_filter.hpp"
 #include "server/seed/seeder_policy.hpp"
 #include "server/seed/seeder_profile.hpp"
+#include "server/seed/wanted_pieces_plugin.hpp"
 
 namespace si {
 namespace {
@@ -102,12 +103,18 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
     const lt::sha1_hash v1 = ti->info_hashes().v1;
     const bool delta = delta_ready(tarball);
     const int num_pieces = ti->num_pieces();
-    const bool super = super_seeds(settings_.super_seed, num_pieces, delta);
+    const bool super =
+        super_seeds(settings_.super_seed, num_pieces, delta, wanted_pieces_plugin_available);
     [[maybe_unused]] const std::int64_t piece_bytes = ti->piece_length();
     lt::add_torrent_params p;
     p.ti = std::move(ti);
     p.save_path = std::filesystem::path(tarball).parent_path().string();
     p.flags = seeder_torrent_flags(settings_, p.ti->num_pieces(), delta);
+    if (super && delta) {
+        // Nodes that hold an earlier version say which pieces they want (si_wanted).
+        p.extensions.push_back(wanted_pieces_plugin(
+            std::filesystem::path(tarball).filename().string(), num_pieces, log_));
+    }
     lt::torrent_handle h = session_->add_torrent(std::move(p), ec);
     if (ec) {
         return Error{"seeder: add " + torrent_file + ": " + ec.message(), ErrorKind::internal};
@@ -136,7 +143,11 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
               std::to_string(super_seed_offer_per_peer(offer, 1)) + ", 4 have " +
               std::to_string(super_seed_offer_per_peer(offer, 4)) + " each, from " +
               std::to_string(offer / 2) + " on 2 each; a leecher that gets nothing for " +
-              std::to_string(static_cast<int>(super_seed_stall_s)) + " s is seeded normally)");
+              std::to_string(static_cast<int>(super_seed_stall_s)) + " s is seeded normally" +
+              (delta ? "; delta-ready: a node that holds an earlier version is offered only "
+                       "the pieces it says it wants"
+                     : "") +
+              ")");
 #else
     log_.info("seeder: super-seeding " + name +
               " (libtorrent without our patches: 2 pieces on offer per peer)");

@@ -37,14 +37,18 @@ constexpr SeederChoking seeder_choking(bool super_seed) {
 }
 
 // Whether a torrent of `num_pieces` pieces is super-seeded (BEP 16: each peer is offered pieces
-// nobody else was offered). A delta-ready image (BT_DELTA=y, `delta_ready`) is seeded normally:
-// a node that holds an earlier version wants a few pieces out of order, never the ones a
-// super-seeder offers it, and the leecher watch below did not rescue it (integration.
-// delta_reimage at BT_SUPER_SEED=y: three delta nodes still waited after 180 s). The cost:
-// blank nodes of a delta-ready image are seeded normally too, with every peer unchoked (the
-// session's choice for BT_SUPER_SEED=y), which sent 4.44 x S against 1.10 x S above.
-constexpr bool super_seeds(bool super_seed, int num_pieces, bool delta_ready = false) {
-    return super_seed && num_pieces >= min_super_seed_pieces && !delta_ready;
+// nobody else was offered). A node that holds an earlier version of a delta-ready image
+// (BT_DELTA=y, `delta_ready`) wants only the pieces of what changed, never most of those a
+// super-seeder offers in file order. `told_wanted`: the seeder learns from each node which
+// pieces it wants (the si_wanted message, common/wanted_pieces_message.hpp, with our patched
+// libtorrent) and offers it only those; then a delta-ready image is super-seeded like any
+// other. Without it a delta-ready image is seeded normally: the delta nodes all asked the
+// server for the same pieces in the same order, and it sent each needed piece about 1.4 times
+// at 4 nodes (docs/performance.md); super-seeded without it, three delta nodes still waited
+// after 180 s (integration.delta_reimage).
+constexpr bool super_seeds(bool super_seed, int num_pieces, bool delta_ready = false,
+                           bool told_wanted = false) {
+    return super_seed && num_pieces >= min_super_seed_pieces && (!delta_ready || told_wanted);
 }
 
 // ---- the offer --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 #include "common/lt_profile.hpp"
 #include "server/seed/seeder_policy.hpp"
+#include "server/seed/wanted_pieces_plugin.hpp"
 
 namespace si {
 
@@ -23,7 +24,7 @@ lt::torrent_flags_t seeder_torrent_flags(const SeederSettings& settings, int num
                                          bool delta_ready) {
     lt::torrent_flags_t flags = lt::add_torrent_params{}.flags;
     flags |= lt::torrent_flags::seed_mode;
-    if (super_seeds(settings.super_seed, num_pieces, delta_ready)) {
+    if (super_seeds(settings.super_seed, num_pieces, delta_ready, wanted_pieces_plugin_available)) {
         flags |= lt::torrent_flags::super_seeding;
     }
     flags &= ~lt::torrent_flags::auto_managed;

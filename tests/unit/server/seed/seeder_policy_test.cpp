@@ -18,11 +18,15 @@ TEST(SeederPolicy, OnlyTorrentsWithEnoughPiecesAreSuperSeeded) {
     EXPECT_FALSE(super_seeds(false, 500));
 }
 
-TEST(SeederPolicy, DeltaReadyTorrentsAreSeededNormally) {
+TEST(SeederPolicy, DeltaReadyTorrentsAreSuperSeededOnlyWhenNodesSayWhatTheyWant) {
     EXPECT_FALSE(super_seeds(true, 500, true));  // delta nodes ask for pieces out of order
     EXPECT_TRUE(super_seeds(true, 500, false));  // plain images: as before
     EXPECT_FALSE(super_seeds(false, 500, true));
     EXPECT_FALSE(super_seeds(true, min_super_seed_pieces - 1, true));
+    // si_wanted: each node is offered only the pieces it wants
+    EXPECT_TRUE(super_seeds(true, 500, true, true));
+    EXPECT_FALSE(super_seeds(false, 500, true, true));  // BT_SUPER_SEED=n still rules
+    EXPECT_FALSE(super_seeds(true, min_super_seed_pieces - 1, true, true));
 }
 
 TEST(SeederPolicy, OfferBudgetIsTwoMebibytesOfPieces) {
