@@ -65,6 +65,23 @@ class DeltaReimage(unittest.TestCase):
         code, body = sitest.http_get(self.t.url("/torrents/" + IMAGE_TORRENT))
         return sitest.torrent_info_hash(body) if code == 200 else None
 
+    def check_wanted_told(self):
+        """With a super-seeded delta-ready image, every delta node told the seeder which
+        pieces it wants, and in the end fewer than all of them."""
+        log = self.t.log_text()
+        if "seeder: super-seeding image-golden.tar.zst" not in log:
+            self.assertRegex(log, r"seeder: seeding image-golden\.tar\.zst \(delta-ready")
+            print("libtorrent without our patches: the delta-ready image is seeded normally")
+            return
+        self.assertIn("a node that holds an earlier version is offered only the pieces", log)
+        for i in range(3):
+            told = re.findall(r"seeder: image-golden\.tar\.zst: 127\.0\.0\.%d:\d+ wants "
+                              r"(\d+) of (\d+) pieces" % (21 + i), log)
+            self.assertTrue(told, "node 127.0.0.%d never said what it wants:\n%s"
+                            % (21 + i, log[-3000:]))
+            wanted, pieces = (int(x) for x in told[-1])
+            self.assertLess(wanted, pieces, log[-3000:])
+
     def test_v1_to_v2_on_three_nodes(self):
         roots = [os.path.join(self.t.dir, "root-%d" % i) for i in range(3)]
         for root in roots:
