@@ -99,6 +99,56 @@ Result<DeltaManifest> read_delta_manifest(std::string_view payload) {
     return parse_delta_manifest(text);
 }
 
+namespace {
+
+Status clear_under(const std::string& root, const std::string& rel, dev_t root_dev, bool fs_top,
+                   const std::vector<std::string>& keep) {
+    std::error_code ec;
+    std::filesystem::directory_iterator it(root + (rel.empty() ? "/" : rel), ec);
+    if (ec) {
+        return io_failure("read directory", root + rel, ec.value());
+    }
+    for (const auto& entry : it) {
+        const std::string name = entry.path().filename().string();
+        const std::string path = rel + "/" + name;
+        if (std::find(keep.begin(), keep.end(), path) != keep.end() ||
+            (fs_top && name == "lost+found")) {
+            continue;
+        }
+        struct stat st {};
+        if (::lstat((root + path).c_str(), &st) != 0) {
+            return io_failure("stat", root + path, errno);
+        }
+        const bool holds_kept = std::any_of(keep.begin(), keep.end(), [&](const std::string& k) {
+            return k.size() > path.size() && k.compare(0, path.size() + 1, path + "/") == 0;
+        });
+        const bool mount_point = S_ISDIR(st.st_mode) && st.st_dev != root_dev;
+        if (S_ISDIR(st.st_mode) && (holds_kept || mount_point)) {
+            if (Status s =
+                    clear_under(root, path, mount_point ? st.st_dev : root_dev, mount_point, keep);
+                !s) {
+                return s;
+            }
+            continue;
+        }
+        std::filesystem::remove_all(root + path, ec);
+        if (ec) {
+            return io_failure("remove", root + path, ec.value());
+        }
+    }
+    return Ok{};
+}
+
+}  // namespace
+
+Status clear_root(const std::string& root, const std::vector<std::string>& keep) {
+    struct stat st {};
+    if (::lstat(root.c_str(), &st) != 0) {
+        return io_failure("stat", root, errno);
+    }
+    return clear_under(root, "", st.st_dev, true, keep);
+}
+
 Status remove_planned(const std::string& root, const DeltaPlan& plan) {
     for (const std::string& p : plan.remove) {
         std::error_code ec;

@@ -29,6 +29,13 @@ Result<LocalScan> scan_root(const std::string& root, const std::vector<std::stri
 // ErrorKind::bad_data ("delta manifest: ...").
 Result<DeltaManifest> read_delta_manifest(std::string_view payload);
 
+// Empties `root` for a full install over disks that were not formatted (a reimage in place
+// whose image turns out not to be delta-ready): removes every entry under it, without
+// following a symbolic link, except the raw root paths of `keep` ("/.systemimager-incomplete",
+// a staging directory) and their parents, and the mount points of other filesystems (their
+// contents are removed) with their lost+found. Fails with ErrorKind::io naming the path.
+Status clear_root(const std::string& root, const std::vector<std::string>& keep);
+
 // Removes plan.remove under `root`, each recursively and without following a symbolic link.
 // Fails with ErrorKind::io naming the path.
 Status remove_planned(const std::string& root, const DeltaPlan& plan);

@@ -98,7 +98,16 @@ std::string DeltaStart::bytes(std::int64_t offset, std::int64_t length) const {
 }
 
 Status DeltaStart::full_install(lt::torrent_handle& h, const std::string& why) {
-    log_.info("delta: " + why + "; installing the image in full over the root");
+    if (clear_root_) {
+        log_.info("delta: " + why +
+                  "; clearing the root (its disks were not formatted), then "
+                  "installing the image in full");
+        if (Status s = clear_root(root_, clear_keep_); !s) {
+            return s;
+        }
+    } else {
+        log_.info("delta: " + why + "; installing the image in full over the root");
+    }
     prioritize(h, std::vector<lt::download_priority_t>(static_cast<std::size_t>(info_.num_pieces()),
                                                        lt::default_priority));
     wanted_ = info_.num_pieces();

@@ -35,6 +35,13 @@ class DeltaStart {
     // The priorities to add the torrent with: the trailer's last pieces only.
     std::vector<lt::download_priority_t> initial_priorities() const;
 
+    // A full install (the image is not delta-ready) first clears the root, keeping the raw
+    // root paths of `keep` (delta_install.hpp, clear_root): for disks reimaged in place.
+    void clear_before_full_install(std::vector<std::string> keep) {
+        clear_keep_ = std::move(keep);
+        clear_root_ = true;
+    }
+
     // Where every change of the piece priorities is published from now on (for the image
     // server's super-seeder, agent/wanted_pieces_plugin.hpp); the initial ones at once.
     void publish_to(std::shared_ptr<WantedPieces> wanted);
@@ -80,6 +87,8 @@ class DeltaStart {
     int wanted_ = 0;
     std::vector<char> held_or_had_;
     std::shared_ptr<WantedPieces> wanted_pieces_;
+    bool clear_root_ = false;
+    std::vector<std::string> clear_keep_;
 };
 
 }  // namespace si

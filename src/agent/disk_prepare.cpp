@@ -264,6 +264,66 @@ Status Mounts::unmount_all() {
     return Ok{};
 }
 
+namespace {
+
+// Whether the device of `f` is there and carries the filesystem type the layout plans.
+Status holds_planned_filesystem(const PlannedFilesystem& f) {
+    struct stat st {};
+    if (::stat(f.device.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) {
+        return disk_error(f.device + " is not there");
+    }
+    const std::string type = f.spec.fs == "msdos" ? "vfat" : f.spec.fs;
+    // "blkid DEV" prints DEV: ... TYPE="..." in util-linux and in busybox alike; it exits
+    // non-zero on a device without a known signature.
+    auto r = run_tool({{"blkid", f.device}, "", ""}, "blkid " + f.device);
+    const auto at = r ? r->find(" TYPE=\"") : std::string::npos;
+    if (at == std::string::npos) {
+        return disk_error(f.device + " holds no filesystem");
+    }
+    const std::string found = r->substr(at + 7, r->find('"', at + 7) - (at + 7));
+    if (found != type) {
+        return disk_error(f.device + " holds " + found + ", the layout plans " + type);
+    }
+    return Ok{};
+}
+
+// The filesystem UUID of each of the plan's devices, by device (for fstab and GRUB).
+Status read_uuids(const DiskPlan& plan, std::map<std::string, std::string>& uuids) {
+    for (const PlannedFilesystem& f : plan.filesystems) {
+        if (f.device.empty()) {
+            continue;
+        }
+        // "blkid DEV" prints DEV: ... UUID="..." ... in util-linux and in busybox alike.
+        auto r = run_tool({{"blkid", f.device}, "", ""}, "blkid " + f.device);
+        if (!r) {
+            return r.error();
+        }
+        const auto at = r->find(" UUID=\"");
+        if (at != std::string::npos) {
+            const auto begin = at + 7;
+            uuids[f.device] = r->substr(begin, r->find('"', begin) - begin);
+        }
+    }
+    return Ok{};
+}
+
+// Mounts the plan's filesystems (plan.mount_order) read-write under `root`, one log line each.
+Status mount_planned(const DiskPlan& plan, const std::string& root, Mounts& mounts,
+                     const std::string& how, Logger& log) {
+    for (const std::size_t i : plan.mount_order) {
+        const PlannedFilesystem& f = plan.filesystems[i];
+        const std::string target = root + (f.spec.mp == "/" ? "" : f.spec.mp);
+        if (auto st = mounts.mount(f.device, target, f.spec.fs == "msdos" ? "vfat" : f.spec.fs);
+            !st) {
+            return st.error();
+        }
+        log.info("mounted " + f.device + " (" + f.spec.fs + ") on " + target + how);
+    }
+    return Ok{};
+}
+
+}  // namespace
+
 Result<PreparedDisks> prepare_disks(const DiskPlan& plan, const std::string& root, Logger& log) {
     const auto busy = busy_devices();
     for (const PlannedDisk& d : plan.disks) {
@@ -319,29 +379,27 @@ Result<PreparedDisks> prepare_disks(const DiskPlan& plan, const std::string& roo
             return r.error();
         }
     }
-    for (const PlannedFilesystem& f : plan.filesystems) {
-        if (f.device.empty()) {
-            continue;
-        }
-        // "blkid DEV" prints DEV: ... UUID="..." ... in util-linux and in busybox alike.
-        auto r = run_tool({{"blkid", f.device}, "", ""}, "blkid " + f.device);
-        if (!r) {
-            return r.error();
-        }
-        const auto at = r->find(" UUID=\"");
-        if (at != std::string::npos) {
-            const auto begin = at + 7;
-            out.uuids[f.device] = r->substr(begin, r->find('"', begin) - begin);
-        }
+    if (auto st = read_uuids(plan, out.uuids); !st) {
+        return st.error();
     }
+    if (auto st = mount_planned(plan, root, out.mounts, "", log); !st) {
+        return st.error();
+    }
+    return out;
+}
+
+Result<PreparedDisks> reuse_disks(const DiskPlan& plan, const std::string& root, Logger& log) {
+    PreparedDisks out;
     for (const std::size_t i : plan.mount_order) {
-        const PlannedFilesystem& f = plan.filesystems[i];
-        const std::string target = root + (f.spec.mp == "/" ? "" : f.spec.mp);
-        if (auto st = out.mounts.mount(f.device, target, f.spec.fs == "msdos" ? "vfat" : f.spec.fs);
-            !st) {
+        if (auto st = holds_planned_filesystem(plan.filesystems[i]); !st) {
             return st.error();
         }
-        log.info("mounted " + f.device + " (" + f.spec.fs + ") on " + target);
+    }
+    if (auto st = read_uuids(plan, out.uuids); !st) {
+        return st.error();
+    }
+    if (auto st = mount_planned(plan, root, out.mounts, ", as it is", log); !st) {
+        return st.error();
     }
     return out;
 }
@@ -353,22 +411,10 @@ Result<Mounts> mount_planned_read_only(const DiskPlan& plan, const std::string& 
         if (f.device.empty()) {
             continue;
         }
-        struct stat st {};
-        if (::stat(f.device.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) {
-            return disk_error(f.device + " is not there");
+        if (auto st = holds_planned_filesystem(f); !st) {
+            return st.error();
         }
         const std::string type = f.spec.fs == "msdos" ? "vfat" : f.spec.fs;
-        // "blkid DEV" prints DEV: ... TYPE="..." in util-linux and in busybox alike; it exits
-        // non-zero on a device without a known signature.
-        auto r = run_tool({{"blkid", f.device}, "", ""}, "blkid " + f.device);
-        const auto at = r ? r->find(" TYPE=\"") : std::string::npos;
-        if (at == std::string::npos) {
-            return disk_error(f.device + " holds no filesystem");
-        }
-        const std::string found = r->substr(at + 7, r->find('"', at + 7) - (at + 7));
-        if (found != type) {
-            return disk_error(f.device + " holds " + found + ", the layout plans " + type);
-        }
         const std::string options = type.rfind("ext", 0) == 0 ? "noload"
                                     : type == "xfs"           ? "norecovery"
                                                               : "";

@@ -58,6 +58,12 @@ struct PreparedDisks {
 // before writing, a disk that is mounted or in use as swap. Logs one line per step.
 Result<PreparedDisks> prepare_disks(const DiskPlan& plan, const std::string& root, Logger& log);
 
+// Disks that carry an earlier install made from this same layout (install_record.hpp,
+// reimage_in_place): nothing is partitioned or formatted; the plan's filesystems, each checked
+// to be there with its planned type, are mounted read-write under `root` as they are, and their
+// UUIDs read for fstab. Fails (ErrorKind::disk) as mount_planned_read_only does.
+Result<PreparedDisks> reuse_disks(const DiskPlan& plan, const std::string& root, Logger& log);
+
 // Mounts the plan's filesystems (plan.mount_order) read-only under `root`, to read what the
 // disks hold before anything is written: only when each device is there and carries the
 // filesystem type the layout plans (blkid), ext2/3/4 without replaying their journal (noload) and

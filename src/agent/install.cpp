@@ -241,6 +241,15 @@ class Install final : public InstallSteps {
             return fail("unmount", st.error());
         }
         if (!v.held) {
+            if (plan_ && v.recorded && si::reimage_in_place(v.record, install_target()) &&
+                zstd_image()) {
+                in_place_ = true;
+                log_.info("not already installed: " + v.reason + "; the disks hold " +
+                          v.record.target.image.name +
+                          " installed from this layout: reimaging them in place, downloading "
+                          "only what changed (BITTORRENT_REINSTALL=y formats them instead)");
+                return std::nullopt;
+            }
             log_.info("not already installed: " + v.reason + " (installing in full)");
             return std::nullopt;
         }
@@ -380,13 +389,12 @@ class Install final : public InstallSteps {
         return std::nullopt;
     }
 
-    // A root that holds an earlier install of any image (its record is there) and no disks to
-    // prepare: the image is installed as a delta (agent/delta_start.hpp), which needs the
-    // root's scan taken now, before anything is written. nullopt: a full install.
+    // A root that holds an earlier install of any image (its record is there), with no disks
+    // to prepare or on disks reimaged in place: the image is installed as a delta
+    // (agent/delta_start.hpp), which needs the root's scan taken now, before anything is
+    // written. nullopt: a full install.
     std::optional<si::DeltaRequest> delta_request() {
-        // Only zstd images can be delta-ready (server/pack/delta_pack.hpp): others are not scanned.
-        if (plan_ || s_.reinstall || torrents_.empty() ||
-            !torrents_.front().tarball.ends_with(".tar.zst")) {
+        if ((plan_ && !in_place_) || s_.reinstall || !zstd_image()) {
             return std::nullopt;
         }
         std::error_code ec;
@@ -394,6 +402,7 @@ class Install final : public InstallSteps {
             return std::nullopt;
         }
         si::DeltaRequest d;
+        d.in_place = in_place_;
         d.exclude = si::record_manifest_excludes();
         const auto root = std::filesystem::path(opt_.root).lexically_normal().string();
         const auto staging = std::filesystem::path(staging_).lexically_normal().string();
@@ -508,10 +517,17 @@ class Install final : public InstallSteps {
         return std::nullopt;
     }
 
+    // Only zstd images can be delta-ready (server/pack/delta_pack.hpp): others are not scanned.
+    bool zstd_image() const {
+        return !torrents_.empty() && torrents_.front().tarball.ends_with(".tar.zst");
+    }
+
     // Blank disks: the planned partitions, mkfs and the filesystems mounted under the root.
+    // Disks reimaged in place (check_already_installed): their filesystems mounted as they are.
     StepStatus prepare_disks() override {
-        monitor_->send(report(si::monitor_status::initializing, "mkfs"));
-        auto prepared = si::prepare_disks(*plan_, opt_.root, log_);
+        monitor_->send(report(si::monitor_status::initializing, in_place_ ? "mount" : "mkfs"));
+        auto prepared = in_place_ ? si::reuse_disks(*plan_, opt_.root, log_)
+                                  : si::prepare_disks(*plan_, opt_.root, log_);
         if (!prepared) {
             return fail("disks", prepared.error());
         }
@@ -591,8 +607,9 @@ class Install final : public InstallSteps {
     std::vector<si::FetchedTorrent> torrents_;  // the image's first, then the overrides'
     std::vector<std::string> names_;            // of torrents_, in the same order
     std::string layout_digest_;                 // sha256 hex of the layout's text (blank disks)
-    std::string install_ = "full";              // how the root got the image: full or held
-    std::int64_t total_bytes_ = 0;              // of all tarballs
+    bool in_place_ = false;         // disks that hold an earlier install from this layout: kept
+    std::string install_ = "full";  // how the root got the image: full or held
+    std::int64_t total_bytes_ = 0;  // of all tarballs
     std::string staging_;
     std::vector<std::string> staged_;
     si::InstallProof proof_;

@@ -305,6 +305,10 @@ std::optional<std::string> record_mismatch(const InstallRecord& record,
     return std::nullopt;
 }
 
+bool reimage_in_place(const InstallRecord& on_disk, const InstallTarget& target) {
+    return !target.layout_digest.empty() && on_disk.target.layout_digest == target.layout_digest;
+}
+
 HeldVerdict check_held(const std::string& root, const InstallTarget& target) {
     HeldVerdict v;
     const std::string path = record_path(root);
@@ -323,6 +327,8 @@ HeldVerdict check_held(const std::string& root, const InstallTarget& target) {
         v.reason = "install record " + path + ": " + record.error().message;
         return v;
     }
+    v.recorded = true;
+    v.record = *record;
     const std::string mark = (root.back() == '/' ? root : root + "/") + incomplete_mark_name;
     if (::lstat(mark.c_str(), &st) == 0) {
         v.reason = "the root carries " + mark + " (an install stopped half-way)";

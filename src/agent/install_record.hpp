@@ -79,11 +79,19 @@ Status write_install_record(const std::string& root, const InstallRecord& record
 std::optional<std::string> record_mismatch(const InstallRecord& record,
                                            const InstallTarget& target);
 
+// Whether disks that carry an install recorded as `on_disk` may be reimaged in place for
+// `target` (mounted as they are, nothing partitioned or formatted, only what changed
+// downloaded: a delta install): both installs prepared the disks from the same layout (equal,
+// non-empty layout digests), so the partitions and filesystems are the ones this boot would
+// make. Pure.
+bool reimage_in_place(const InstallRecord& on_disk, const InstallTarget& target);
+
 // The verdict on a root: held (the disk holds the target exactly) or why not.
 struct HeldVerdict {
     bool held = false;
     std::string reason;              // when not held: one line
-    InstallRecord record;            // when held
+    bool recorded = false;           // the root carries a whole record (held or not)
+    InstallRecord record;            // that record, when recorded
     std::int64_t scanned_bytes = 0;  // file contents read by the manifest
     std::int64_t scanned_entries = 0;
     double scan_seconds = 0;

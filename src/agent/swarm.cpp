@@ -135,6 +135,9 @@ Result<TransferReport> Swarm::download_and_unpack(
     if (delta != nullptr) {
         delta_start =
             std::make_unique<DeltaStart>(info, root, std::move(delta->scan), feeder, log_);
+        if (delta->in_place) {
+            delta_start->clear_before_full_install(delta->exclude);
+        }
     }
 
     lt::add_torrent_params p;

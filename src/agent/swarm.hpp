@@ -65,6 +65,9 @@ struct TransferReport {
 struct DeltaRequest {
     LocalScan scan;
     std::vector<std::string> exclude;
+    // The root is on disks reimaged in place (not formatted): an image that is not delta-ready
+    // is installed in full over the root cleared first (clear_root, keeping `exclude`).
+    bool in_place = false;
 };
 
 class Swarm {

@@ -230,6 +230,36 @@ TEST_F(HeldCheck, AnotherTargetIsNotHeld) {
     EXPECT_EQ(v.scanned_entries, 0);  // no scan when the record is not for this target
 }
 
+TEST_F(HeldCheck, ARecordForAnotherImageIsStillReadForAReimageInPlace) {
+    record_install();
+    InstallTarget t = target();
+    t.image = {"rocky9-update", std::string(40, 'e')};
+    const HeldVerdict v = check_held(root_, t);
+    EXPECT_FALSE(v.held);
+    ASSERT_TRUE(v.recorded);
+    EXPECT_EQ(v.record.target.image.name, "rocky9");
+    EXPECT_TRUE(reimage_in_place(v.record, t));
+}
+
+TEST_F(HeldCheck, NoRecordNoReimageInPlace) {
+    const HeldVerdict v = check_held(root_, target());
+    EXPECT_FALSE(v.recorded);
+}
+
+TEST(InstallRecord, InPlaceOnlyOnDisksPreparedFromTheSameLayout) {
+    InstallTarget t = target();
+    t.image = {"other", std::string(40, 'e')};  // any earlier image, any hostname
+    t.hostname = "node08";
+    EXPECT_TRUE(reimage_in_place(record(), t));
+    t.layout_digest = sha256_hex("# si disk layout 1\n/dev/sda2 /home\n");
+    EXPECT_FALSE(reimage_in_place(record(), t));  // another layout: formatted
+    t.layout_digest.clear();
+    EXPECT_FALSE(reimage_in_place(record(), t));  // no disks prepared this boot
+    InstallRecord no_disks = record();
+    no_disks.target.layout_digest.clear();
+    EXPECT_FALSE(reimage_in_place(no_disks, t));
+}
+
 TEST_F(HeldCheck, AnEditedRootIsNotHeld) {
     record_install();
     struct stat st {};
