@@ -449,7 +449,9 @@ char type_letter(mode_t mode) {
     return 's';
 }
 
-std::string line_of(const Entry& e) {
+// `nlink`: the entry's hard links inside the tree (not st_nlink, which also counts links
+// outside it, e.g. an image directory made with cp -al beside another).
+std::string line_of(const Entry& e, int nlink) {
     const struct stat& st = e.st;
     std::string line = manifest_escape(e.path);
     line += " type=";
@@ -466,7 +468,7 @@ std::string line_of(const Entry& e) {
                 " mtime=" + std::to_string(ns);
     }
     if (S_ISREG(st.st_mode)) {
-        line += " nlink=" + std::to_string(st.st_nlink);
+        line += " nlink=" + std::to_string(nlink);
     }
     if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
         line +=
@@ -565,10 +567,19 @@ Result<TreeManifest> build_tree_manifest(const std::string& root, const Manifest
         return Error{"manifest " + root + failed->first->path + ": read: " + failed->second,
                      ErrorKind::io};
     }
+    // The links of each hard-linked file found in the walk, by its first entry: what an
+    // archive of the tree reproduces, whatever links the file has outside the tree.
+    std::map<const Entry*, int> links_in_tree;
+    for (const Entry& e : walker.entries()) {
+        if (S_ISREG(e.st.st_mode) && e.st.st_nlink > 1) {
+            ++links_in_tree[e.link_of != nullptr ? e.link_of : &e];
+        }
+    }
     TreeManifest m;
     m.lines.reserve(walker.entries().size());
     for (const Entry& e : walker.entries()) {
-        m.lines.push_back(line_of(e));
+        const auto group = links_in_tree.find(e.link_of != nullptr ? e.link_of : &e);
+        m.lines.push_back(line_of(e, group == links_in_tree.end() ? 1 : group->second));
     }
     std::sort(m.lines.begin(), m.lines.end(),
               [](const std::string& a, const std::string& b) { return path_of(a) < path_of(b); });

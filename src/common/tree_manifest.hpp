@@ -14,7 +14,8 @@
 // blanks, control bytes, '%' or above 0x7e are written %XX (hex), so a line never holds a
 // blank, a newline or a byte that is not ASCII. size and mtime are given for every entry but
 // directories (a directory's size is the filesystem's business, and its mtime changes when an
-// entry is added to it, e.g. the install record itself); nlink for regular files; rdev for
+// entry is added to it, e.g. the install record itself); nlink for regular files (the number of
+// the file's hard links inside the tree, which an archive of the tree reproduces); rdev for
 // devices; target for symbolic links; xattrs (the first 128 bits, in hex, of a SHA-256 over
 // the attributes' names and values, sorted by name) only when the entry has any; content for
 // regular files.

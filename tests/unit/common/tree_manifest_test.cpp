@@ -161,6 +161,30 @@ TEST_F(TreeManifestTest, EachKindOfChangeIsNamed) {
               "/etc/initctl: type");
 }
 
+TEST_F(TreeManifestTest, HardLinksOutsideTheTreeAreNotCounted) {
+    // An image directory made with cp -al beside another: its files have links outside it,
+    // which no archive of it carries.
+    const std::string outside = root_ + "-outside";
+    fs::create_directories(outside);
+    fs::create_hard_link(root_ + "/etc/passwd", outside + "/passwd");
+    fs::create_hard_link(root_ + "/usr/bin/tool", outside + "/tool");
+    fs::create_hard_link(root_ + "/usr/bin/tool", root_ + "/usr/bin/tool2");
+    const auto lines = manifest();
+    std::error_code ec;
+    fs::remove_all(outside, ec);
+    auto line = [&](const std::string& path) {
+        for (const std::string& l : lines) {
+            if (l.rfind(path + " ", 0) == 0) {
+                return l;
+            }
+        }
+        return std::string();
+    };
+    EXPECT_NE(line("/etc/passwd").find(" nlink=1"), std::string::npos) << line("/etc/passwd");
+    EXPECT_NE(line("/usr/bin/tool").find(" nlink=2"), std::string::npos) << line("/usr/bin/tool");
+    EXPECT_NE(line("/usr/bin/tool2").find(" nlink=2"), std::string::npos);
+}
+
 TEST_F(TreeManifestTest, ALinkTargetOfTheSameLengthAndTime) {
     const auto before = manifest();
     const timespec was = mtime_of("/usr/bin/tool-link");
