@@ -349,19 +349,21 @@ class Lab:
         t.wait_served(["image-%s.tar.gz.torrent" % images[0], "override-%s.tar.gz.torrent" % overrides[0]],
                       timeout=180)
 
-    def start_image_server(self, images, compress="zstd", nodes=None, power_command=None):
+    def start_image_server(self, images, compress="zstd", nodes=None, power_command=None,
+                           extra=""):
         """si_btd on SERVER_IP serving `images` (name -> (tree, autoinstallscript.conf text)):
         each tree hard-linked (copied across filesystems) into the image directory, with the
         layout written into it as SystemImager kept it.
         nodes: per-node network boot, [(hostname, mac, image, group)] written as the nodes
         file, with TFTP_DIR the lab's TFTP root and NET_BOOT_DEFAULT = local; the install
         template is the TFTP root's pxelinux.cfg/default (set_pxelinux_config first).
-        power_command: BT_POWER_COMMAND for si_btreimage."""
+        power_command: BT_POWER_COMMAND for si_btreimage.
+        extra: more bittorrent.conf lines."""
         names = tuple(images)
         t = sitest.ServerTree(address=SERVER_IP, compress=compress, images=names, overrides=())
         t.tracker_port = 6969
         t.monitor_port = SI_BTD_MONITOR_PORT
-        extra = 'BT_POWER_COMMAND="%s"\n' % power_command if power_command else ""
+        extra += 'BT_POWER_COMMAND="%s"\n' % power_command if power_command else ""
         t.write_bt_conf(compress=compress, images=names, overrides=(), extra=extra)
         if nodes:
             with open(os.path.join(t.dir, "etc", "nodes.conf"), "w") as f:

@@ -13,8 +13,10 @@ QMP: tests/e2e/qmp_power.py, as a BMC's power cycle).
   3. Both are powered on: each PXE-boots, its file says LOCALBOOT, pxelinux (BIOS) or
      syslinux.efi (UEFI) hands the boot back to the firmware, and the node boots Debian from
      its own disk (the marker line), without a second run of the installer.
-  4. si_btreimage --image debian-v2 @g1: node A installs the changed image and boots it; node B
-     is untouched.
+  4. si_btreimage --image debian-v2 @g1: node A reimages its disk in place to the changed image
+     and boots it; node B is untouched. The server packs its images delta-ready (BT_DELTA=y):
+     node A's disks, prepared from the same layout, are not formatted; it downloads only what
+     differs from its root (debian-v1, booted once since) and its root then equals debian-v2.
 
 Group g1 is node A alone in CI; SI_E2E_GROUP_NODES=3 adds BIOS nodes node-c and node-d to it,
 for the time from si_btreimage to the last node of a 3-node group booting the new image (the
@@ -110,7 +112,8 @@ class ReimageBoot(pxe_lab.LabTest):
              "debian-uefi": (self.image, blank.UEFI_LAYOUT)},
             nodes=[("node-a", a_mac, "debian-v1", "g1"), ("node-b", b_mac, "debian-uefi", "g2")]
             + [(name, mac, "debian-v1", "g1") for name, mac in extra],
-            power_command="%s %s %s/%%h.qmp" % (sys.executable, QMP_POWER, lab.dir))
+            power_command="%s %s %s/%%h.qmp" % (sys.executable, QMP_POWER, lab.dir),
+            extra="BT_DELTA=y\n")
         print("si_btd packed and serves 3 images after %.0f s" % (time.monotonic() - started),
               flush=True)
         lab.serve_uefi_boot()
@@ -208,6 +211,7 @@ class ReimageBoot(pxe_lab.LabTest):
         # 4. Group g1 (node A, and any others) to the changed image, node B untouched.
         b_file = pxe_lab.sitest.boot_file_header(self.boot_file(b))
         b_serial = b.serial_text()
+        serials = {c.name: len(c.serial_text()) for c in g1}
         t0 = time.monotonic()
         p = self.reimage("--image", "debian-v2", "@g1")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr + self.show(a))
@@ -220,6 +224,17 @@ class ReimageBoot(pxe_lab.LabTest):
             c.power_cycle()
         self.wait_off(g1, BOOT_TIMEOUT)
         took = time.monotonic() - t0
+        for c in g1:
+            # Reimaged in place: the disks kept, only what changed downloaded.
+            text = c.serial_text()[serials[c.name]:marks[c.name]]
+            self.assertIn("reimaging them in place", text, self.show(c))
+            self.assertNotIn("mkfs ", text, self.show(c))
+            m = re.search(r"si_btagent: delta: image-debian-v2\.tar\.zst: received (\d+) bytes "
+                          r"of (\d+);", text)
+            self.assertIsNotNone(m, self.show(c))
+            received, image = int(m.group(1)), int(m.group(2))
+            self.assertLess(received, image // 2, m.group(0))
+            print("MEASURE %s delta reimage in place: %s" % (c.name, m.group(0)), flush=True)
         for c in g1:
             self.assertIn("SI-BOOTED host=%s" % c.name, c.serial_text()[marks[c.name]:], self.show(c))
             self.assertEqual(self.read_disk_file(c, "etc/si-image-version"), "2\n")
