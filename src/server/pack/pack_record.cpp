@@ -66,7 +66,11 @@ std::string format_pack_record(const PackRecord& r) {
     o << magic << ' ' << r.version << '\n'
       << "source " << r.source << '\n'
       << "fingerprint " << r.fingerprint << '\n'
-      << "compression " << compression_word(r.compression) << (r.delta ? "-delta" : "") << '\n'
+      << "compression " << compression_word(r.compression)
+      << (!r.delta                ? std::string()
+          : r.delta_revision <= 1 ? std::string("-delta")
+                                  : "-delta" + std::to_string(r.delta_revision))
+      << '\n'
       << "piece_size " << r.piece_size << '\n'
       << "tree_bytes " << r.tree_bytes << '\n'
       << "tarball_size " << r.tarball_size << '\n'
@@ -116,8 +120,14 @@ Result<PackRecord> parse_pack_record(std::string_view text, std::string_view fil
         } else if (key == "fingerprint") {
             r.fingerprint = value, bit = 2, ok = is_hex40(value);
         } else if (key == "compression") {
-            r.delta = value == "zstd-delta";
-            bit = 4, ok = parse_compression(r.delta ? "zstd" : value, r.compression);
+            r.delta = value.starts_with("zstd-delta");
+            if (r.delta) {
+                const std::string_view revision = value.substr(10);
+                r.delta_revision = 1;
+                ok = revision.empty() ||
+                     (parse_number(revision, r.delta_revision) && r.delta_revision > 1);
+            }
+            bit = 4, ok = ok && parse_compression(r.delta ? "zstd" : value, r.compression);
         } else if (key == "piece_size") {
             bit = 8, ok = parse_number(value, r.piece_size) && r.piece_size > 0;
         } else if (key == "tree_bytes") {
@@ -174,6 +184,12 @@ PairCheck check_pair(const PairState& state, const std::string& announce_url,
     }
     if (r.compression != state.compression || r.delta != state.delta) {
         c.reason = "the compression changed";
+        return c;
+    }
+    if (r.delta && r.delta_revision != delta_layout_revision) {
+        c.reason = "packed delta-ready by an older si_btd (layout revision " +
+                   std::to_string(r.delta_revision) + ", now " +
+                   std::to_string(delta_layout_revision) + ")";
         return c;
     }
     if (r.fingerprint != state.fingerprint) {

@@ -7,7 +7,8 @@
 //   si-pack-record 1
 //   source /var/lib/systemimager/images/x
 //   fingerprint <sha1 hex of the walked tree's lstat data>
-//   compression gzip|zstd|zstd-delta|none   (zstd-delta: BT_DELTA's layout, delta_pack.hpp)
+//   compression gzip|zstd|zstd-delta2|none  (zstd-delta<revision>: BT_DELTA's layout,
+//                                            delta_pack.hpp; "zstd-delta" is revision 1)
 //   piece_size 1048576
 //   tree_bytes 123
 //   tarball_size 456
@@ -27,12 +28,18 @@ namespace si {
 
 inline constexpr int pack_record_version = 1;
 
+// The revision of the delta-ready layout this si_btd packs; a pair packed with another is
+// packed again. 2: the manifest's nlink counts a file's links inside the image only (revision
+// 1 counted links outside it too, which nodes never hold, so their delta installs failed).
+inline constexpr int delta_layout_revision = 2;
+
 struct PackRecord {
     int version = pack_record_version;
     std::string source;
     std::string fingerprint;
     Compression compression = Compression::none;
-    bool delta = false;  // delta-ready layout (server/pack/delta_pack.hpp)
+    bool delta = false;                          // delta-ready layout (server/pack/delta_pack.hpp)
+    int delta_revision = delta_layout_revision;  // of that layout, when delta
     int piece_size = 0;
     std::uint64_t tree_bytes = 0;
     std::uint64_t tarball_size = 0;

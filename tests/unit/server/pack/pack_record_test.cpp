@@ -53,6 +53,28 @@ TEST(PackRecord, RejectsAnythingOdd) {
     EXPECT_FALSE(parse_pack_record(bad_num, "r").ok());
 }
 
+TEST(PackRecord, DeltaLayoutRevision) {
+    PackRecord r = sample_record();
+    r.delta = true;
+    const std::string text = format_pack_record(r);
+    EXPECT_NE(text.find("\ncompression zstd-delta2\n"), std::string::npos) << text;
+    auto back = parse_pack_record(text, "r");
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_TRUE(back->delta);
+    EXPECT_EQ(back->delta_revision, delta_layout_revision);
+    // an older si_btd's record: revision 1
+    std::string old = text;
+    old.replace(old.find("zstd-delta2"), 11, "zstd-delta");
+    auto first = parse_pack_record(old, "r");
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    EXPECT_EQ(first->delta_revision, 1);
+    for (const char* bad : {"zstd-delta1", "zstd-deltax", "zstd-delta0"}) {
+        std::string b = text;
+        b.replace(b.find("zstd-delta2"), 11, bad);
+        EXPECT_FALSE(parse_pack_record(b, "r").ok()) << bad;
+    }
+}
+
 class PairCheckTest : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -104,6 +126,20 @@ TEST_F(PairCheckTest, StaleForEveryMismatch) {
     EXPECT_EQ(check_pair(state_, rec_.announce).reason, "the tarball was modified after packing");
     unlink(record_path(state_.tarball).c_str());
     EXPECT_EQ(check_pair(state_, rec_.announce).reason.rfind("no record", 0), 0u);
+}
+
+TEST_F(PairCheckTest, ADeltaReadyPairOfAnOlderLayoutRevisionIsPackedAgain) {
+    PairState s = state_;
+    s.delta = true;
+    rec_.delta = true;
+    rec_.delta_revision = 1;
+    ASSERT_TRUE(write_pack_record(state_.tarball, rec_).ok());
+    PairCheck c = check_pair(s, rec_.announce);
+    EXPECT_EQ(c.match, PairMatch::stale);
+    EXPECT_EQ(c.reason, "packed delta-ready by an older si_btd (layout revision 1, now 2)");
+    rec_.delta_revision = delta_layout_revision;
+    ASSERT_TRUE(write_pack_record(state_.tarball, rec_).ok());
+    EXPECT_EQ(check_pair(s, rec_.announce).match, PairMatch::matches);
 }
 
 }  // namespace
