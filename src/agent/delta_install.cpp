@@ -101,39 +101,63 @@ Result<DeltaManifest> read_delta_manifest(std::string_view payload) {
 
 namespace {
 
-Status clear_under(const std::string& root, const std::string& rel, dev_t root_dev, bool fs_top,
-                   const std::vector<std::string>& keep) {
+// "/var/stage/" -> "/var/stage"
+std::vector<std::string> without_trailing_slash(std::vector<std::string> paths) {
+    for (std::string& p : paths) {
+        while (p.size() > 1 && p.back() == '/') {
+            p.pop_back();
+        }
+    }
+    return paths;
+}
+
+bool listed(const std::vector<std::string>& paths, const std::string& path) {
+    return std::find(paths.begin(), paths.end(), path) != paths.end();
+}
+
+// Empties the directory at `rel` (a raw root path, "" for the root) on device `dev`; removes
+// each entry below it that is not kept, depth first, and never crosses into a mount point that
+// `mounts` does not list. Entries that must stay (kept, mount points) keep their parents.
+Status clear_under(const std::string& root, const std::string& rel, dev_t dev, bool fs_top,
+                   const std::vector<std::string>& keep, const std::vector<std::string>& mounts) {
     std::error_code ec;
-    std::filesystem::directory_iterator it(root + (rel.empty() ? "/" : rel), ec);
+    std::vector<std::string> names;
+    for (std::filesystem::directory_iterator it(root + (rel.empty() ? "/" : rel), ec), end;
+         !ec && it != end; it.increment(ec)) {
+        names.push_back(it->path().filename().string());
+    }
     if (ec) {
         return io_failure("read directory", root + rel, ec.value());
     }
-    for (const auto& entry : it) {
-        const std::string name = entry.path().filename().string();
+    for (const std::string& name : names) {
         const std::string path = rel + "/" + name;
-        if (std::find(keep.begin(), keep.end(), path) != keep.end() ||
-            (fs_top && name == "lost+found")) {
+        if (listed(keep, path) || (fs_top && name == "lost+found")) {
             continue;
         }
         struct stat st {};
         if (::lstat((root + path).c_str(), &st) != 0) {
             return io_failure("stat", root + path, errno);
         }
-        const bool holds_kept = std::any_of(keep.begin(), keep.end(), [&](const std::string& k) {
-            return k.size() > path.size() && k.compare(0, path.size() + 1, path + "/") == 0;
-        });
-        const bool mount_point = S_ISDIR(st.st_mode) && st.st_dev != root_dev;
-        if (S_ISDIR(st.st_mode) && (holds_kept || mount_point)) {
-            if (Status s =
-                    clear_under(root, path, mount_point ? st.st_dev : root_dev, mount_point, keep);
-                !s) {
-                return s;
+        if (!S_ISDIR(st.st_mode)) {
+            if (::unlink((root + path).c_str()) != 0) {
+                return io_failure("remove", root + path, errno);
             }
             continue;
         }
-        std::filesystem::remove_all(root + path, ec);
-        if (ec) {
-            return io_failure("remove", root + path, ec.value());
+        const bool mount_point = st.st_dev != dev;
+        if (mount_point && !listed(mounts, path)) {
+            continue;  // not the layout's: never entered (/proc, a bind mount)
+        }
+        if (Status s = clear_under(root, path, st.st_dev, mount_point, keep, mounts); !s) {
+            return s;
+        }
+        if (mount_point) {
+            continue;
+        }
+        // Not empty when something below had to stay (a kept path, a mount point).
+        if (::rmdir((root + path).c_str()) != 0 && errno != ENOTEMPTY && errno != EEXIST &&
+            errno != EBUSY) {
+            return io_failure("remove", root + path, errno);
         }
     }
     return Ok{};
@@ -141,12 +165,14 @@ Status clear_under(const std::string& root, const std::string& rel, dev_t root_d
 
 }  // namespace
 
-Status clear_root(const std::string& root, const std::vector<std::string>& keep) {
+Status clear_root(const std::string& root, const std::vector<std::string>& keep,
+                  const std::vector<std::string>& mounts) {
     struct stat st {};
     if (::lstat(root.c_str(), &st) != 0) {
         return io_failure("stat", root, errno);
     }
-    return clear_under(root, "", st.st_dev, true, keep);
+    return clear_under(root, "", st.st_dev, true, without_trailing_slash(keep),
+                       without_trailing_slash(mounts));
 }
 
 Status remove_planned(const std::string& root, const DeltaPlan& plan) {

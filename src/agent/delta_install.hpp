@@ -32,9 +32,13 @@ Result<DeltaManifest> read_delta_manifest(std::string_view payload);
 // Empties `root` for a full install over disks that were not formatted (a reimage in place
 // whose image turns out not to be delta-ready): removes every entry under it, without
 // following a symbolic link, except the raw root paths of `keep` ("/.systemimager-incomplete",
-// a staging directory) and their parents, and the mount points of other filesystems (their
-// contents are removed) with their lost+found. Fails with ErrorKind::io naming the path.
-Status clear_root(const std::string& root, const std::vector<std::string>& keep);
+// a staging directory, a filesystem the layout keeps) with what is below them and the
+// directories above them. It goes into the filesystems mounted at the raw root paths of
+// `mounts` (the layout's), empties them and keeps their mount point and lost+found; it never
+// enters or removes any other mount point (/proc, a bind mount, ...). A trailing '/' in `keep`
+// or `mounts` is ignored. Fails with ErrorKind::io naming the path.
+Status clear_root(const std::string& root, const std::vector<std::string>& keep,
+                  const std::vector<std::string>& mounts = {});
 
 // Removes plan.remove under `root`, each recursively and without following a symbolic link.
 // Fails with ErrorKind::io naming the path.

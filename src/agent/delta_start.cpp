@@ -102,7 +102,7 @@ Status DeltaStart::full_install(lt::torrent_handle& h, const std::string& why) {
         log_.info("delta: " + why +
                   "; clearing the root (its disks were not formatted), then "
                   "installing the image in full");
-        if (Status s = clear_root(root_, clear_keep_); !s) {
+        if (Status s = clear_root(root_, clear_keep_, clear_mounts_); !s) {
             return s;
         }
     } else {

@@ -36,9 +36,11 @@ class DeltaStart {
     std::vector<lt::download_priority_t> initial_priorities() const;
 
     // A full install (the image is not delta-ready) first clears the root, keeping the raw
-    // root paths of `keep` (delta_install.hpp, clear_root): for disks reimaged in place.
-    void clear_before_full_install(std::vector<std::string> keep) {
+    // root paths of `keep` and emptying the filesystems at `mounts` (delta_install.hpp,
+    // clear_root): for disks reimaged in place.
+    void clear_before_full_install(std::vector<std::string> keep, std::vector<std::string> mounts) {
         clear_keep_ = std::move(keep);
+        clear_mounts_ = std::move(mounts);
         clear_root_ = true;
     }
 
@@ -89,6 +91,7 @@ class DeltaStart {
     std::shared_ptr<WantedPieces> wanted_pieces_;
     bool clear_root_ = false;
     std::vector<std::string> clear_keep_;
+    std::vector<std::string> clear_mounts_;
 };
 
 }  // namespace si

@@ -344,6 +344,14 @@ class Install final : public InstallSteps {
             return fail("swarm", st.error());
         }
         std::optional<si::DeltaRequest> delta = delta_request();
+        if (in_place_ && !delta) {
+            // Unpacking over unformatted disks without the scan would leave what the image
+            // dropped: stop, and say how to format them instead.
+            si::Error e = in_place_scan_error_.value_or(si::Error{"no install record"});
+            e.message = "reimage in place: cannot scan the root (" + e.message +
+                        "); BITTORRENT_REINSTALL=y formats the disks instead";
+            return fail("delta", e);
+        }
         std::int64_t done_before = 0;
         proof_.archive_end = true;
         proof_.overrides_fetched = static_cast<int>(torrents_.size()) - 1;
@@ -407,11 +415,33 @@ class Install final : public InstallSteps {
         const auto root = std::filesystem::path(opt_.root).lexically_normal().string();
         const auto staging = std::filesystem::path(staging_).lexically_normal().string();
         if (staging.size() > root.size() && staging.compare(0, root.size(), root) == 0) {
-            d.exclude.push_back("/" +
-                                std::filesystem::path(staging).lexically_relative(root).string());
+            std::string rel =
+                "/" + std::filesystem::path(staging).lexically_relative(root).string();
+            while (rel.size() > 1 && rel.back() == '/') {
+                rel.pop_back();
+            }
+            d.exclude.push_back(rel);
+        }
+        if (in_place_) {
+            // The layout's other filesystems: emptied if the root must be cleared; one it
+            // keeps (format="no", e.g. /home) is left out of the scan, the removal and the
+            // check, as a blank-disk install leaves its contents.
+            for (const si::PlannedFilesystem& f : plan_->filesystems) {
+                if (!f.mounted_for_install || f.spec.mp == "/") {
+                    continue;
+                }
+                d.mounts.push_back(f.spec.mp);
+                if (f.mkfs.empty()) {
+                    d.exclude.push_back(f.spec.mp);
+                }
+            }
         }
         auto scan = si::scan_root(opt_.root, d.exclude);
         if (!scan) {
+            if (in_place_) {
+                in_place_scan_error_ = scan.error();
+                return std::nullopt;
+            }
             log_.info("delta: cannot scan the root (" + scan.error().message +
                       "); installing in full");
             return std::nullopt;
@@ -607,9 +637,10 @@ class Install final : public InstallSteps {
     std::vector<si::FetchedTorrent> torrents_;  // the image's first, then the overrides'
     std::vector<std::string> names_;            // of torrents_, in the same order
     std::string layout_digest_;                 // sha256 hex of the layout's text (blank disks)
-    bool in_place_ = false;         // disks that hold an earlier install from this layout: kept
-    std::string install_ = "full";  // how the root got the image: full or held
-    std::int64_t total_bytes_ = 0;  // of all tarballs
+    bool in_place_ = false;  // disks that hold an earlier install from this layout: kept
+    std::optional<si::Error> in_place_scan_error_;  // the scan that failed on such disks
+    std::string install_ = "full";                  // how the root got the image: full or held
+    std::int64_t total_bytes_ = 0;                  // of all tarballs
     std::string staging_;
     std::vector<std::string> staged_;
     si::InstallProof proof_;

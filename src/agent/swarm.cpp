@@ -136,7 +136,7 @@ Result<TransferReport> Swarm::download_and_unpack(
         delta_start =
             std::make_unique<DeltaStart>(info, root, std::move(delta->scan), feeder, log_);
         if (delta->in_place) {
-            delta_start->clear_before_full_install(delta->exclude);
+            delta_start->clear_before_full_install(delta->exclude, delta->mounts);
         }
     }
 

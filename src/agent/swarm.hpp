@@ -66,8 +66,10 @@ struct DeltaRequest {
     LocalScan scan;
     std::vector<std::string> exclude;
     // The root is on disks reimaged in place (not formatted): an image that is not delta-ready
-    // is installed in full over the root cleared first (clear_root, keeping `exclude`).
+    // is installed in full over the root cleared first (clear_root, keeping `exclude`,
+    // emptying the layout's filesystems mounted at `mounts`).
     bool in_place = false;
+    std::vector<std::string> mounts;  // raw root paths ("/boot", "/boot/efi"), "/" left out
 };
 
 class Swarm {

@@ -41,24 +41,65 @@ TEST(ClearRoot, RemovesEverythingButWhatIsKeptAndItsParents) {
     EXPECT_TRUE(fs::exists("/etc/passwd"));  // a link is removed, never followed
 }
 
-TEST(ClearRoot, EmptiesAnotherFilesystemMountedInsideAndKeepsItsMountPoint) {
+// A tmpfs mounted at `dir`, unmounted when this goes away; `ok` false where mounting is not
+// allowed (the test then skips).
+struct TmpfsMount {
+    explicit TmpfsMount(const std::string& dir) : dir_(dir) {
+        fs::create_directories(dir);
+        ok = ::mount("si-test", dir.c_str(), "tmpfs", 0, "size=1m") == 0;
+        err = errno;
+    }
+    ~TmpfsMount() {
+        if (ok) {
+            ::umount2(dir_.c_str(), MNT_DETACH);
+        }
+    }
+    TmpfsMount(const TmpfsMount&) = delete;
+    TmpfsMount& operator=(const TmpfsMount&) = delete;
+    std::string dir_;
+    bool ok = false;
+    int err = 0;
+};
+
+TEST(ClearRoot, EmptiesTheLayoutsFilesystemsAndKeepsTheirMountPoints) {
     test::TempDir root;
     write(root / "etc/fstab", "x\n");
-    fs::create_directories(root / "boot");
-    if (::mount("si-test", (root / "boot").c_str(), "tmpfs", 0, "size=1m") != 0) {
-        GTEST_SKIP() << "cannot mount a tmpfs here (" << std::strerror(errno) << ")";
-    }
+    // the common UEFI layout: /boot an ordinary directory, /boot/efi a filesystem
     write(root / "boot/vmlinuz-old", "k");
-    fs::create_directories(root / "boot/lost+found");
-    const bool cleared = static_cast<bool>(clear_root(root.path(), {}));
-    const bool kernel_left = fs::exists(root / "boot/vmlinuz-old");
-    const bool lost_found_left = fs::exists(root / "boot/lost+found");
-    ::umount((root / "boot").c_str());
-    EXPECT_TRUE(cleared);
-    EXPECT_FALSE(kernel_left);
-    EXPECT_TRUE(lost_found_left);  // the filesystem's own
-    EXPECT_TRUE(fs::is_directory(root / "boot"));
+    TmpfsMount efi(root / "boot/efi");
+    if (!efi.ok) {
+        GTEST_SKIP() << "cannot mount a tmpfs here (" << std::strerror(efi.err) << ")";
+    }
+    write(root / "boot/efi/EFI/debian/grubx64.efi", "g");
+    fs::create_directories(root / "boot/efi/lost+found");
+    ASSERT_TRUE(clear_root(root.path(), {}, {"/boot/efi/"}));
+    EXPECT_FALSE(fs::exists(root / "boot/efi/EFI"));
+    EXPECT_TRUE(fs::exists(root / "boot/efi/lost+found"));  // the filesystem's own
+    EXPECT_TRUE(fs::is_directory(root / "boot/efi"));
+    EXPECT_FALSE(fs::exists(root / "boot/vmlinuz-old"));
     EXPECT_FALSE(fs::exists(root / "etc"));
+}
+
+TEST(ClearRoot, NeverEntersAMountTheLayoutDoesNotList) {
+    test::TempDir root;
+    write(root / "etc/fstab", "x\n");
+    TmpfsMount dev(root / "dev");  // as a leftover bind mount of /dev would be
+    if (!dev.ok) {
+        GTEST_SKIP() << "cannot mount a tmpfs here (" << std::strerror(dev.err) << ")";
+    }
+    write(root / "dev/null-ish", "n");
+    ASSERT_TRUE(clear_root(root.path(), {}, {"/boot"}));
+    EXPECT_TRUE(fs::exists(root / "dev/null-ish"));
+    EXPECT_FALSE(fs::exists(root / "etc"));
+}
+
+TEST(ClearRoot, AKeptPathWithATrailingSlashIsKept) {
+    test::TempDir root;
+    write(root / "var/stage/image-x.tar.zst", "partial");
+    write(root / "var/log/syslog", "l");
+    ASSERT_TRUE(clear_root(root.path(), {"/var/stage/"}));
+    EXPECT_TRUE(fs::exists(root / "var/stage/image-x.tar.zst"));
+    EXPECT_FALSE(fs::exists(root / "var/log"));
 }
 
 TEST(ClearRoot, AMissingRootIsAnError) {
