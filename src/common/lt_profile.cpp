@@ -6,6 +6,8 @@
 #include <libtorrent/ip_filter.hpp>
 #include <libtorrent/session_handle.hpp>
 
+#include "common/agent_peer_id.hpp"
+
 namespace si {
 namespace {
 
@@ -26,6 +28,11 @@ lt::settings_pack lan_settings(const LanProfile& p) {
     s.set_str(lt::settings_pack::outgoing_interfaces, p.address);
     s.set_str(lt::settings_pack::user_agent,
               std::string(p.role == PeerRole::seeder ? "si_btd/" : "si_btagent/") + SI_VERSION);
+    if (p.role == PeerRole::agent) {
+        // The seeder super-seeds agents only and serves any other client normally
+        // (server/seed/seeder_policy.hpp): it knows an agent by this peer id prefix.
+        s.set_str(lt::settings_pack::peer_fingerprint, agent_peer_fingerprint(SI_VERSION));
+    }
     s.set_int(lt::settings_pack::alert_mask,
               lt::alert_category::error | lt::alert_category::status | lt::alert_category::tracker |
                   lt::alert_category::storage);

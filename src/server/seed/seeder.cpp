@@ -14,6 +14,7 @@
 
 #include "common/delta_trailer.hpp"
 #include "common/lt_profile.hpp"
+#include "server/seed/foreign_client_plugin.hpp"
 #include "server/seed/peer_server_filter.hpp"
 #include "server/seed/seeder_policy.hpp"
 #include "server/seed/seeder_profile.hpp"
@@ -110,6 +111,11 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
     p.ti = std::move(ti);
     p.save_path = std::filesystem::path(tarball).parent_path().string();
     p.flags = seeder_torrent_flags(settings_, p.ti->num_pieces(), delta);
+    if (super) {
+        // Clients other than our agents are seeded normally from their handshake on.
+        p.extensions.push_back(
+            foreign_client_plugin(std::filesystem::path(tarball).filename().string(), log_));
+    }
     if (super && delta) {
         // Nodes that hold an earlier version say which pieces they want (si_wanted).
         p.extensions.push_back(wanted_pieces_plugin(
@@ -142,7 +148,8 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
               " pieces on offer at once, shared by its leechers: a lone leecher has " +
               std::to_string(super_seed_offer_per_peer(offer, 1)) + ", 4 have " +
               std::to_string(super_seed_offer_per_peer(offer, 4)) + " each, from " +
-              std::to_string(offer / 2) + " on 2 each; a leecher that gets nothing for " +
+              std::to_string(offer / 2) + " on 2 each; clients other than si_btagent are " +
+              "seeded normally, and so is a leecher that gets nothing for " +
               std::to_string(static_cast<int>(super_seed_stall_s)) + " s is seeded normally" +
               (delta ? "; delta-ready: a node that holds an earlier version is offered only "
                        "the pieces it says it wants"
@@ -309,6 +316,10 @@ void Seeder::watch_leechers() {
         };
         std::map<std::string, Look> looks;
         for (const lt::peer_info& p : peers) {
+            if (foreign_client_plugin_available &&
+                !super_seeds_peer(std::string_view(p.pid.data(), p.pid.size()))) {
+                continue;  // seeded normally since its handshake (foreign_client_plugin)
+            }
             Look& look = looks[p.ip.address().to_string()];
             look.sample.from_us_bytes += p.total_upload;
             look.sample.pieces = std::max(look.sample.pieces, p.pieces.count());

@@ -16,6 +16,9 @@
 // "How fast is a deployment?").
 #include <algorithm>
 #include <cstdint>
+#include <string_view>
+
+#include "common/agent_peer_id.hpp"
 
 namespace si {
 
@@ -78,13 +81,25 @@ constexpr int super_seed_offer_per_peer(int budget, int leechers) {
     return std::max(2, budget / std::max(1, leechers));
 }
 
+// ---- who is super-seeded ----------------------------------------------------------------------
+// A super-seeded torrent offers pieces one peer at a time to our agents only. Other clients fare
+// worse with the offers than when seeded normally (bench/interop_bench.py, docs/performance.md):
+// transmission-cli 3.00 gets nothing from a super-seeder, ctorrent drops and redials the
+// connection for each of its last pieces, and a lone aria2c got 67 % of its link. They are
+// seeded normally from their handshake on: the seeder's bitfield says it has every piece. The
+// seeder knows an agent by its peer id (BEP 20 style, common/agent_peer_id.hpp).
+constexpr bool super_seeds_peer(std::string_view peer_id) {
+    return is_agent_peer_id(peer_id);
+}
+
 // ---- a client the super-seeder cannot serve ---------------------------------------------------
-// transmission-cli 3.00 got 0 bytes in 300 s from the super-seeder (issue 28). Whatever the
-// client's reason, the seeder notices it: a leecher that, for super_seed_stall_s, got no payload
-// byte from the server and no new piece from anyone is seeded normally (told that the server has
-// every piece; it may request any). A node that trades with others makes progress and is not
-// affected; a node that stopped for its own reasons costs nothing when served normally (it
-// requests nothing). 5 s: a node waiting on a super-seeded piece in a 64-node swarm at 5 Mbit/s
+// transmission-cli 3.00 got 0 bytes in 300 s from the super-seeder (issue 28); other clients are
+// now seeded normally from their handshake (super_seeds_peer), but a super-seeded node may still
+// get stuck. Whatever the reason, the seeder notices it: a leecher that, for super_seed_stall_s,
+// got no payload byte from the server and no new piece from anyone is seeded normally (told that
+// the server has every piece; it may request any). A node that trades with others makes progress
+// and is not affected; a node that stopped for its own reasons costs nothing when served normally
+// (it requests nothing). 5 s: a node waiting on a super-seeded piece in a 64-node swarm at 5 Mbit/s
 // gets a 64 KiB piece from someone well within it.
 inline constexpr double super_seed_stall_s = 5.0;
 

@@ -86,5 +86,15 @@ TEST(SeederPolicy, TheFirstLookStartsTheClock) {
     EXPECT_DOUBLE_EQ(w.quiet_s, 0.0);
 }
 
+// Only our agents take the super-seeder's offers; every other client is seeded normally from its
+// handshake on (issue 28: transmission-cli got nothing from the offers).
+TEST(SeederPolicy, OnlyAgentsAreSuperSeeded) {
+    EXPECT_TRUE(super_seeds_peer("-SI0100-0123456789ab"));
+    EXPECT_FALSE(super_seeds_peer("-TR3000-0123456789ab"));
+    EXPECT_FALSE(super_seeds_peer("-LT2080-0123456789ab"));
+    EXPECT_FALSE(super_seeds_peer("A2-1-36-0-0123456789"));
+    EXPECT_FALSE(super_seeds_peer(std::string(20, '\0')));
+}
+
 }  // namespace
 }  // namespace si
