@@ -2,6 +2,7 @@
 
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert.hpp>
+#include <libtorrent/posix_disk_io.hpp>
 
 #include "common/lt_profile.hpp"
 
@@ -39,6 +40,12 @@ lt::settings_pack agent_session_settings(const std::string& bind_address) {
                      lt::alert_category::block_progress | lt::alert_category::peer);
     pack.set_int(lt::settings_pack::alert_queue_size, alert_queue_alerts);
     return pack;
+}
+
+lt::session_params agent_session_params(const std::string& bind_address) {
+    lt::session_params params(agent_session_settings(bind_address));
+    params.disk_io_constructor = lt::posix_disk_io_constructor;
+    return params;
 }
 
 lt::torrent_flags_t agent_torrent_flags() {

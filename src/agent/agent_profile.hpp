@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 
+#include <libtorrent/session_params.hpp>
 #include <libtorrent/settings_pack.hpp>
 #include <libtorrent/torrent_flags.hpp>
 
@@ -17,6 +18,15 @@ inline constexpr auto agent_alert_wait = std::chrono::milliseconds(100);
 // stop announce, no tracker back-off, piece and block alerts and a queue that holds them.
 // Never fails.
 lt::settings_pack agent_session_settings(const std::string& bind_address);
+
+// The real agent's session: agent_session_settings() and libtorrent's single-threaded disk
+// back-end (posix_disk_io: every block is written, hashed and read on the network thread). The
+// default (mmap_disk_io) hands each 16 KiB block to one of 8 disk threads and back: at 16 nodes
+// on 20 Mbit/s links the agents spent about a sixth of their CPU waking and waiting for those
+// threads (futex; bench/cpu_split.py, docs/performance.md), and the single thread used 0.8 x
+// the CPU for the same job. A node writes to its own disks' page cache and reads back what it
+// just wrote, so the network thread is not held up by the disk. The simulator keeps its own.
+lt::session_params agent_session_params(const std::string& bind_address);
 
 // Not auto-managed, not paused: the agent downloads at once.
 lt::torrent_flags_t agent_torrent_flags();

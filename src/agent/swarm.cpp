@@ -93,7 +93,7 @@ Swarm::~Swarm() {
 
 Status Swarm::start() {
     raise_fd_limit();
-    session_ = std::make_unique<lt::session>(lt::session_params(agent_session_settings(bind_)));
+    session_ = std::make_unique<lt::session>(agent_session_params(bind_));
     apply_lan_peer_classes(*session_);
     return Ok{};
 }

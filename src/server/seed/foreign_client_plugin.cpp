@@ -102,15 +102,16 @@ class ForeignClientTorrent final : public lt::torrent_plugin {
 
 std::function<std::shared_ptr<lt::torrent_plugin>(const lt::torrent_handle&, lt::client_data_t)>
 foreign_client_plugin(std::string name, Logger& log) {
-    return [name = std::move(name), &log](
-               const lt::torrent_handle&, lt::client_data_t) -> std::shared_ptr<lt::torrent_plugin> {
+    return
+        [name = std::move(name), &log](const lt::torrent_handle&,
+                                       lt::client_data_t) -> std::shared_ptr<lt::torrent_plugin> {
 #ifdef SI_LT_SUPER_SEED_OFFER
-        return std::make_shared<ForeignClientTorrent>(name, log);
+            return std::make_shared<ForeignClientTorrent>(name, log);
 #else
-        (void)log;
-        return nullptr;
+            (void)log;
+            return nullptr;
 #endif
-    };
+        };
 }
 
 }  // namespace si

@@ -33,7 +33,7 @@ std::shared_ptr<lt::torrent_info> small_torrent() {
 
 // What a real libtorrent session makes of the cap the agent passes when it adds a tarball.
 TEST(AgentTorrentMaxConnections, ALibtorrentTorrentTakesTheDefaultCap) {
-    lt::session ses(lt::session_params(agent_session_settings("127.0.0.1")));
+    lt::session ses(agent_session_params("127.0.0.1"));
     lt::add_torrent_params p;
     p.ti = small_torrent();
     p.save_path = testing::TempDir();

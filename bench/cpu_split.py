@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""bench/cpu_split.py: where the CPU of a deployment goes, by component, ours against the
+hand-built stack, from one system-wide `perf record -g` around a bench/deploy/run invocation
+that runs both transports:
+
+    perf record -a -g -F 199 -o /tmp/deploy.perf -- \\
+        bench/deploy/run --nodes 16 --rate 20mbit --size 256M --transports ours,handbuilt
+    bench/cpu_split.py /tmp/deploy.perf
+
+Every sample is charged to a side by its process name (ours: si_btd, si_btagent; hand-built:
+aria2c, opentracker, tar, zstd, mktorrent) and to a component: a sample in the kernel by what
+the kernel was doing for the process (the system call or interrupt work on its call chain:
+TCP send or receive, the network's soft interrupts, waking or waiting for another thread,
+writing or reading files, page faults, ...), a sample in user space by the function it was in
+(SHA-1, zstd, libarchive, libtorrent, memory copies, ...). User-space call chains are not
+unwound (Debian's libraries and our build keep no frame pointers), so "user: other" is every
+function that fits no named group. The table gives CPU-seconds (samples / frequency) and each
+component's share of its side. Needs Debian's linux-perf and the binaries' symbols."""
+import argparse
+import collections
+import subprocess
+import sys
+
+OURS = ("si_btd", "si_btagent")
+HANDBUILT = ("aria2c", "opentracker", "tar", "zstd", "mktorrent")
+
+# Kernel samples: the first of these found on the call chain (leaf first) names the work.
+KERNEL = [
+    ("kernel: TCP send", ("tcp_sendmsg",)),
+    ("kernel: TCP receive", ("tcp_recvmsg",)),
+    ("kernel: network soft interrupts", ("net_rx_action", "net_tx_action", "__napi_poll")),
+    ("kernel: waking threads (futex)", ("futex_wake",)),
+    ("kernel: waiting for threads (futex)", ("futex_wait",)),
+    ("kernel: event loop (epoll)", ("do_epoll_wait", "do_epoll_ctl", "ep_poll")),
+    ("kernel: file writes", ("generic_perform_write", "shmem_file_write_iter",
+                             "ext4_buffered_write_iter", "do_sys_ftruncate", "vfs_fallocate")),
+    ("kernel: file reads", ("filemap_read", "shmem_file_read_iter")),
+    ("kernel: page faults (mmap, new memory)", ("handle_mm_fault", "exc_page_fault")),
+    ("kernel: files opened, created, closed", ("do_sys_openat2", "do_filp_open", "__fput",
+                                               "do_mkdirat", "do_symlinkat", "do_linkat",
+                                               "chmod_common", "chown_common", "do_utimes",
+                                               "setxattr", "do_renameat2", "do_unlinkat",
+                                               "vfs_fstatat", "__do_sys_newfstat")),
+    ("kernel: memory maps (mmap, munmap, madvise)", ("__vm_munmap", "do_mmap", "do_madvise",
+                                                     "__x64_sys_munmap", "__x64_sys_mmap",
+                                                     "__x64_sys_madvise")),
+    ("kernel: scheduler", ("schedule",)),
+    ("kernel: other system calls", ("entry_SYSCALL_64",)),
+    ("kernel: other", ("",)),
+]
+# User-space samples, by the function the sample is in.
+USER = [
+    ("user: SHA-1 (piece hashes)", ("sha1", "SHA1", "nettle_sha1")),
+    ("user: SHA-256 (install record)", ("sha256", "SHA256")),
+    ("user: zstd/gzip decompress", ("ZSTD_", "HUF_", "FSE_", "inflate", "libdeflate", "crc32")),
+    ("user: libarchive (tar)", ("archive_",)),
+    ("user: memory copies", ("memcpy", "memmove", "memset")),
+    ("user: libtorrent + asio", ("libtorrent::", "boost::", "aria2::")),
+    ("user: our code", ("si::",)),
+    ("user: malloc", ("malloc", "free", "_int_", "cfree", "tcache")),
+    ("user: other", ("",)),
+]
+
+
+def side_of(comm):
+    for c in OURS:
+        if comm.startswith(c[:15]):
+            return "ours"
+    for c in HANDBUILT:
+        if comm == c or comm.startswith(c + "-"):
+            return "hand-built"
+    return None
+
+
+def classify(frames):
+    """frames: [(symbol, dso)], leaf first."""
+    if not frames:
+        return "user: other"
+    leaf_sym, leaf_dso = frames[0]
+    if "kernel" not in leaf_dso:
+        for name, keys in USER:
+            if any(k in leaf_sym for k in keys):
+                return name
+    chain = [s for s, d in frames if "kernel" in d]
+    for name, keys in KERNEL:
+        for s in chain:
+            if any(k and k in s for k in keys):
+                return name
+    return "kernel: other"
+
+
+def samples_of(perf_data):
+    """Yields (comm, [(symbol, dso)]) per sample of `perf script`'s default output."""
+    p = subprocess.Popen(["perf", "script", "-i", perf_data], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True, errors="replace")
+    comm, frames = None, []
+    for line in p.stdout:
+        if not line.strip():
+            if comm is not None:
+                yield comm, frames
+            comm, frames = None, []
+        elif not line.startswith((" ", "\t")):
+            comm = line.split(None, 1)[0] if line.strip() else None
+            # a comm with spaces is rare for these processes; perf pads names on the left
+            comm = line[:16].strip() or comm
+            frames = []
+        else:
+            parts = line.strip().split(None, 1)
+            if len(parts) == 2:
+                rest = parts[1]
+                sym, _, dso = rest.rpartition(" (")
+                frames.append((sym.split("+0x")[0], dso.rstrip(")")))
+    if comm is not None:
+        yield comm, frames
+    if p.wait() != 0:
+        sys.exit("cpu_split: perf script failed on " + perf_data)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("perf_data")
+    ap.add_argument("--freq", type=float, default=199.0,
+                    help="the sampling frequency given to perf record -F (Hz)")
+    args = ap.parse_args()
+    counts = collections.Counter()
+    procs = collections.Counter()
+    chains = 0
+    for comm, frames in samples_of(args.perf_data):
+        side = side_of(comm.split()[0] if comm else "")
+        if side is None:
+            continue
+        counts[(side, classify(frames))] += 1
+        procs[(side, comm.split()[0])] += 1
+        chains += len(frames) > 1
+    if not counts:
+        sys.exit("cpu_split: no samples of ours or the hand-built stack in " + args.perf_data)
+    if chains == 0:
+        print("cpu_split: no call chains (record with perf record -g): kernel work is "
+              "charged by its leaf function only", file=sys.stderr)
+    totals = {s: sum(v for (side, _), v in counts.items() if side == s)
+              for s in ("ours", "hand-built")}
+    print("| component | ours CPU-s | ours share | hand-built CPU-s | hand-built share |")
+    print("|---|---:|---:|---:|---:|")
+    for name in [n for n, _ in KERNEL] + [n for n, _ in USER]:
+        o, h = counts[("ours", name)], counts[("hand-built", name)]
+        if o + h == 0:
+            continue
+        print("| %s | %.1f | %.0f %% | %.1f | %.0f %% |" % (
+            name, o / args.freq, 100.0 * o / max(1, totals["ours"]), h / args.freq,
+            100.0 * h / max(1, totals["hand-built"])))
+    print("| **all** | **%.1f** | | **%.1f** | |" % (totals["ours"] / args.freq,
+                                                   totals["hand-built"] / args.freq))
+    print()
+    print("processes: " + ", ".join("%s %s %.1f s" % (s, c, v / args.freq)
+                                    for (s, c), v in sorted(procs.items())))
+
+
+if __name__ == "__main__":
+    main()
