@@ -55,7 +55,8 @@ USER = [
     ("user: zstd/gzip decompress", ("ZSTD_", "HUF_", "FSE_", "inflate", "libdeflate", "crc32")),
     ("user: libarchive (tar)", ("archive_",)),
     ("user: memory copies", ("memcpy", "memmove", "memset")),
-    ("user: libtorrent + asio", ("libtorrent::", "boost::", "aria2::")),
+    ("user: BitTorrent engine (libtorrent + asio; aria2)", ("libtorrent::", "boost::", "aria2::",
+                                                            "libaria2")),
     ("user: our code", ("si::",)),
     ("user: malloc", ("malloc", "free", "_int_", "cfree", "tcache")),
     ("user: other", ("",)),
@@ -77,6 +78,11 @@ def classify(frames):
     if not frames:
         return "user: other"
     leaf_sym, leaf_dso = frames[0]
+    if "kernel" not in leaf_dso and leaf_sym == "[unknown]":
+        # A binary without symbols: Debian's zstd, aria2's library.
+        leaf_sym = leaf_dso.rsplit("/", 1)[-1]
+        if leaf_sym == "zstd":
+            return "user: zstd/gzip decompress"
     if "kernel" not in leaf_dso:
         for name, keys in USER:
             if any(k in leaf_sym for k in keys):
