@@ -13,7 +13,10 @@ lone leecher gets at least 90 % of its link.
 
   bench/interop_bench.py [--rate 100mbit] [--size 93M] [--runs 10]
                          [--clients aria2c,transmission-cli,ctorrent,qbittorrent-nox]
-                         [--out DIR] [--build-dir DIR] [--timeout S]
+                         [--out DIR] [--build-dir DIR] [--timeout S] [--seeder aria2c]
+
+--seeder aria2c seeds the same tarball and .torrent with aria2c and Debian's opentracker
+instead of si_btd: what a client takes from a seeder that is not ours.
 
 Needs root, iproute2, tc and the clients. Everything runs in namespaces it creates
 (sidb<pid>-*, bench/deploy/cluster.py), killed and removed on exit, error or signal; a run
@@ -139,6 +142,61 @@ class Seeder:
     def said_since(self, offset, words):
         return [line for line in self.tree.log_text()[offset:].splitlines()
                 if any(w in line for w in words)]
+
+
+class Aria2Seeder:
+    """--seeder aria2c: the same tarball and .torrent seeded by aria2c, with Debian's
+    opentracker at the torrent's announce address (si_btd's tracker port): the rival seeder,
+    to tell a client's own start-up from what si_btd does."""
+
+    def __init__(self, seeder, torrent, tarball):
+        self.cluster = seeder.cluster
+        self.tree = seeder.tree  # for log_text() and the work directory
+        self.torrent, self.tarball = torrent, tarball
+        self.dir = tempfile.mkdtemp(prefix="aria2-seeder-", dir=seeder.tree.dir)
+        os.chmod(self.dir, 0o755)  # opentracker chroots here and drops to nobody
+        with open(torrent, "rb") as f:
+            self.info_hash = sitest.torrent_info_hash(f.read())
+        with open(os.path.join(self.dir, "whitelist"), "w") as f:
+            f.write(self.info_hash + "\n")
+        os.chmod(os.path.join(self.dir, "whitelist"), 0o644)
+        self.procs = []
+        self.proc = None
+
+    def start(self, timeout=60):
+        log = open(os.path.join(self.dir, "seeder.log"), "ab")
+        self.procs = [
+            subprocess.Popen(self.cluster.exec_args(self.cluster.srv, [
+                "opentracker", "-i", cl.SERVER_IP, "-p", str(PORTS[0]), "-P", str(PORTS[0]),
+                "-d", self.dir, "-w", "whitelist"]), cwd=self.dir, stdout=log,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL),
+            subprocess.Popen(self.cluster.exec_args(self.cluster.srv, [
+                "aria2c", "--dir=" + os.path.dirname(self.tarball), "--seed-ratio=0.0",
+                "--bt-seed-unverified=true", "--check-integrity=false", "--enable-dht=false",
+                "--interface=" + cl.SERVER_IP, "--listen-port=%d" % PORTS[1],
+                "--console-log-level=warn", "--summary-interval=0", self.torrent]),
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)]
+        log.close()
+        q = "".join("%%%02X" % b for b in bytes.fromhex(self.info_hash))
+        url = "http://%s:%d/scrape?info_hash=%s" % (cl.SERVER_IP, PORTS[0], q)
+        deadline = time.monotonic() + timeout
+        while True:
+            r = subprocess.run(self.cluster.exec_args(self.cluster.srv, [
+                "curl", "-s", "--max-time", "2", url]), capture_output=True)
+            if b"8:completei1" in r.stdout:
+                return
+            if any(p.poll() is not None for p in self.procs) or time.monotonic() > deadline:
+                raise RuntimeError("aria2c + opentracker did not start seeding: " +
+                                   open(os.path.join(self.dir, "seeder.log")).read()[-2000:])
+            time.sleep(0.2)
+
+    def stop(self):
+        for p in self.procs:
+            fc.stop(p)
+        self.procs = []
+
+    def said_since(self, offset, words):
+        return []
 
 
 def client_run(a):
@@ -293,6 +351,9 @@ def main():
     ap.add_argument("--pcap", action="store_true",
                     help="capture each run's packet headers on the client's link (tcpdump) "
                     "into the results directory and count them by kind")
+    ap.add_argument("--seeder", choices=("si_btd", "aria2c"), default="si_btd",
+                    help="who seeds: si_btd at its defaults, or aria2c with opentracker (the "
+                    "same tarball and .torrent), to tell a client's own start-up from ours")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     ap.add_argument("--torrent", help=argparse.SUPPRESS)
     ap.add_argument("--work", help=argparse.SUPPRESS)
@@ -348,14 +409,21 @@ def main():
         ctx.timeout = a.timeout or int(4 * floor + 60)
         with open(ctx.torrent, "rb") as f:
             piece = sitest.bdecode(f.read())[b"info"][b"piece length"]
+        if a.seeder == "aria2c":
+            for tool in ("aria2c", "opentracker", "curl"):
+                if shutil.which(tool) is None:
+                    raise RuntimeError("--seeder aria2c needs %s" % tool)
+            ctx.seeder = Aria2Seeder(seeder, ctx.torrent, tarball)
         versions = {c: client_version(c) for c in clients}
         head = ("link: %s both ways, %s one-way delay on each upload, 2000-packet queues "
                 "(ping RTT %.3f ms)\ntarball: %.1f MiB (%d KiB pieces, packed in %.1f s); "
                 "floor S/R = %.1f s; every download bounded to %d s\n"
-                "si_btd: its defaults (BT_SUPER_SEED=y), restarted for every run\n"
+                "seeder: %s, restarted for every run\n"
                 "clients: %s\nmachine: %d CPUs, load average %s at the start\n" % (
                     a.rate, a.delay, cluster.ping_rtt_ms(), ctx.S / 2**20, piece >> 10, pack_s,
-                    floor, ctx.timeout, "; ".join("%s %s" % kv for kv in versions.items()),
+                    floor, ctx.timeout,
+                    "si_btd at its defaults (BT_SUPER_SEED=y)" if a.seeder == "si_btd" else
+                    "aria2c with opentracker (--seeder aria2c)", "; ".join("%s %s" % kv for kv in versions.items()),
                     os.cpu_count(), " ".join("%.2f" % x for x in os.getloadavg())))
         print(head, flush=True)
         for k in range(1, a.runs + 1):
