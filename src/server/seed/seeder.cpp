@@ -150,7 +150,7 @@ Status Seeder::add(const std::string& torrent_file, const std::string& tarball) 
               std::to_string(super_seed_offer_per_peer(offer, 4)) + " each, from " +
               std::to_string(offer / 2) + " on 2 each; clients other than si_btagent are " +
               "seeded normally, and so is a leecher that gets nothing for " +
-              std::to_string(static_cast<int>(super_seed_stall_s)) + " s is seeded normally" +
+              std::to_string(static_cast<int>(super_seed_stall_s)) + " s" +
               (delta ? "; delta-ready: a node that holds an earlier version is offered only "
                        "the pieces it says it wants"
                      : "") +
