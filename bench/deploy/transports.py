@@ -39,6 +39,11 @@ TWICE_RE = re.compile(r": ([0-9.]+) MiB received twice")
 SERVER_START_DEADLINE_S = 60
 
 
+def node_group(k):
+    """The name of node k's CPU group under the benchmark's cgroup."""
+    return "node%03d" % k
+
+
 def tar_flags(tarball):
     if tarball.endswith(".tar.zst"):
         return ["--zstd"]
@@ -153,6 +158,10 @@ class Transport:
         raise RuntimeError("%s: timed out after %d s waiting for %s" %
                            (self.name, SERVER_START_DEADLINE_S, what))
 
+    def servers(self):
+        """How many image servers this run has (the context's `servers`, default 1)."""
+        return getattr(self.ctx, "servers", 1)
+
     def node_dirs(self, k):
         base = os.path.join(self.ctx.nodes_dir, str(k))
         root, staging = os.path.join(base, "root"), os.path.join(base, "staging")
@@ -164,16 +173,23 @@ class Transport:
         return os.path.join(self.ctx.log_dir, "%s-node%02d.log" % (self.name, k))
 
     def popen_node(self, k, args, pipe=True):
+        """Starts node k's process in its namespace and in its own CPU group (node_cpu_s)."""
         c = self.ctx.cluster
         if pipe:
-            return subprocess.Popen(c.exec_args(c.node_ns[k - 1], args), stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    env=self.env)
-        log = open(self.node_log(k), "w")
-        p = subprocess.Popen(c.exec_args(c.node_ns[k - 1], args), stdout=log,
-                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env)
-        log.close()
+            p = subprocess.Popen(c.exec_args(c.node_ns[k - 1], args), stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                 env=self.env)
+        else:
+            log = open(self.node_log(k), "w")
+            p = subprocess.Popen(c.exec_args(c.node_ns[k - 1], args), stdout=log,
+                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env)
+            log.close()
+        self.ctx.cgroup.child_usage_s(node_group(k), p.pid)
         return p
+
+    def node_cpu_s(self, k):
+        """CPU-seconds node k's process and everything it started (tar) have used so far."""
+        return self.ctx.cgroup.child_usage_s(node_group(k))
 
     def unpack_tail(self, node):
         """(download s, last piece -> last file s) of a node whose log says so, else None."""
@@ -204,10 +220,6 @@ class Ours(Transport):
         with open(self.ctx.bt_conf_seed) as f, open(path, "w") as out:
             out.write(f.read() + "".join("%s=%s\n" % kv for kv in sorted(extra.items())))
         return path
-
-    def servers(self):
-        """How many image servers this run has (the context's `servers`, default 1)."""
-        return getattr(self.ctx, "servers", 1)
 
     def server_confs(self, i):
         """(bittorrent.conf, systemimager.conf) of image server i. One server seeds the packed
@@ -353,17 +365,27 @@ class Handbuilt(Transport):
             with open(self.torrent, "rb") as f:
                 self.info_hash = torrent_info_hash(f.read())
         self.spawn_server(["opentracker", "-i", SERVER_IP, "-p", str(OT_PORT), "-P", str(OT_PORT),
-                           "-d", self.dir, "-w", "whitelist"], "handbuilt-opentracker.log",
+                           "-d", self.dir, "-w", "whitelist"], self.name + "-opentracker.log",
                           cwd=self.dir)
-        self.spawn_server(["aria2c", "--dir=" + ctx.tarball_dir, "--seed-ratio=0.0",
-                           "--bt-seed-unverified=true", "--check-integrity=false",
-                           "--enable-dht=false", "--interface=" + SERVER_IP,
-                           "--listen-port=%d" % ARIA2_PORT, "--console-log-level=warn",
-                           "--summary-interval=0", self.torrent], "handbuilt-aria2c-seeder.log")
+        # With k image servers (--servers), an aria2c seeder on each, all announcing to the
+        # first one's opentracker: what an administrator would do with k machines.
+        k = self.servers()
+        for i in range(1, k + 1):
+            self.spawn_server(["aria2c", "--dir=" + ctx.tarball_dir, "--seed-ratio=0.0",
+                               "--bt-seed-unverified=true", "--check-integrity=false",
+                               "--enable-dht=false", "--interface=" + server_ip(i),
+                               "--listen-port=%d" % ARIA2_PORT, "--console-log-level=warn",
+                               "--summary-interval=0", self.torrent],
+                              "%s-aria2c-seeder%s.log" % (self.name, "" if i == 1 else i),
+                              server=i)
         q = urllib.parse.quote(bytes.fromhex(self.info_hash), safe="")
         url = "http://%s:%d/scrape?info_hash=%s" % (SERVER_IP, OT_PORT, q)
-        self.wait_server(lambda: re.search(rb"8:completei[1-9]", self.server_get(url) or b"")
-                         is not None, "the aria2c seeder to announce to opentracker")
+
+        def seeders():
+            m = re.search(rb"8:completei([0-9]+)e", self.server_get(url) or b"")
+            return int(m.group(1)) if m else 0
+        self.wait_server(lambda: seeders() >= k,
+                         "%d aria2c seeder(s) to announce to opentracker" % k)
 
     def start_node(self, k):
         base, root, staging = self.node_dirs(k)

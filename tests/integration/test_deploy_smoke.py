@@ -59,7 +59,7 @@ class DeploySmoke(unittest.TestCase):
     def test_two_nodes_tiny_image(self):
         # Queues sized in time (bfifo); the default, in packets, is pfifo as before.
         p, out, res = self.run_bench(["--nodes", "2", "--size", "4M", "--rate", "100mbit",
-                                      "--queue", "100ms", "--timeout", "60"], 180)
+                                      "--queue", "100ms", "--timeout", "60", "--limits"], 180)
         # 100 ms at 100 Mbit/s: 1.25 MB in front of each link direction.
         self.assertEqual(res["queue"], {"kind": "bytes", "limit": 1250000, "given": "100ms"})
         rows = {r["transport"]: r for r in res["results"]}
@@ -73,6 +73,9 @@ class DeploySmoke(unittest.TestCase):
             # Every node received at least the image; the server sent at least one copy.
             self.assertGreaterEqual(r["nodes_rx_bytes"], 2 * res["S_bytes"])
             self.assertGreaterEqual(r["server_tx_xS"], 1.0)
+            # Each node's own CPU group counted its download and unpack.
+            self.assertGreater(r["node_cpu_s_median"], 0, name)
+            self.assertGreaterEqual(r["node_cpu_s_max"], r["node_cpu_s_median"], name)
             for png in r["plots"]:
                 self.assertGreater(os.path.getsize(os.path.join(out, png)), 1000, png)
         with open(os.path.join(out, "results.md")) as f:
@@ -82,6 +85,11 @@ class DeploySmoke(unittest.TestCase):
             self.assertRegex(md, r"\| %s \| 2 \| " % name)
             for kind in ("rate", "aggregate"):
                 self.assertTrue(os.path.exists(os.path.join(out, "%s-%s-n2.png" % (kind, name))))
+        # --limits: the machine's own steps on the same tarball, and each run against them.
+        self.assertRegex(md, r"\| SHA-1 \(OpenSSL, as libtorrent\) \| [0-9]+ \| ")
+        self.assertRegex(md, r"\| tar -x \(decompress and write the files\) \| [0-9]+ \| ")
+        for name in TRANSPORTS:
+            self.assertRegex(md, r"\| %s \| 2 \| [0-9.]+ \| [0-9]+ \| [0-9]+ %% \|" % name)
 
     @unittest.skipIf(shutil.which("rsync") is None, "missing tools: rsync")
     def test_delta_from_an_older_version(self):
@@ -122,16 +130,24 @@ class DeploySmoke(unittest.TestCase):
     def test_two_servers_and_the_first_killed(self):
         """--servers 1,2 --faults kill-others@0: a run from one server, one from two, and one
         from two whose first (every agent's first choice) is SIGKILLed before the nodes
-        start: the agents fail over to the second and every root is whole."""
+        start: the agents fail over to the second and every root is whole. The hand-built
+        stack runs from one and from two aria2c seeders (faults are ours only)."""
         p, out, res = self.run_bench(["--nodes", "2", "--size", "4M", "--rate", "100mbit",
-                                      "--transports", "ours", "--servers", "1,2", "--faults",
-                                      "kill-others@0", "--timeout", "90"], 300)
-        rows = {(r["servers"], r["fault"]): r for r in res["results"]}
-        self.assertEqual(set(rows), {(1, None), (2, None), (2, "kill-others@0")})
+                                      "--transports", "ours,handbuilt", "--servers", "1,2",
+                                      "--faults", "kill-others@0", "--timeout", "90"], 400)
+        rows = {(r["transport"], r["servers"], r["fault"]): r for r in res["results"]}
+        self.assertEqual(set(rows), {("ours", 1, None), ("ours", 2, None),
+                                     ("ours", 2, "kill-others@0"), ("handbuilt", 1, None),
+                                     ("handbuilt", 2, None)})
         for key, r in rows.items():
             self.assertIn(r["flag"], ("ok", "CPU-BOUND"), (key, r["failures"], p.stdout))
             self.assertEqual(r["nodes_done"], 2, key)
-        killed = rows[(2, "kill-others@0")]
+        # Both of the hand-built stack's seeders announced before its nodes started (the run
+        # waits for two seeders in opentracker's scrape) and each ran in its own namespace.
+        logs = os.path.join(out, "logs")
+        for seeder in ("handbuilt-k2-aria2c-seeder.log", "handbuilt-k2-aria2c-seeder2.log"):
+            self.assertTrue(os.path.exists(os.path.join(logs, seeder)), seeder)
+        killed = rows[("ours", 2, "kill-others@0")]
         self.assertEqual(killed["fault_at_s"], 0.0)
         # Each agent names the server that served its .torrent: in the faulted run (its logs
         # are its own), the second.
@@ -144,6 +160,7 @@ class DeploySmoke(unittest.TestCase):
         with open(os.path.join(out, "results.md")) as f:
             md = f.read()
         self.assertRegex(md, r"\| ours k=2 kill-others@0 \| 2 \| ")
+        self.assertRegex(md, r"\| handbuilt k=2 \| 2 \| ")
         self.assertIn("before the nodes started", md)
 
     def test_bad_fault_is_refused_before_anything_is_made(self):
