@@ -15,9 +15,13 @@ writing or reading files, page faults, ...), a sample in user space by the funct
 (SHA-1, zstd, libarchive, libtorrent, memory copies, ...). User-space call chains are not
 unwound (Debian's libraries and our build keep no frame pointers), so "user: other" is every
 function that fits no named group. The table gives CPU-seconds (samples / frequency) and each
-component's share of its side. Needs Debian's linux-perf and the binaries' symbols."""
+component's share of its side. si_btd's samples before the first si_btagent sample are left out
+and reported apart: that is si_btd packing the image and hashing it, which happens before the
+runs and which the hand-built stack does not do (it seeds the tarball si_btd packed). Needs
+Debian's linux-perf and the binaries' symbols."""
 import argparse
 import collections
+import re
 import subprocess
 import sys
 
@@ -95,20 +99,25 @@ def classify(frames):
     return "kernel: other"
 
 
+SAMPLE_TIME = re.compile(r" ([0-9]+\.[0-9]+): ")
+
+
 def samples_of(perf_data):
-    """Yields (comm, [(symbol, dso)]) per sample of `perf script`'s default output."""
+    """Yields (comm, time s, [(symbol, dso)]) per sample of `perf script`'s default output."""
     p = subprocess.Popen(["perf", "script", "-i", perf_data], stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, text=True, errors="replace")
-    comm, frames = None, []
+    comm, when, frames = None, 0.0, []
     for line in p.stdout:
         if not line.strip():
             if comm is not None:
-                yield comm, frames
+                yield comm, when, frames
             comm, frames = None, []
         elif not line.startswith((" ", "\t")):
             comm = line.split(None, 1)[0] if line.strip() else None
             # a comm with spaces is rare for these processes; perf pads names on the left
             comm = line[:16].strip() or comm
+            m = SAMPLE_TIME.search(line)
+            when = float(m.group(1)) if m else 0.0
             frames = []
         else:
             parts = line.strip().split(None, 1)
@@ -117,7 +126,7 @@ def samples_of(perf_data):
                 sym, _, dso = rest.rpartition(" (")
                 frames.append((sym.split("+0x")[0], dso.rstrip(")")))
     if comm is not None:
-        yield comm, frames
+        yield comm, when, frames
     if p.wait() != 0:
         sys.exit("cpu_split: perf script failed on " + perf_data)
 
@@ -131,12 +140,20 @@ def main():
     counts = collections.Counter()
     procs = collections.Counter()
     chains = 0
-    for comm, frames in samples_of(args.perf_data):
-        side = side_of(comm.split()[0] if comm else "")
+    first_agent = None  # when the first node started: si_btd packed the image before that
+    packing = 0
+    for comm, when, frames in samples_of(args.perf_data):
+        name = comm.split()[0] if comm else ""
+        side = side_of(name)
         if side is None:
             continue
+        if name.startswith("si_btagent") and first_agent is None:
+            first_agent = when
+        if name == "si_btd" and first_agent is None:
+            packing += 1
+            continue
         counts[(side, classify(frames))] += 1
-        procs[(side, comm.split()[0])] += 1
+        procs[(side, name)] += 1
         chains += len(frames) > 1
     if not counts:
         sys.exit("cpu_split: no samples of ours or the hand-built stack in " + args.perf_data)
@@ -159,6 +176,8 @@ def main():
     print()
     print("processes: " + ", ".join("%s %s %.1f s" % (s, c, v / args.freq)
                                     for (s, c), v in sorted(procs.items())))
+    print("left out: si_btd before the first node (packing and hashing the image) %.1f s"
+          % (packing / args.freq))
 
 
 if __name__ == "__main__":
