@@ -200,8 +200,15 @@ Result<TransferReport> Swarm::download_and_unpack(
     std::optional<SteadyClock::time_point> unpacked_at;
     std::optional<Error> failure;
 
+    auto pass_started = clock_.now();
     while (!failure) {
+        // Let a busy download's alerts gather for agent_min_pass before the next pass.
+        const auto since_pass = clock_.now() - pass_started;
+        if (since_pass < agent_min_pass) {
+            std::this_thread::sleep_for(agent_min_pass - since_pass);
+        }
         session_->wait_for_alert(agent_alert_wait);
+        pass_started = clock_.now();
         std::vector<lt::alert*> popped;
         session_->pop_alerts(&popped);
         auto now = clock_.now();
