@@ -608,7 +608,9 @@ class Install final : public InstallSteps {
             swarm_->stop();
         }
         remove_staged();
-        if (monitor_) {
+        const bool restarts =
+            f.error.kind == si::ErrorKind::superseded && opt_.restart_follows_superseded;
+        if (monitor_ && !restarts) {
             auto r = report(-agent_exit::code_for(f.error.kind), "failed");
             r.error = f.step + ": " + f.error.message;
             if (s_.monitor_console) {

@@ -23,6 +23,9 @@ struct InstallOptions {
     bool trusted_keys_given = false;
     std::string monitor_key;
     bool monitor_key_given = false;
+    // The caller starts the install again if it fails because the image changed on the server
+    // (ErrorKind::superseded, BITTORRENT_RESTARTS): the monitor is then not told it failed.
+    bool restart_follows_superseded = false;
 };
 
 // A step that failed: its name as the failure line and the monitor say it ("fetch torrent",

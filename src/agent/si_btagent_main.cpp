@@ -182,13 +182,30 @@ int run(int argc, char** argv) {
     si::InstallOptions options{args.root,          args.staging,          args.bind,
                                args.prepare_disks, args.trusted_keys,     args.trusted_keys_given,
                                args.monitor_key,   args.monitor_key_given};
-    auto steps = si::make_install_steps(std::move(options), std::move(*settings), log);
-    if (auto failed = si::run_install(*steps, args.prepare_disks)) {
+    // An image repacked on the server while this node installs it (ErrorKind::superseded):
+    // the install starts again from the .torrent, as a reboot of the node would, up to
+    // BITTORRENT_RESTARTS times. Each start has an install of its own: the one before has
+    // unmounted its disks and closed its session when it is destroyed.
+    for (int restart = 0;; ++restart) {
+        options.restart_follows_superseded = restart < settings->restarts;
+        std::optional<si::StepFailure> failed;
+        {
+            auto steps = si::make_install_steps(options, *settings, log);
+            failed = si::run_install(*steps, args.prepare_disks);
+        }
+        if (!failed) {
+            return si::agent_exit::ok;
+        }
+        if (failed->error.kind == si::ErrorKind::superseded && options.restart_follows_superseded) {
+            log.warn(failed->step + ": " + failed->error.message + "; starting again (restart " +
+                     std::to_string(restart + 1) + " of " + std::to_string(settings->restarts) +
+                     ", BITTORRENT_RESTARTS)");
+            continue;
+        }
         std::fprintf(stderr, "si_btagent: %s: %s\n", failed->step.c_str(),
                      failed->error.message.c_str());
         return si::agent_exit::code_for(failed->error.kind);
     }
-    return si::agent_exit::ok;
 }
 
 }  // namespace

@@ -8,7 +8,7 @@ namespace {
 using A = AgentSettings;
 using T = CmdlineType;
 
-const std::array<AgentCmdlineKey, 20> keys = {{
+const std::array<AgentCmdlineKey, 21> keys = {{
     {"BITTORRENT", T::yes_no, &A::enabled, "n", "", 0, 0,
      "y: use the BitTorrent transport; anything else: exit 3 (fall back)"},
     {"IMAGESERVER", T::servers, &A::image_servers, "", "give the image server's address", 0, 0,
@@ -48,6 +48,8 @@ const std::array<AgentCmdlineKey, 20> keys = {{
      "connections per tarball; 0: no cap but libtorrent's 500"},
     {"BITTORRENT_SERVER_TIMEOUT", T::integer, &A::server_timeout_s, "120", "", 1, 86400,
      "seconds of retries to reach the image server"},
+    {"BITTORRENT_RESTARTS", T::integer, &A::restarts, "3", "", 0, 100,
+     "installs started again when the image changes on the server meanwhile; 0: exit 13"},
 }};
 
 }  // namespace

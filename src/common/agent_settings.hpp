@@ -45,6 +45,10 @@ struct AgentSettings {
     // node connected to every other asks blocks of more peers than it needs, and receives some
     // twice (docs/performance.md, "Which knobs matter").
     int max_peers = 16;
+    // BITTORRENT_RESTARTS: how many times the install starts again, from the .torrent on, when
+    // the image changes on the server while the node is installing it (the image server's
+    // tracker no longer serves what the node downloads); 0: stop with exit 13 at once.
+    int restarts = 3;
     // BITTORRENT_REINSTALL=y: install in full even when the node's disk already holds the image
     // exactly (its install record and a fresh manifest of the root agree; si_btagent(8)).
     bool reinstall = false;

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """An image repacked while a node is half-way through it (issue 29): si_btd's tracker then
-answers the node's announces that its info-hash is no longer served, and the agent must stop
-at that answer with exit 13 and a clear line, not wait BITTORRENT_TIMEOUT for pieces no one
-will send (it used to stall 300 s and exit 8).
+answers the node's announces that its info-hash is no longer served. The agent must act on
+that answer, not wait BITTORRENT_TIMEOUT for pieces no one will send (it used to stall 300 s
+and exit 8): by default it installs the new image (BITTORRENT_RESTARTS), and with
+BITTORRENT_RESTARTS=0 it stops with exit 13 and a clear line.
 
 To have the node half-way, the test runs in a network namespace of its own whose loopback is
 slowed with a token bucket (tc tbf): si_btd and the agent talk at a few Mbit/s there. Needs
@@ -67,14 +68,17 @@ class ImageRepackedMidway(unittest.TestCase):
         self.addCleanup(self.t.cleanup)
         sitest.make_image_tree(self.t.image_dir("golden"), special=False, megabytes=IMAGE_MB)
 
-    def test_the_agent_stops_at_the_trackers_answer(self):
+    def start_and_repack_halfway(self, more_cmdline=""):
+        """Starts an agent, repacks the image (a new file, SIGHUP) when the node has a quarter
+        of it, and waits for the repacked image to be seeded. Returns (Popen, root, lines,
+        reader thread, the time of the repack)."""
         btd = self.t.start()
         self.t.wait_served(["image-golden.tar.torrent"], timeout=120)
         p, root = sitest.start_agent(
             self.t.dir, "127.0.0.2",
             "BITTORRENT=y IMAGESERVER=127.0.0.1 IMAGENAME=golden BITTORRENT_TRACKER_PORT=%d "
-            "BITTORRENT_POLLING_TIME=1 BITTORRENT_TIMEOUT=600 MONITOR_PORT=%d"
-            % (self.t.tracker_port, self.t.monitor_port))
+            "BITTORRENT_POLLING_TIME=1 BITTORRENT_TIMEOUT=600 MONITOR_PORT=%d %s"
+            % (self.t.tracker_port, self.t.monitor_port, more_cmdline))
         self.addCleanup(sitest.stop_procs, [p])
         lines = []
         halfway = threading.Event()
@@ -97,7 +101,10 @@ class ImageRepackedMidway(unittest.TestCase):
         btd.send_signal(signal.SIGHUP)
         sitest.wait_for(lambda: "seeding image-golden.tar" in self.t.log_text().split("SIGHUP")[-1],
                         120, "the repacked image seeded")
-        repacked = time.monotonic()
+        return p, root, lines, reader, time.monotonic()
+
+    def test_the_agent_stops_at_the_trackers_answer(self):
+        p, root, lines, reader, repacked = self.start_and_repack_halfway("BITTORRENT_RESTARTS=0")
         p.wait(200)
         reader.join(10)
         took = time.monotonic() - repacked
@@ -111,6 +118,27 @@ class ImageRepackedMidway(unittest.TestCase):
         # came at the next announce.
         self.assertLess(took, 120, out)
         self.assertTrue(os.path.exists(os.path.join(root, ".systemimager-incomplete")))
+
+    def test_the_agent_installs_the_new_image(self):
+        p, root, lines, reader, repacked = self.start_and_repack_halfway()
+        p.wait(400)
+        reader.join(10)
+        out = "\n".join(lines)
+        print("the agent ended %.1f s after the repack (exit %d)"
+              % (time.monotonic() - repacked, p.returncode))
+        self.assertEqual(p.returncode, 0, out)
+        self.assertIn("the image changed on the server while installing", out)
+        self.assertIn("starting again (restart 1 of 3, BITTORRENT_RESTARTS)", out)
+        # The root holds the new image, whole: its new file, no incomplete mark, and a record
+        # of the info-hash the server serves now.
+        with open(os.path.join(root, "etc", "changed")) as f:
+            self.assertEqual(f.read(), "new\n")
+        self.assertFalse(os.path.exists(os.path.join(root, ".systemimager-incomplete")), out)
+        code, body = sitest.http_get(self.t.url("/torrents/image-golden.tar.torrent"))
+        self.assertEqual(code, 200)
+        served = sitest.torrent_info_hash(body)
+        with open(os.path.join(root, ".systemimager-install.record")) as f:
+            self.assertIn("image golden %s" % served, f.read())
 
 
 if __name__ == "__main__":
