@@ -140,16 +140,20 @@ class Extractor {
         return Ok{};
     }
 
-    // After a failure: tells libarchive not to finish the entry it has open (freeing the write
-    // archive would otherwise give the file its declared size, mode and mtime, padded with
-    // zeros: a file a size-and-mtime check takes for complete) and removes a regular file
-    // whose data stopped short. Returns the path removed, "" when none.
+    // After a failure: removes a regular file whose data stopped short, then has libarchive
+    // finish its entry, which closes the file's descriptor (an open descriptor keeps the root's
+    // filesystem from being unmounted, and a restarted install from formatting it again): the
+    // declared size, mode and mtime, zeros where the data never came, go to a file no one sees.
+    // A file that cannot be removed is not finished, so that no size-and-mtime check takes it
+    // for complete. Then marks the write archive failed, so that freeing it finishes nothing
+    // more. Returns the path removed, "" when none.
     std::string abandon_open_file() {
-        archive_write_fail(out_);
         std::string removed;
         if (!open_file_.empty() && ::unlink(open_file_.c_str()) == 0) {
             removed = std::move(open_file_);
+            (void)archive_write_finish_entry(out_);
         }
+        archive_write_fail(out_);
         open_file_.clear();
         return removed;
     }

@@ -26,6 +26,16 @@ from exit_codes import AGENT  # noqa: E402
 # The slowed loopback: 24 MiB take about 50 s at this rate, so the repack comes half-way.
 RATE = "4mbit"
 IMAGE_MB = 24
+DISK_TOOLS = ("losetup", "sfdisk", "mkfs.ext4", "blkid")
+
+# A blank disk's layout (SystemImager's autoinstallscript.conf): one root filesystem.
+ONE_PARTITION = """<config>
+  <disk dev="/dev/sda" label_type="msdos" unit_of_measurement="MB">
+    <part num="1" size="*" p_type="primary" p_name="-" flags="boot" />
+  </disk>
+  <fsinfo line="10" real_dev="/dev/sda1" mp="/" fs="ext4" options="defaults" dump="0" pass="1" />
+</config>
+"""
 
 
 class SlowLoopbackNamespace:
@@ -68,17 +78,17 @@ class ImageRepackedMidway(unittest.TestCase):
         self.addCleanup(self.t.cleanup)
         sitest.make_image_tree(self.t.image_dir("golden"), special=False, megabytes=IMAGE_MB)
 
-    def start_and_repack_halfway(self, more_cmdline=""):
-        """Starts an agent, repacks the image (a new file, SIGHUP) when the node has a quarter
-        of it, and waits for the repacked image to be seeded. Returns (Popen, root, lines,
-        reader thread, the time of the repack)."""
+    def start_and_repack_halfway(self, more_cmdline="", **agent_kw):
+        """Starts an agent (`agent_kw` go to sitest.start_agent), repacks the image (a new
+        file, SIGHUP) when the node has a quarter of it, and waits for the repacked image to be
+        seeded. Returns (Popen, root, lines, reader thread, the time of the repack)."""
         btd = self.t.start()
         self.t.wait_served(["image-golden.tar.torrent"], timeout=120)
         p, root = sitest.start_agent(
             self.t.dir, "127.0.0.2",
             "BITTORRENT=y IMAGESERVER=127.0.0.1 IMAGENAME=golden BITTORRENT_TRACKER_PORT=%d "
             "BITTORRENT_POLLING_TIME=1 BITTORRENT_TIMEOUT=600 MONITOR_PORT=%d %s"
-            % (self.t.tracker_port, self.t.monitor_port, more_cmdline))
+            % (self.t.tracker_port, self.t.monitor_port, more_cmdline), **agent_kw)
         self.addCleanup(sitest.stop_procs, [p])
         lines = []
         halfway = threading.Event()
@@ -139,6 +149,49 @@ class ImageRepackedMidway(unittest.TestCase):
         served = sitest.torrent_info_hash(body)
         with open(os.path.join(root, ".systemimager-install.record")) as f:
             self.assertIn("image golden %s" % served, f.read())
+
+    def test_blank_disks_are_prepared_again_for_the_new_image(self):
+        """With --prepare-disks the agent has the disk partitioned, formatted and mounted when
+        the image changes: the restart unmounts it and prepares it again, as a reboot would."""
+        missing = [t for t in DISK_TOOLS if shutil.which(t) is None]
+        if missing:
+            self.skipTest("needs " + " ".join(missing) + " for a loop device standing for a disk")
+        sitest.write_file(os.path.join(self.t.image_dir("golden"), "etc", "systemimager",
+                                       "autoinstallscript.conf"), ONE_PARTITION)
+        disk_file = os.path.join(self.t.dir, "disk.raw")
+        with open(disk_file, "wb") as f:
+            f.truncate(128 << 20)
+        probe = subprocess.run(["losetup", "-P", "-f", "--show", disk_file],
+                               capture_output=True, text=True)
+        if probe.returncode != 0:
+            self.skipTest("no free loop device here: " + probe.stderr.strip())
+        dev = probe.stdout.strip()
+        self.addCleanup(subprocess.run, ["losetup", "-d", dev], capture_output=True)
+        self.addCleanup(subprocess.run, ["umount", "-R", dev + "p1"], capture_output=True)
+        os.makedirs(os.path.join(self.t.dir, "node-127.0.0.2"), exist_ok=True)
+        p, root, lines, reader, _ = self.start_and_repack_halfway(
+            "SI_DISK_MAP=/dev/sda=%s SI_DISK_WAIT=0" % dev,
+            root=os.path.join(self.t.dir, "a"), staging=os.path.join(self.t.dir, "staging"),
+            extra_args=("--prepare-disks",))
+        p.wait(400)
+        reader.join(10)
+        out = "\n".join(lines)
+        self.assertEqual(p.returncode, 0, out)
+        self.assertIn("starting again (restart 1 of 3, BITTORRENT_RESTARTS)", out)
+        with open("/proc/self/mounts") as f:
+            self.assertNotIn(dev + "p1", f.read(), "the agent left the root mounted")
+        mnt = os.path.join(self.t.dir, "check")
+        os.makedirs(mnt)
+        deadline = time.monotonic() + 20
+        while subprocess.run(["mount", "-o", "ro", dev + "p1", mnt]).returncode != 0:
+            self.assertLess(time.monotonic(), deadline, "cannot mount %sp1 to check it" % dev)
+            time.sleep(0.5)  # the kernel may finish the agent's last unmount a moment later
+        try:
+            with open(os.path.join(mnt, "etc", "changed")) as f:
+                self.assertEqual(f.read(), "new\n")
+            self.assertFalse(os.path.exists(os.path.join(mnt, ".systemimager-incomplete")))
+        finally:
+            subprocess.run(["umount", mnt])
 
 
 if __name__ == "__main__":

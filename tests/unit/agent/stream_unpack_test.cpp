@@ -506,6 +506,15 @@ TEST_F(StreamUnpack, DiskFullNamesTheEntryAndTheCause) {
     EXPECT_FALSE(exists(small + "/usr/big"));
 }
 
+// This process's open file descriptors (/proc/self/fd, less the one that lists them).
+int open_descriptors() {
+    int n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+        ++n;
+    }
+    return n - 1;
+}
+
 // The first pieces of a tarball whose second file is large arrive, then the download stops
 // (`stop` is handed the feeder): the file being written must not be left looking finished.
 void expect_no_finished_partial_file(const std::string& root,
@@ -524,6 +533,7 @@ void expect_no_finished_partial_file(const std::string& root,
         ASSERT_TRUE(feeder.deliver(i, std::move(data), piece));
     }
     stop(feeder);
+    const int fds_before = open_descriptors();
     auto result = stream_unpack(feeder, UnpackOptions{root, 200ms});
     ASSERT_FALSE(result);
     EXPECT_EQ(read_file(root + "/small"), "done");  // complete files stay
@@ -531,6 +541,9 @@ void expect_no_finished_partial_file(const std::string& root,
     if (::lstat((root + "/big").c_str(), &st) == 0) {
         ADD_FAILURE() << "big left behind: " << st.st_size << " bytes, mtime " << st.st_mtime;
     }
+    // Nothing under the root is held open: the agent can unmount it, and a restarted install
+    // format it again.
+    EXPECT_EQ(open_descriptors(), fds_before);
 }
 
 TEST_F(StreamUnpack, DownloadFailureMidFileLeavesNoFinishedLookingFile) {
