@@ -367,6 +367,12 @@ class Handbuilt(Transport):
         self.spawn_server(["opentracker", "-i", SERVER_IP, "-p", str(OT_PORT), "-P", str(OT_PORT),
                            "-d", self.dir, "-w", "whitelist"], self.name + "-opentracker.log",
                           cwd=self.dir)
+        q = urllib.parse.quote(bytes.fromhex(self.info_hash), safe="")
+        url = "http://%s:%d/scrape?info_hash=%s" % (SERVER_IP, OT_PORT, q)
+        # The seeders start once opentracker answers, so that no first announce of theirs can
+        # come before it listens (on a loaded machine a run once timed out waiting for its
+        # second seeder to be counted).
+        self.wait_server(lambda: self.server_get(url) is not None, "opentracker to answer")
         # With k image servers (--servers), an aria2c seeder on each, all announcing to the
         # first one's opentracker: what an administrator would do with k machines.
         k = self.servers()
@@ -378,8 +384,6 @@ class Handbuilt(Transport):
                                "--summary-interval=0", self.torrent],
                               "%s-aria2c-seeder%s.log" % (self.name, "" if i == 1 else i),
                               server=i)
-        q = urllib.parse.quote(bytes.fromhex(self.info_hash), safe="")
-        url = "http://%s:%d/scrape?info_hash=%s" % (SERVER_IP, OT_PORT, q)
 
         def seeders():
             m = re.search(rb"8:completei([0-9]+)e", self.server_get(url) or b"")
