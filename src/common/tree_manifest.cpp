@@ -9,8 +9,6 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -25,7 +23,8 @@
 #include <thread>
 #include <utility>
 
-#include "common/hex_string.hpp"
+#include "common/known_contents.hpp"
+#include "common/sha256.hpp"
 #include "common/unique_fd.hpp"
 
 namespace si {
@@ -80,24 +79,6 @@ Error manifest_error(const std::string& root, const std::string& path, const std
         "manifest " + root + (path == "/" ? "" : path) + ": " + what + ": " + std::strerror(err),
         ErrorKind::io};
 }
-
-class Sha256 {
-  public:
-    Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
-    void update(const void* data, std::size_t n) { EVP_DigestUpdate(ctx_.get(), data, n); }
-    std::string final_hex() {
-        std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-        unsigned int len = 0;
-        EVP_DigestFinal_ex(ctx_.get(), md.data(), &len);
-        return hex_string(std::string_view(reinterpret_cast<const char*>(md.data()), len));
-    }
-
-  private:
-    struct Free {
-        void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-    };
-    std::unique_ptr<EVP_MD_CTX, Free> ctx_;
-};
 
 // The SHA-256 of an open file's bytes from its start; errno on a failed read.
 Result<std::string> hash_fd(int fd, std::vector<char>& buf, std::int64_t& bytes) {
@@ -290,6 +271,7 @@ class Walker {
         : root_(std::move(root)),
           exclude_(options.exclude.begin(), options.exclude.end()),
           pool_(pool),
+          known_(options.known),
           proc_fd_(::access("/proc/self/fd", X_OK) == 0) {}
 
     std::deque<Entry>& entries() { return entries_; }
@@ -367,6 +349,15 @@ class Walker {
                 return Ok{};
             }
         }
+        if (known_ != nullptr) {
+            if (const std::string* digest = known_->find(e.st); digest != nullptr) {
+                e.content = *digest;
+                ++files_;
+                ++known_files_;
+                known_bytes_ += static_cast<std::int64_t>(e.st.st_size);
+                return Ok{};
+            }
+        }
         // O_NOATIME: reading leaves the files as they were (owner or CAP_FOWNER only).
         int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
         if (fd < 0 && errno == EPERM) {
@@ -408,17 +399,22 @@ class Walker {
 
   public:
     std::int64_t files() const { return files_; }
+    std::int64_t known_files() const { return known_files_; }
+    std::int64_t known_bytes() const { return known_bytes_; }
 
   private:
     std::string root_;
     std::set<std::string> exclude_;
     HashPool& pool_;
+    const KnownContents* known_;
     bool proc_fd_;
     std::deque<Entry> entries_;
     std::map<std::pair<dev_t, ino_t>, const Entry*> links_;
     std::vector<char> buf_;
     std::int64_t inline_bytes_ = 0;
     std::int64_t files_ = 0;
+    std::int64_t known_files_ = 0;
+    std::int64_t known_bytes_ = 0;
 };
 
 std::string octal_mode(mode_t mode) {
@@ -586,6 +582,8 @@ Result<TreeManifest> build_tree_manifest(const std::string& root, const Manifest
     m.entries = static_cast<std::int64_t>(m.lines.size());
     m.files = walker.files();
     m.content_bytes = pool.bytes() + walker.inline_bytes();
+    m.known_files = walker.known_files();
+    m.known_bytes = walker.known_bytes();
     return m;
 }
 

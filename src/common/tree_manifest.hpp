@@ -34,12 +34,17 @@
 
 namespace si {
 
+class KnownContents;
+
 struct ManifestOptions {
     // Root-relative paths ("/.systemimager-install.record") left out of the manifest, with
     // everything below them.
     std::vector<std::string> exclude;
     // Threads that hash file contents; 0: one per core, at most 4.
     unsigned hash_threads = 0;
+    // Digests of files known unchanged since they were written (common/known_contents.hpp):
+    // such a file is not read. nullptr: every file is read.
+    const KnownContents* known = nullptr;
 };
 
 struct TreeManifest {
@@ -47,6 +52,8 @@ struct TreeManifest {
     std::int64_t entries = 0;        // lines
     std::int64_t files = 0;          // regular files (hard links counted once)
     std::int64_t content_bytes = 0;  // bytes read to hash contents
+    std::int64_t known_files = 0;    // regular files whose digest was known (not read)
+    std::int64_t known_bytes = 0;    // their bytes
 };
 
 // Walks `root` and builds its manifest. Fails with ErrorKind::io naming the entry:

@@ -1,4 +1,5 @@
 #include "common/tree_manifest.hpp"
+#include "common/known_contents.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -10,10 +11,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <thread>
 
 namespace si {
 namespace {
@@ -120,6 +123,81 @@ TEST_F(TreeManifestTest, ContentIsTheSha256OfTheBytes) {
     EXPECT_NE(line.find("content=ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
               std::string::npos)
         << line;
+}
+
+// A known digest is taken as it is, without reading the file: here a made-up one shows it.
+TEST_F(TreeManifestTest, AKnownUnchangedFileIsNotRead) {
+    KnownContents known;
+    const std::string made_up(64, 'f');
+    for (const char* p : {"/etc/passwd", "/etc/shadow", "/usr/bin/tool"}) {
+        struct stat st {};
+        ASSERT_EQ(::lstat((root_ + p).c_str(), &st), 0);
+        known.remember(st, made_up);
+    }
+    ManifestOptions o;
+    o.known = &known;
+    auto m = build_tree_manifest(root_, o);
+    ASSERT_TRUE(m) << m.error().message;
+    EXPECT_EQ(m->content_bytes, 0);
+    EXPECT_EQ(m->known_files, 3);
+    EXPECT_EQ(m->known_bytes, 30 + 26 + 20);
+    for (const auto& line : m->lines) {
+        if (line.find(" type=f ") != std::string::npos) {
+            EXPECT_NE(line.find("content=" + made_up), std::string::npos) << line;
+        }
+    }
+}
+
+// Changed since it was remembered (its ctime moved): the file is read again.
+TEST_F(TreeManifestTest, AKnownFileChangedSinceIsReadAgain) {
+    KnownContents known;
+    struct stat st {};
+    ASSERT_EQ(::lstat((root_ + "/etc/passwd").c_str(), &st), 0);
+    known.remember(st, std::string(64, 'f'));
+    ASSERT_NE(known.find(st), nullptr);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));    // let the ctime's clock tick
+    ASSERT_EQ(::chmod((root_ + "/etc/passwd").c_str(), 0644), 0);  // same mode: only ctime moves
+    struct stat now {};
+    ASSERT_EQ(::lstat((root_ + "/etc/passwd").c_str(), &now), 0);
+    EXPECT_EQ(known.find(now), nullptr);
+    ManifestOptions o;
+    o.known = &known;
+    auto m = build_tree_manifest(root_, o);
+    ASSERT_TRUE(m) << m.error().message;
+    EXPECT_EQ(m->lines, manifest());
+    EXPECT_EQ(m->known_files, 0);
+}
+
+// A hard link moves the file's ctime; relinked() carries the digest over, and only from a
+// file that was known unchanged just before.
+TEST_F(TreeManifestTest, AHardLinkKeepsTheKnownDigest) {
+    KnownContents known;
+    const std::string passwd = root_ + "/etc/passwd";
+    struct stat st {};
+    ASSERT_EQ(::lstat(passwd.c_str(), &st), 0);
+    known.remember(st, std::string(64, 'a'));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    struct stat before {};
+    ASSERT_EQ(::lstat(passwd.c_str(), &before), 0);
+    ASSERT_EQ(::link(passwd.c_str(), (root_ + "/etc/passwd-").c_str()), 0);
+    struct stat after {};
+    ASSERT_EQ(::lstat(passwd.c_str(), &after), 0);
+    EXPECT_EQ(known.find(after), nullptr);
+    known.relinked(before, after);
+    ASSERT_NE(known.find(after), nullptr);
+    EXPECT_EQ(*known.find(after), std::string(64, 'a'));
+
+    // Not from a file changed before the link.
+    const std::string shadow = root_ + "/etc/shadow";
+    ASSERT_EQ(::lstat(shadow.c_str(), &st), 0);
+    known.remember(st, std::string(64, 'b'));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_EQ(::chmod(shadow.c_str(), 0600), 0);
+    ASSERT_EQ(::lstat(shadow.c_str(), &before), 0);
+    ASSERT_EQ(::link(shadow.c_str(), (root_ + "/etc/shadow-").c_str()), 0);
+    ASSERT_EQ(::lstat(shadow.c_str(), &after), 0);
+    known.relinked(before, after);
+    EXPECT_EQ(known.find(after), nullptr);
 }
 
 TEST_F(TreeManifestTest, OneHashingThreadOrFourGiveTheSameManifest) {
