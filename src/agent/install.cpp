@@ -28,6 +28,7 @@
 #include "agent/trust.hpp"
 #include "common/hex_string.hpp"
 #include "common/interface_address.hpp"
+#include "common/known_contents.hpp"
 #include "common/monitor_auth.hpp"
 
 namespace si {
@@ -280,6 +281,7 @@ class Install final : public InstallSteps {
     void write_record() {
         si::ManifestOptions options;
         options.exclude = si::record_manifest_excludes();
+        options.known = &known_;  // what the unpacker wrote is not read back
         const auto root = std::filesystem::path(opt_.root).lexically_normal().string();
         for (const std::string& f : staged_) {
             const auto staged = std::filesystem::path(f).lexically_normal().string();
@@ -306,11 +308,14 @@ class Install final : public InstallSteps {
         }
         const double s =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        char line[300];
-        std::snprintf(
-            line, sizeof line, "install record: %s/%s (%lld entries, %.1f MB hashed in %.2f s)",
-            opt_.root.c_str(), si::install_record_name, static_cast<long long>(manifest->entries),
-            static_cast<double>(manifest->content_bytes) / 1e6, s);
+        char line[400];
+        std::snprintf(line, sizeof line,
+                      "install record: %s/%s (%lld entries, %.1f MB hashed as unpacked, %.1f MB "
+                      "read back, in %.2f s)",
+                      opt_.root.c_str(), si::install_record_name,
+                      static_cast<long long>(manifest->entries),
+                      static_cast<double>(manifest->known_bytes) / 1e6,
+                      static_cast<double>(manifest->content_bytes) / 1e6, s);
         log_.info(line);
     }
 
@@ -343,6 +348,7 @@ class Install final : public InstallSteps {
         if (auto st = swarm_->start(); !st) {
             return fail("swarm", st.error());
         }
+        swarm_->remember_contents(&known_);
         std::optional<si::DeltaRequest> delta = delta_request();
         if (in_place_ && !delta) {
             // Unpacking over unformatted disks without the scan would leave what the image
@@ -652,6 +658,7 @@ class Install final : public InstallSteps {
     std::unique_ptr<si::PreparedDisks> disks_;
     std::unique_ptr<si::MonitorReporter> monitor_;
     std::unique_ptr<si::Swarm> swarm_;
+    si::KnownContents known_;  // digests of the files unpacked (write_record)
 };
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "chroot_paths.hpp"
+#include "common/sha256.hpp"
 
 namespace si {
 namespace {
@@ -88,8 +89,8 @@ Error write_error(std::string_view name, std::string_view step, archive* out) {
 
 class Extractor {
   public:
-    Extractor(std::string root, archive* in, archive* out, Source& source)
-        : paths_(std::move(root)), in_(in), out_(out), source_(source) {}
+    Extractor(std::string root, archive* in, archive* out, Source& source, KnownContents* known)
+        : paths_(std::move(root)), in_(in), out_(out), source_(source), known_(known) {}
 
     // Extracts every entry; the first failure ends it.
     Status run(UnpackStats& stats) {
@@ -223,12 +224,26 @@ class Extractor {
             }
             archive_entry_set_hardlink(entry, target_path.c_str());
             paths_.forget();  // the target may be a symlink
+            // A link with data of its own rewrites the target: its digest is not carried over.
+            linked_before_ = known_ != nullptr && archive_entry_size(entry) == 0 &&
+                             ::lstat(target_path.c_str(), &link_target_) == 0;
         } else if (archive_entry_filetype(entry) == AE_IFLNK) {
             paths_.forget();
         }
 
+        const bool hardlink = archive_entry_hardlink(entry) != nullptr;
+        if (!hardlink) {
+            linked_before_ = false;
+        }
         if (archive_write_header(out_, entry) != ARCHIVE_OK) {
             return write_error(name, "create", out_);
+        }
+        // The digest of a regular file's bytes as they go to disk (options.known): holes
+        // count as zeros, as a read of the file gives them.
+        std::optional<Sha256> digest;
+        std::int64_t digested = 0;
+        if (known_ != nullptr && !hardlink && archive_entry_filetype(entry) == AE_IFREG) {
+            digest.emplace();
         }
         // Until its last byte is written, the file must not be finished by anyone: see
         // abandon_open_file().
@@ -251,7 +266,17 @@ class Extractor {
                     return write_error(name, "write", out_);
                 }
                 stats.bytes_out += static_cast<std::int64_t>(size);
+                if (digest && offset < digested) {
+                    digest.reset();  // blocks out of order: the record reads the file back
+                } else if (digest) {
+                    digest->update_zeros(offset - digested);
+                    digest->update(block, size);
+                    digested = offset + static_cast<std::int64_t>(size);
+                }
             }
+        }
+        if (digest && archive_entry_size(entry) > digested) {
+            digest->update_zeros(archive_entry_size(entry) - digested);
         }
         open_file_.clear();  // every byte is there; a metadata failure below leaves it as it is
         if (archive_write_finish_entry(out_) != ARCHIVE_OK) {
@@ -261,7 +286,23 @@ class Extractor {
                                                ? std::string(" (") + what + ")"
                                                : std::string()));
         }
+        remember_content(path, digest, hardlink);
         return Ok{};
+    }
+
+    // After an entry is finished: its digest goes to known_ under the file's identity as it is
+    // now; for a hard link, the file it links to keeps its digest under its new ctime.
+    void remember_content(const std::string& path, std::optional<Sha256>& digest, bool hardlink) {
+        struct stat st {};
+        if (known_ == nullptr || (!digest && !(hardlink && linked_before_)) ||
+            ::lstat(path.c_str(), &st) != 0) {
+            return;
+        }
+        if (digest) {
+            known_->remember(st, digest->final_hex());
+        } else {
+            known_->relinked(link_target_, st);
+        }
     }
 
     // `rel` is a symlink: true when the entry is to be skipped (a directory entry over a
@@ -311,8 +352,11 @@ class Extractor {
     archive* in_;
     archive* out_;
     Source& source_;
+    KnownContents* known_;
     std::string last_name_;
-    std::string open_file_;  // the regular file being written, until its data is complete
+    std::string open_file_;       // the regular file being written, until its data is complete
+    struct stat link_target_ {};  // a hard link's target just before the link was made
+    bool linked_before_ = false;  // link_target_ holds it
 };
 
 // The root as an absolute path without symlinks or "..": write_disk refuses any ".." (and the
@@ -363,7 +407,7 @@ Result<UnpackStats> stream_unpack(PieceFeeder& feeder, const UnpackOptions& opti
 
     Source source{feeder, options.stall_timeout, std::nullopt, 0};
     UnpackStats stats;
-    Extractor extractor(std::move(*root), in.get(), out.get(), source);
+    Extractor extractor(std::move(*root), in.get(), out.get(), source, options.known);
     if (archive_read_open(in.get(), &source, nullptr, read_source, nullptr) != ARCHIVE_OK) {
         if (source.error) {
             return *source.error;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <string>
 
+#include "common/known_contents.hpp"
 #include "common/result.hpp"
 #include "piece_feeder.hpp"
 
@@ -28,6 +29,10 @@ struct UnpackOptions {
     std::string root;  // must exist
     // How long to wait for the next bytes before failing ("no data for N s").
     std::chrono::milliseconds stall_timeout{std::chrono::minutes(5)};
+    // When set, each regular file's SHA-256 is taken from the bytes as they are written and
+    // remembered here with the file's identity (common/known_contents.hpp), so the install
+    // record's manifest does not read the file back. Owned by the caller.
+    KnownContents* known = nullptr;
 };
 
 // Reads the tarball from `feeder` and extracts it under options.root; it stops at tar's

@@ -166,6 +166,7 @@ Result<TransferReport> Swarm::download_and_unpack(
     Result<UnpackStats> unpacked = Error{"not run"};
     UnpackOptions uo;
     uo.root = root;
+    uo.known = known_;
     // The download loop notices a stall first and names it (ErrorKind::stalled); the
     // unpacker's own limit only guards against a feeder that stops being fed.
     uo.stall_timeout = std::chrono::seconds(2 * settings_.stall_timeout_s + 60);

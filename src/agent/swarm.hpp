@@ -14,6 +14,7 @@
 
 #include "common/agent_settings.hpp"
 #include "common/clock.hpp"
+#include "common/known_contents.hpp"
 #include "common/log.hpp"
 #include "common/result.hpp"
 #include "delta_install.hpp"
@@ -81,6 +82,11 @@ class Swarm {
 
     Status start();
 
+    // Every regular file unpacked from now on has the digest of its bytes remembered in
+    // `known` (agent/stream_unpack.hpp, UnpackOptions::known), which must outlive the swarm's
+    // downloads. nullptr: none.
+    void remember_contents(KnownContents* known) { known_ = known; }
+
     // Downloads `t` into `staging_dir` and unpacks it into `root` while it downloads; returns
     // once both are done. Fails with the kind of the cause (ErrorKind::stalled, no_space,
     // unpack, io). `progress` is called every polling period.
@@ -111,6 +117,7 @@ class Swarm {
     Logger& log_;
     std::unique_ptr<lt::session> session_;
     std::vector<lt::torrent_handle> torrents_;
+    KnownContents* known_ = nullptr;
 };
 
 }  // namespace si

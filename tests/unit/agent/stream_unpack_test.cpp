@@ -1,4 +1,5 @@
 #include "agent/stream_unpack.hpp"
+#include "common/tree_manifest.hpp"
 #include "temp_dir.hpp"
 
 #include <archive.h>
@@ -48,7 +49,8 @@ std::string read_file(const std::string& path) {
 // while stream_unpack reads it, the way the download loop will.
 Result<UnpackStats> unpack_bytes(const std::string& tarball, const std::string& root,
                                  int piece_length, unsigned seed,
-                                 std::chrono::milliseconds stall = 20s) {
+                                 std::chrono::milliseconds stall = 20s,
+                                 KnownContents* known = nullptr) {
     PieceFeeder feeder(static_cast<std::int64_t>(tarball.size()), piece_length, 8);
     std::atomic<bool> stop{false};
     std::thread producer([&] {
@@ -76,7 +78,7 @@ Result<UnpackStats> unpack_bytes(const std::string& tarball, const std::string& 
             next = end;
         }
     });
-    auto result = stream_unpack(feeder, UnpackOptions{root, stall});
+    auto result = stream_unpack(feeder, UnpackOptions{root, stall, known});
     stop = true;
     producer.join();
     if (result) {
@@ -308,7 +310,8 @@ TEST_P(StreamUnpackRoundTrip, RestoresEverySpecialFileExactly) {
         SCOPED_TRACE("piece length " + std::to_string(piece_length));
         fs::remove_all(root_);
         ASSERT_EQ(::mkdir(root_.c_str(), 0755), 0);
-        auto stats = unpack_bytes(bytes, root_, piece_length, 1234);
+        KnownContents known;
+        auto stats = unpack_bytes(bytes, root_, piece_length, 1234, 20s, &known);
         ASSERT_TRUE(stats) << stats.error().message;
         // The reader stops at the end-of-archive blocks: the record padding may stay unread.
         EXPECT_GT(stats->bytes_in, 0);
@@ -321,6 +324,19 @@ TEST_P(StreamUnpackRoundTrip, RestoresEverySpecialFileExactly) {
         ASSERT_EQ(::stat((root_ + "/sparse").c_str(), &sparse), 0);
         EXPECT_EQ(sparse.st_size, 64 << 20);
         EXPECT_LT(sparse.st_blocks * 512, 1 << 20) << "holes were filled";
+
+        // The digests taken while writing are the ones a read of the files gives, and with
+        // them the manifest reads no file (holes, hard links and the 64 MiB sparse file too).
+        auto read_back = build_tree_manifest(root_, {});
+        ManifestOptions with_known;
+        with_known.known = &known;
+        auto from_unpack = build_tree_manifest(root_, with_known);
+        ASSERT_TRUE(read_back && from_unpack);
+        EXPECT_EQ(first_manifest_difference(read_back->lines, from_unpack->lines), std::nullopt);
+        EXPECT_EQ(from_unpack->lines, read_back->lines);
+        EXPECT_EQ(from_unpack->content_bytes, 0);
+        EXPECT_EQ(from_unpack->known_files, read_back->files);
+        EXPECT_EQ(read_back->files, 11);  // the hard-linked a/hello once
     }
 }
 
@@ -373,6 +389,47 @@ TEST_F(StreamUnpack, EveryPieceLengthGivesTheSameTree) {
             EXPECT_TRUE(fs::is_regular_file(root_ + "/e"));
         }
     }
+}
+
+// The digests remembered while unpacking stay true after an override rewrites a file with the
+// same size and mtime, and a file changed afterwards is read again, not taken from memory.
+TEST_F(StreamUnpack, KnownDigestsFollowOverridesAndLaterChanges) {
+    KnownContents known;
+    const auto image = make_tar({{"./etc", 'd', ""},
+                                 {"./etc/a", 'f', "alpha"},
+                                 {"./etc/b", 'f', "bravo"},
+                                 {"./etc/h", 'h', "etc/a"},
+                                 {"./etc/c", 'f', "charlie"}});
+    ASSERT_TRUE(unpack_bytes(image, root_, 512, 1, 20s, &known));
+    EXPECT_EQ(known.files(), 3U);
+    // An override, unpacked over the image as the agent does: same size, same mtime.
+    ASSERT_TRUE(unpack_bytes(make_tar({{"./etc/a", 'f', "ALPHA"}}), root_, 512, 2, 20s, &known));
+
+    // A change through the filesystem after the unpack, size and mtime put back; the ctime
+    // moves only when the clock has ticked since the unpack, so wait for a tick first.
+    std::this_thread::sleep_for(50ms);
+    struct stat was {};
+    ASSERT_EQ(::lstat((root_ + "/etc/b").c_str(), &was), 0);
+    std::ofstream(root_ + "/etc/b", std::ios::binary | std::ios::trunc) << "BRAVO";
+    const timespec times[2] = {was.st_atim, was.st_mtim};
+    ASSERT_EQ(::utimensat(AT_FDCWD, (root_ + "/etc/b").c_str(), times, 0), 0);
+    struct stat now {};
+    ASSERT_EQ(::lstat((root_ + "/etc/b").c_str(), &now), 0);
+    ASSERT_NE(now.st_ctim.tv_nsec + now.st_ctim.tv_sec * 1'000'000'000L,
+              was.st_ctim.tv_nsec + was.st_ctim.tv_sec * 1'000'000'000L);
+
+    auto read_back = build_tree_manifest(root_, {});
+    ManifestOptions with_known;
+    with_known.known = &known;
+    auto from_unpack = build_tree_manifest(root_, with_known);
+    ASSERT_TRUE(read_back && from_unpack);
+    EXPECT_EQ(first_manifest_difference(read_back->lines, from_unpack->lines), std::nullopt);
+    EXPECT_EQ(from_unpack->lines, read_back->lines);
+    // /etc/b is read; /etc/c and the override's /etc/a are not.
+    EXPECT_GE(from_unpack->content_bytes, 5);
+    EXPECT_GE(from_unpack->known_files, 2);
+    EXPECT_EQ(read_file(root_ + "/etc/a"), "ALPHA");
+    EXPECT_EQ(read_file(root_ + "/etc/h"), "alpha");
 }
 
 // --- malicious tarballs ------------------------------------------------------------------------
