@@ -20,7 +20,9 @@ and reported apart: that is si_btd packing the image and hashing it, which happe
 runs and which the hand-built stack does not do (it seeds the tarball si_btd packed). Needs
 Debian's linux-perf and the binaries' symbols."""
 import argparse
+import bisect
 import collections
+import os
 import re
 import subprocess
 import sys
@@ -102,10 +104,79 @@ def classify(frames):
 SAMPLE_TIME = re.compile(r" ([0-9]+\.[0-9]+): ")
 
 
+class DebugSymbols:
+    """Function names from a stripped binary's `<binary>.debug` (the static agent's build
+    keeps one beside it). perf resolves such a binary's samples against that file wrongly: the
+    names it prints for si_btagent are off by a section's offset, so they are looked up here
+    from `nm` instead. perf script gives such a sample's address as an offset in the file;
+    the binary's LOAD segments turn it into the address nm lists."""
+
+    def __init__(self, perf_data):
+        self.tables = {}
+        # The build-ids perf recorded: a binary rebuilt since is not the one sampled.
+        out = subprocess.run(["perf", "buildid-list", "-i", perf_data], capture_output=True,
+                             text=True, errors="replace")
+        self.recorded = dict(reversed(l.split(None, 1)) for l in out.stdout.splitlines()
+                             if len(l.split(None, 1)) == 2)
+
+    def name(self, dso, file_offset):
+        if dso not in self.tables:
+            table = None
+            if self.recorded.get(dso) == self.build_id(dso + ".debug"):
+                table = self.load(dso + ".debug")
+            elif os.path.isfile(dso + ".debug"):
+                print("cpu_split: %s.debug is not the build perf sampled (rebuilt since?): "
+                      "its samples keep perf's names" % dso, file=sys.stderr)
+            self.tables[dso] = table, self.segments(dso)
+        table, segments = self.tables[dso]
+        if table is None:
+            return None
+        for offset, size, vaddr in segments:
+            if offset <= file_offset < offset + size:
+                i = bisect.bisect_right(table[0], file_offset - offset + vaddr) - 1
+                return table[1][i] if i >= 0 else None
+        return None
+
+    @staticmethod
+    def build_id(path):
+        if not os.path.isfile(path):
+            return None
+        out = subprocess.run(["readelf", "-n", path], capture_output=True, text=True,
+                             errors="replace")
+        m = re.search(r"Build ID: ([0-9a-f]+)", out.stdout)
+        return m.group(1) if m else None
+
+    @staticmethod
+    def segments(path):
+        out = subprocess.run(["readelf", "-lW", path], capture_output=True, text=True,
+                             errors="replace")
+        rows = []
+        for line in out.stdout.splitlines():
+            f = line.split()
+            if len(f) >= 6 and f[0] == "LOAD":
+                rows.append((int(f[1], 16), int(f[4], 16), int(f[2], 16)))
+        return rows
+
+    @staticmethod
+    def load(path):
+        if not os.path.isfile(path):
+            return None
+        out = subprocess.run(["nm", "-C", "--defined-only", path], capture_output=True,
+                             text=True, errors="replace")
+        rows = []
+        for line in out.stdout.splitlines():
+            parts = line.split(" ", 2)
+            if len(parts) == 3 and parts[1] in "tTwW":
+                rows.append((int(parts[0], 16), parts[2]))
+        rows.sort()
+        return ([a for a, _ in rows], [n for _, n in rows]) if rows else None
+
+
 def samples_of(perf_data):
     """Yields (comm, time s, [(symbol, dso)]) per sample of `perf script`'s default output."""
     p = subprocess.Popen(["perf", "script", "-i", perf_data], stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, text=True, errors="replace")
+    debug = DebugSymbols(perf_data)
     comm, when, frames = None, 0.0, []
     for line in p.stdout:
         if not line.strip():
@@ -124,7 +195,14 @@ def samples_of(perf_data):
             if len(parts) == 2:
                 rest = parts[1]
                 sym, _, dso = rest.rpartition(" (")
-                frames.append((sym.split("+0x")[0], dso.rstrip(")")))
+                dso = dso.rstrip(")")
+                sym = sym.split("+0x")[0]
+                if dso.startswith("/") and "kernel" not in dso:
+                    try:
+                        sym = debug.name(dso, int(parts[0], 16)) or sym
+                    except ValueError:
+                        pass
+                frames.append((sym, dso))
     if comm is not None:
         yield comm, when, frames
     if p.wait() != 0:
