@@ -391,6 +391,18 @@ TEST_F(StreamUnpack, EveryPieceLengthGivesTheSameTree) {
     }
 }
 
+// Zeros a file holds as data (no sparse map in the tarball) are written as data, as on the
+// golden client: only the sparse map's holes become holes.
+TEST_F(StreamUnpack, ZerosStoredAsDataStayData) {
+    const std::string zeros(1 << 20, '\0');
+    ASSERT_TRUE(unpack_bytes(make_tar({{"./zeros", 'f', zeros}}), root_, 65536, 1));
+    struct stat st {};
+    ASSERT_EQ(::stat((root_ + "/zeros").c_str(), &st), 0);
+    EXPECT_EQ(st.st_size, 1 << 20);
+    EXPECT_GE(st.st_blocks * 512, 1 << 20) << "zeros became a hole";
+    EXPECT_TRUE(read_file(root_ + "/zeros") == zeros);
+}
+
 // The digests remembered while unpacking stay true after an override rewrites a file with the
 // same size and mtime, and a file changed afterwards is read again, not taken from memory.
 TEST_F(StreamUnpack, KnownDigestsFollowOverridesAndLaterChanges) {
