@@ -38,10 +38,12 @@ std::optional<std::int64_t> field_int(std::string_view line, std::string_view ke
 
 }  // namespace
 
-Result<LocalScan> scan_root(const std::string& root, const std::vector<std::string>& exclude) {
+Result<LocalScan> scan_root(const std::string& root, const std::vector<std::string>& exclude,
+                            KnownContents* learn) {
     const auto start = std::chrono::steady_clock::now();
     ManifestOptions options;
     options.exclude = exclude;
+    options.learn = learn;
     auto m = build_tree_manifest(root, options);
     if (!m) {
         return m.error();
@@ -232,9 +234,11 @@ Status restamp_planned(const std::string& root, const DeltaManifest& image, cons
 
 Result<std::optional<std::string>> root_difference(const std::string& root,
                                                    const DeltaManifest& image,
-                                                   const std::vector<std::string>& exclude) {
+                                                   const std::vector<std::string>& exclude,
+                                                   const KnownContents* known) {
     ManifestOptions options;
     options.exclude = exclude;
+    options.known = known;
     auto fresh = build_tree_manifest(root, options);
     if (!fresh) {
         return fresh.error();

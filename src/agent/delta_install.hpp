@@ -10,6 +10,7 @@
 
 #include "agent/delta_plan.hpp"
 #include "common/delta_manifest.hpp"
+#include "common/known_contents.hpp"
 #include "common/result.hpp"
 
 namespace si {
@@ -23,7 +24,10 @@ struct LocalScan {
 
 // The root's tree manifest (leaving out `exclude`, as ManifestOptions) and the inode of every
 // regular file with more than one link. Fails with ErrorKind::io naming the entry.
-Result<LocalScan> scan_root(const std::string& root, const std::vector<std::string>& exclude);
+// With `learn`, the digests it reads are remembered there (ManifestOptions::learn), so the
+// checks after the install read only the files changed since.
+Result<LocalScan> scan_root(const std::string& root, const std::vector<std::string>& exclude,
+                            KnownContents* learn = nullptr);
 
 // The delta manifest from the manifest frame's payload (zstd-compressed text). Fails with
 // ErrorKind::bad_data ("delta manifest: ...").
@@ -49,9 +53,12 @@ Status remove_planned(const std::string& root, const DeltaPlan& plan);
 Status restamp_planned(const std::string& root, const DeltaManifest& image, const DeltaPlan& plan);
 
 // Nullopt when a fresh manifest of the root (leaving out `exclude`) equals the image's entries
-// line by line, else the first difference ("/etc/passwd: content").
+// line by line, else the first difference ("/etc/passwd: content"). The manifest takes the
+// digests of files unchanged since they were read or written from `known`
+// (ManifestOptions::known).
 Result<std::optional<std::string>> root_difference(const std::string& root,
                                                    const DeltaManifest& image,
-                                                   const std::vector<std::string>& exclude);
+                                                   const std::vector<std::string>& exclude,
+                                                   const KnownContents* known = nullptr);
 
 }  // namespace si

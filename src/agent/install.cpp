@@ -237,7 +237,7 @@ class Install final : public InstallSteps {
             }
             read_only.emplace(std::move(*m));
         }
-        const si::HeldVerdict v = si::check_held(opt_.root, install_target());
+        const si::HeldVerdict v = si::check_held(opt_.root, install_target(), &known_);
         if (auto st = read_only ? read_only->unmount_all() : si::Status(si::Ok{}); !st) {
             return fail("unmount", st.error());
         }
@@ -281,7 +281,7 @@ class Install final : public InstallSteps {
     void write_record() {
         si::ManifestOptions options;
         options.exclude = si::record_manifest_excludes();
-        options.known = &known_;  // what the unpacker wrote is not read back
+        options.known = &known_;  // what the unpack wrote or a scan read is not read again
         const auto root = std::filesystem::path(opt_.root).lexically_normal().string();
         for (const std::string& f : staged_) {
             const auto staged = std::filesystem::path(f).lexically_normal().string();
@@ -310,8 +310,8 @@ class Install final : public InstallSteps {
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         char line[400];
         std::snprintf(line, sizeof line,
-                      "install record: %s/%s (%lld entries, %.1f MB hashed as unpacked, %.1f MB "
-                      "read back, in %.2f s)",
+                      "install record: %s/%s (%lld entries; digests of %.1f MB known from the "
+                      "unpack or a scan, %.1f MB read; %.2f s)",
                       opt_.root.c_str(), si::install_record_name,
                       static_cast<long long>(manifest->entries),
                       static_cast<double>(manifest->known_bytes) / 1e6,
@@ -442,7 +442,7 @@ class Install final : public InstallSteps {
                 }
             }
         }
-        auto scan = si::scan_root(opt_.root, d.exclude);
+        auto scan = si::scan_root(opt_.root, d.exclude, &known_);
         if (!scan) {
             if (in_place_) {
                 in_place_scan_error_ = scan.error();
@@ -658,7 +658,9 @@ class Install final : public InstallSteps {
     std::unique_ptr<si::PreparedDisks> disks_;
     std::unique_ptr<si::MonitorReporter> monitor_;
     std::unique_ptr<si::Swarm> swarm_;
-    si::KnownContents known_;  // digests of the files unpacked (write_record)
+    // Digests of the files the unpack wrote and the scans read, for the delta check and the
+    // record (common/known_contents.hpp).
+    si::KnownContents known_;
 };
 
 }  // namespace

@@ -309,7 +309,7 @@ bool reimage_in_place(const InstallRecord& on_disk, const InstallTarget& target)
     return !target.layout_digest.empty() && on_disk.target.layout_digest == target.layout_digest;
 }
 
-HeldVerdict check_held(const std::string& root, const InstallTarget& target) {
+HeldVerdict check_held(const std::string& root, const InstallTarget& target, KnownContents* learn) {
     HeldVerdict v;
     const std::string path = record_path(root);
     struct stat st {};
@@ -341,6 +341,7 @@ HeldVerdict check_held(const std::string& root, const InstallTarget& target) {
     const auto start = std::chrono::steady_clock::now();
     ManifestOptions options;
     options.exclude = record_manifest_excludes();
+    options.learn = learn;
     auto fresh = build_tree_manifest(root, options);
     v.scan_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/known_contents.hpp"
 #include "common/result.hpp"
 #include "common/tree_manifest.hpp"
 #include "monitor.hpp"
@@ -100,7 +101,9 @@ struct HeldVerdict {
 // Reads the root's record and checks, cheapest first: the record is there and whole, the
 // incomplete mark is not, the record is for `target`, and a fresh manifest of the root equals
 // the recorded one line by line (else "differs: /etc/passwd: content"). Never writes; any
-// failure (an unreadable record or file) is a "not held" with its reason.
-HeldVerdict check_held(const std::string& root, const InstallTarget& target);
+// failure (an unreadable record or file) is a "not held" with its reason. With `learn`, the
+// digests the manifest reads are remembered there (ManifestOptions::learn).
+HeldVerdict check_held(const std::string& root, const InstallTarget& target,
+                       KnownContents* learn = nullptr);
 
 }  // namespace si

@@ -53,11 +53,11 @@ TransferReport transfer_report(const FetchedTorrent& t, const UnpackStats& unpac
 // After the unpack of a delta install: the kept entries get the image's owner, mode and times,
 // then the root must equal the image entry by entry (the proof that the delta ends exact).
 Status finish_delta(const DeltaStart& d, const std::string& root,
-                    const std::vector<std::string>& exclude) {
+                    const std::vector<std::string>& exclude, const KnownContents* known) {
     if (Status s = restamp_planned(root, d.manifest(), d.plan()); !s) {
         return s;
     }
-    auto diff = root_difference(root, d.manifest(), exclude);
+    auto diff = root_difference(root, d.manifest(), exclude, known);
     if (!diff) {
         return diff.error();
     }
@@ -273,7 +273,7 @@ Result<TransferReport> Swarm::download_and_unpack(
             }
             unpacked_at = now;
             if (delta_start && delta_start->delta()) {
-                if (Status ds = finish_delta(*delta_start, root, delta->exclude); !ds) {
+                if (Status ds = finish_delta(*delta_start, root, delta->exclude, known_); !ds) {
                     failure = ds.error();
                     break;
                 }

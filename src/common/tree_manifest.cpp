@@ -71,7 +71,19 @@ struct Entry {
     std::string xattrs;              // digest, "" none
     std::string content;             // sha256 hex of a regular file
     const Entry* link_of = nullptr;  // an earlier hard link of the same file: its content
+    bool steady = false;             // content read from a file that did not change meanwhile
 };
+
+// Whether the open file `fd` is still as `before` (its lstat() in the walk) after it was read:
+// same inode, size, mtime and ctime, so the digest is of the bytes the walk saw.
+bool unchanged_since(int fd, const struct stat& before) {
+    struct stat now {};
+    return ::fstat(fd, &now) == 0 && now.st_dev == before.st_dev && now.st_ino == before.st_ino &&
+           now.st_size == before.st_size && now.st_mtim.tv_sec == before.st_mtim.tv_sec &&
+           now.st_mtim.tv_nsec == before.st_mtim.tv_nsec &&
+           now.st_ctim.tv_sec == before.st_ctim.tv_sec &&
+           now.st_ctim.tv_nsec == before.st_ctim.tv_nsec;
+}
 
 Error manifest_error(const std::string& root, const std::string& path, const std::string& what,
                      int err) {
@@ -154,10 +166,12 @@ class HashPool {
             room_.notify_one();
             lock.unlock();
             auto h = hash_fd(fd.get(), buf, bytes);
+            const bool steady = h && unchanged_since(fd.get(), e->st);
             fd = UniqueFd();
             lock.lock();
             if (h) {
                 e->content = *h;
+                e->steady = steady;
             } else if (!failure_) {
                 failure_ = std::make_pair(e, h.error().message);
             }
@@ -379,6 +393,7 @@ class Walker {
                          ErrorKind::io};
         }
         e.content = *h;
+        e.steady = unchanged_since(fd, e.st);
         return Ok{};
     }
 
@@ -569,6 +584,13 @@ Result<TreeManifest> build_tree_manifest(const std::string& root, const Manifest
     for (const Entry& e : walker.entries()) {
         if (S_ISREG(e.st.st_mode) && e.st.st_nlink > 1) {
             ++links_in_tree[e.link_of != nullptr ? e.link_of : &e];
+        }
+    }
+    if (options.learn != nullptr) {
+        for (const Entry& e : walker.entries()) {
+            if (e.steady && e.link_of == nullptr) {
+                options.learn->remember(e.st, e.content);
+            }
         }
     }
     TreeManifest m;

@@ -45,6 +45,10 @@ struct ManifestOptions {
     // Digests of files known unchanged since they were written (common/known_contents.hpp):
     // such a file is not read. nullptr: every file is read.
     const KnownContents* known = nullptr;
+    // When set, the digest of each file this walk reads is remembered here, if the file did not
+    // change while it was read (a later walk given it as `known` then reads only what changed
+    // since). May be the same object as `known`.
+    KnownContents* learn = nullptr;
 };
 
 struct TreeManifest {

@@ -148,6 +148,33 @@ TEST_F(TreeManifestTest, AKnownUnchangedFileIsNotRead) {
     }
 }
 
+// A walk learns the digests it reads; the next walk reads only the file changed since.
+TEST_F(TreeManifestTest, AWalkLearnsWhatTheNextNeedNotRead) {
+    KnownContents known;
+    ManifestOptions o;
+    o.learn = &known;
+    auto first = build_tree_manifest(root_, o);
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_EQ(known.files(), 3U);
+    EXPECT_EQ(first->content_bytes, 30 + 26 + 20);
+
+    o.known = &known;
+    auto second = build_tree_manifest(root_, o);
+    ASSERT_TRUE(second) << second.error().message;
+    EXPECT_EQ(second->content_bytes, 0);
+    EXPECT_EQ(second->lines, first->lines);
+
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the ctime's clock tick
+    const timespec was = mtime_of("/usr/bin/tool");
+    write("/usr/bin/tool", "#!/bin/sh\necho TOOL\n", 0755);
+    set_mtime("/usr/bin/tool", was.tv_sec, was.tv_nsec);
+    auto third = build_tree_manifest(root_, o);
+    ASSERT_TRUE(third) << third.error().message;
+    EXPECT_EQ(third->content_bytes, 20);
+    EXPECT_EQ(third->lines, manifest());
+    EXPECT_NE(third->lines, first->lines);
+}
+
 // Changed since it was remembered (its ctime moved): the file is read again.
 TEST_F(TreeManifestTest, AKnownFileChangedSinceIsReadAgain) {
     KnownContents known;
