@@ -4,9 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
-#include <array>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -85,13 +82,6 @@ std::string packs_text(const InstallTarget& t) {
 
 std::vector<std::string> record_manifest_excludes() {
     return {std::string("/") + install_record_name, std::string("/") + incomplete_mark_name};
-}
-
-std::string sha256_hex(std::string_view bytes) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-    unsigned int len = 0;
-    EVP_Digest(bytes.data(), bytes.size(), md.data(), &len, EVP_sha256(), nullptr);
-    return hex_string(std::string_view(reinterpret_cast<const char*>(md.data()), len));
 }
 
 std::string format_install_record(const InstallRecord& r) {

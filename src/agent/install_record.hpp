@@ -25,6 +25,7 @@
 
 #include "common/known_contents.hpp"
 #include "common/result.hpp"
+#include "common/sha256.hpp"  // sha256_hex: the layout's digest
 #include "common/tree_manifest.hpp"
 #include "monitor.hpp"
 
@@ -67,9 +68,6 @@ std::string format_install_record(const InstallRecord& record);
 // misplaced line, a field that is not what it should be, or a manifest whose line count or
 // digest does not match (a record cut short or edited).
 Result<InstallRecord> parse_install_record(std::string_view text);
-
-// sha256 hex of `bytes` (the layout's digest).
-std::string sha256_hex(std::string_view bytes);
 
 // Writes <root>/.systemimager-install.record atomically (common/atomic_file.hpp) and puts the
 // root's times back as they were. Fails with ErrorKind::io or no_space.

@@ -42,4 +42,10 @@ std::string Sha256::final_hex() {
     return hex_string(std::string_view(reinterpret_cast<const char*>(md.data()), len));
 }
 
+std::string sha256_hex(std::string_view bytes) {
+    Sha256 sha;
+    sha.update(bytes.data(), bytes.size());
+    return sha.final_hex();
+}
+
 }  // namespace si

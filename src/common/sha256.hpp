@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 struct evp_md_ctx_st;
 
@@ -28,5 +29,8 @@ class Sha256 {
     };
     std::unique_ptr<evp_md_ctx_st, Free> ctx_;
 };
+
+// The SHA-256 of `bytes` as 64 lowercase hex digits.
+std::string sha256_hex(std::string_view bytes);
 
 }  // namespace si

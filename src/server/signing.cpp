@@ -8,11 +8,9 @@
 
 #include "common/atomic_file.hpp"
 #include "common/file_io.hpp"
-#include "common/hex_string.hpp"
 #include "common/monitor_auth.hpp"
+#include "common/sha256.hpp"
 #include "common/signed_claim.hpp"
-
-#include <openssl/sha.h>
 
 namespace si {
 namespace {
@@ -38,12 +36,6 @@ Result<std::optional<std::string>> read_key_file(const std::string& key, const s
         return Error{key + " " + text.error().message, ErrorKind::config};
     }
     return std::optional<std::string>(std::move(*text));
-}
-
-std::string sha256_hex_of(std::string_view bytes) {
-    unsigned char d[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), d);
-    return hex_string(std::string_view(reinterpret_cast<const char*>(d), sizeof d));
 }
 
 }  // namespace
@@ -115,7 +107,7 @@ Result<std::string> layout_signature(const SecretKey& key, const std::string& na
     SignedClaim claim;
     claim.kind = "layout";
     claim.name = name;
-    claim.digest = sha256_hex_of(layout_text);
+    claim.digest = sha256_hex(layout_text);
     claim.time = time;
     return sign_file(key, layout_text, claim_text(claim),
                      "signature from si_btd, key " + key_id_text(key.id));
