@@ -24,6 +24,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 namespace si {
 namespace {
@@ -85,6 +86,23 @@ Result<UnpackStats> unpack_bytes(const std::string& tarball, const std::string& 
         EXPECT_EQ(result->bytes_in, feeder.consumed());
     }
     return result;
+}
+
+// The root's manifest read from disk, and made with the digests in `known`; expects the two
+// equal line by line.
+std::pair<TreeManifest, TreeManifest> manifests_of(const std::string& root,
+                                                   const KnownContents& known) {
+    auto read_back = build_tree_manifest(root, {});
+    ManifestOptions with_known;
+    with_known.known = &known;
+    auto from_known = build_tree_manifest(root, with_known);
+    EXPECT_TRUE(read_back && from_known);
+    if (!read_back || !from_known) {
+        return {};
+    }
+    EXPECT_EQ(first_manifest_difference(read_back->lines, from_known->lines), std::nullopt);
+    EXPECT_EQ(from_known->lines, read_back->lines);
+    return {*read_back, *from_known};
 }
 
 // A tarball written with libarchive, for entries no tar program would make.
@@ -327,16 +345,10 @@ TEST_P(StreamUnpackRoundTrip, RestoresEverySpecialFileExactly) {
 
         // The digests taken while writing are the ones a read of the files gives, and with
         // them the manifest reads no file (holes, hard links and the 64 MiB sparse file too).
-        auto read_back = build_tree_manifest(root_, {});
-        ManifestOptions with_known;
-        with_known.known = &known;
-        auto from_unpack = build_tree_manifest(root_, with_known);
-        ASSERT_TRUE(read_back && from_unpack);
-        EXPECT_EQ(first_manifest_difference(read_back->lines, from_unpack->lines), std::nullopt);
-        EXPECT_EQ(from_unpack->lines, read_back->lines);
-        EXPECT_EQ(from_unpack->content_bytes, 0);
-        EXPECT_EQ(from_unpack->known_files, read_back->files);
-        EXPECT_EQ(read_back->files, 11);  // the hard-linked a/hello once
+        const auto [read_back, from_unpack] = manifests_of(root_, known);
+        EXPECT_EQ(from_unpack.content_bytes, 0);
+        EXPECT_EQ(from_unpack.known_files, read_back.files);
+        EXPECT_EQ(read_back.files, 11);  // the hard-linked a/hello once
     }
 }
 
@@ -430,16 +442,10 @@ TEST_F(StreamUnpack, KnownDigestsFollowOverridesAndLaterChanges) {
     ASSERT_NE(now.st_ctim.tv_nsec + now.st_ctim.tv_sec * 1'000'000'000L,
               was.st_ctim.tv_nsec + was.st_ctim.tv_sec * 1'000'000'000L);
 
-    auto read_back = build_tree_manifest(root_, {});
-    ManifestOptions with_known;
-    with_known.known = &known;
-    auto from_unpack = build_tree_manifest(root_, with_known);
-    ASSERT_TRUE(read_back && from_unpack);
-    EXPECT_EQ(first_manifest_difference(read_back->lines, from_unpack->lines), std::nullopt);
-    EXPECT_EQ(from_unpack->lines, read_back->lines);
+    const auto [read_back, from_unpack] = manifests_of(root_, known);
     // /etc/b is read; /etc/c and the override's /etc/a are not.
-    EXPECT_GE(from_unpack->content_bytes, 5);
-    EXPECT_GE(from_unpack->known_files, 2);
+    EXPECT_GE(from_unpack.content_bytes, 5);
+    EXPECT_GE(from_unpack.known_files, 2);
     EXPECT_EQ(read_file(root_ + "/etc/a"), "ALPHA");
     EXPECT_EQ(read_file(root_ + "/etc/h"), "alpha");
 }
