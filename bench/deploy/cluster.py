@@ -57,9 +57,11 @@ def sh(*args, check=True):
 class Cluster:
     """`nodes` node namespaces plus `servers` image server namespaces (1..MAX_SERVERS) and the
     bridge, links at `rate` (tc syntax, e.g. 100mbit) with `delay` (e.g. 0.1ms) one way on each
-    host's egress; `queue` is queue_limit()'s (kind, limit) for every link direction."""
+    host's egress; `queue` is queue_limit()'s (kind, limit) for every link direction. `cc`: the
+    TCP congestion control every host's namespace uses (e.g. cubic, Debian's kernel default), or
+    "host" for whatever this machine's kernel gives new namespaces."""
 
-    def __init__(self, nodes, rate, delay, queue, prefix=None, servers=1):
+    def __init__(self, nodes, rate, delay, queue, prefix=None, servers=1, cc="cubic"):
         if not 1 <= servers <= MAX_SERVERS:
             raise ValueError("--servers: 1 to %d image servers, not %d" % (MAX_SERVERS, servers))
         self.nodes = nodes
@@ -74,6 +76,7 @@ class Cluster:
         self.srv_ports = ["srv"] + ["srv%d" % i for i in range(2, servers + 1)]
         self.node_ns = ["%s-n%d" % (self.prefix, k) for k in range(1, nodes + 1)]
         self.netem = True  # False when the kernel has no sch_netem: no delay is added
+        self.cc = cc
         self.sleepers = {}  # namespace -> Popen of a process whose /proc/PID/net shows that ns
         self.created = []
 
@@ -105,9 +108,24 @@ class Cluster:
         sh("ip", "-n", ns, "addr", "add", ip + "/24", "dev", "eth0")
         sh("ip", "-n", ns, "link", "set", "eth0", "up")
         sh("ip", "-n", ns, "link", "set", "lo", "up")
+        if self.cc != "host":
+            self._set_congestion_control(ns)
         # Upload: rate + one-way delay. Download (the bridge port's egress): rate.
         self._shape(ns, "eth0", with_delay=True)
         self._shape(self.br, port, with_delay=False)
+
+    def _set_congestion_control(self, ns):
+        """Every TCP connection the host in `ns` opens uses self.cc. Raises RuntimeError
+        naming the algorithm and those this kernel has, when it has no such algorithm."""
+        r = subprocess.run(["ip", "netns", "exec", ns, "sh", "-c",
+                            'echo "$1" > /proc/sys/net/ipv4/tcp_congestion_control', "sh",
+                            self.cc], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+        if r.returncode != 0:
+            with open("/proc/sys/net/ipv4/tcp_available_congestion_control") as f:
+                have = f.read().strip()
+            raise RuntimeError("--cc %s: this kernel has no such TCP congestion control "
+                               "(it has: %s)" % (self.cc, have))
 
     def _shape(self, ns, dev, with_delay):
         sh("ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", dev, "root", "handle", "1:",
@@ -186,6 +204,22 @@ class Cluster:
         """Takes image server i's link down (up=False) or brings it back: its address stays, so
         its route returns with the link."""
         sh("ip", "-n", self.srv_ns[i - 1], "link", "set", "eth0", "up" if up else "down")
+
+    def shaped_bytes(self):
+        """{bridge port: bytes its shaper sent} (node k's download is port 'nk'), as htb
+        counts them: every TCP segment with its headers, also where the kernel carries several
+        segments in one packet, which the interface counters (counters()) count once."""
+        out, dev = {}, None
+        for line in sh(*self.exec_args(self.br, ["tc", "-s", "qdisc", "show"])).splitlines():
+            m = re.match(r"qdisc htb 1: dev (\S+) root", line)
+            if m:
+                dev = m.group(1)
+                continue
+            m = re.match(r"\s*Sent (\d+) bytes", line)
+            if m and dev:
+                out[dev] = int(m.group(1))
+                dev = None
+        return out
 
     def counters(self, ns):
         """{ifname: (rx_bytes, tx_bytes)} in namespace `ns`, read without starting a process."""

@@ -62,6 +62,8 @@ class DeploySmoke(unittest.TestCase):
                                       "--queue", "100ms", "--timeout", "60", "--limits"], 180)
         # 100 ms at 100 Mbit/s: 1.25 MB in front of each link direction.
         self.assertEqual(res["queue"], {"kind": "bytes", "limit": 1250000, "given": "100ms"})
+        # Every host used the congestion control Debian's kernel does, whatever this host's.
+        self.assertTrue(res["cc"].startswith("cubic"), res["cc"])
         rows = {r["transport"]: r for r in res["results"]}
         self.assertEqual(set(rows), set(TRANSPORTS))
         for name, r in rows.items():
@@ -73,6 +75,11 @@ class DeploySmoke(unittest.TestCase):
             # Every node received at least the image; the server sent at least one copy.
             self.assertGreaterEqual(r["nodes_rx_bytes"], 2 * res["S_bytes"])
             self.assertGreaterEqual(r["server_tx_xS"], 1.0)
+            # A node's download shaper charged at least the tarball (plus every segment's
+            # headers), and its link was busy part of the time.
+            self.assertGreaterEqual(r["shaped_xS_median"], 1.0, name)
+            self.assertGreater(r["shaped_busy_min"], 0, name)
+            self.assertLessEqual(r["shaped_busy_min"], 1.05, name)
             # Each node's own CPU group counted its download and unpack.
             self.assertGreater(r["node_cpu_s_median"], 0, name)
             self.assertGreaterEqual(r["node_cpu_s_max"], r["node_cpu_s_median"], name)
