@@ -22,7 +22,8 @@ inline constexpr auto agent_alert_wait = std::chrono::milliseconds(100);
 inline constexpr auto agent_min_pass = std::chrono::milliseconds(20);
 
 // The LAN profile bound to `bind_address` (any port), plus what the agent needs on top: a short
-// stop announce, no tracker back-off, piece and block alerts and a queue that holds them.
+// stop announce, no tracker back-off, requests for one second of each peer's rate, piece and
+// block alerts and a queue that holds them.
 // Never fails.
 lt::settings_pack agent_session_settings(const std::string& bind_address);
 

@@ -43,5 +43,13 @@ TEST(AgentTorrentMaxConnections, ALibtorrentTorrentTakesTheDefaultCap) {
     EXPECT_EQ(h.max_connections(), 16);
 }
 
+// A real session keeps the agent's request queue of one second of each peer's rate (libtorrent's
+// default is three; agent_profile.cpp says why).
+TEST(AgentSessionSettings, ASessionRequestsOneSecondOfEachPeer) {
+    lt::session ses(agent_session_params("127.0.0.1"));
+    EXPECT_EQ(ses.get_settings().get_int(lt::settings_pack::request_queue_time), 1);
+    EXPECT_EQ(lt::default_settings().get_int(lt::settings_pack::request_queue_time), 3);
+}
+
 }  // namespace
 }  // namespace si
