@@ -117,15 +117,14 @@ class Cluster:
     def _set_congestion_control(self, ns):
         """Every TCP connection the host in `ns` opens uses self.cc. Raises RuntimeError
         naming the algorithm and those this kernel has, when it has no such algorithm."""
-        r = subprocess.run(["ip", "netns", "exec", ns, "sh", "-c",
-                            'echo "$1" > /proc/sys/net/ipv4/tcp_congestion_control', "sh",
-                            self.cc], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True)
-        if r.returncode != 0:
+        try:
+            sh(*self.exec_args(ns, ["sh", "-c", 'echo "$1" > '
+                                    "/proc/sys/net/ipv4/tcp_congestion_control", "sh", self.cc]))
+        except RuntimeError:
             with open("/proc/sys/net/ipv4/tcp_available_congestion_control") as f:
                 have = f.read().strip()
             raise RuntimeError("--cc %s: this kernel has no such TCP congestion control "
-                               "(it has: %s)" % (self.cc, have))
+                               "(it has: %s)" % (self.cc, have)) from None
 
     def _shape(self, ns, dev, with_delay):
         sh("ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", dev, "root", "handle", "1:",
